@@ -1,0 +1,1 @@
+"""The porting domain: pure rules, no I/O and no clock reads."""

@@ -1,0 +1,1 @@
+"""Persistence for portbot: models, engine, migrations. Never imports ``bot``."""
