@@ -1,0 +1,267 @@
+"""The tables. Every datetime is aware UTC; secrets are encrypted columns; enums are text.
+
+A note on ``PortNumber.open_e164``: it holds the number while it belongs to an open request and
+is NULL otherwise. A unique constraint on it makes "one open request per number" hold across
+replicas and races, on SQLite and PostgreSQL alike (NULLs never collide).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from storage.types import EncryptedSecret, UTCDateTime, enum_column
+from storage.values import (
+    AccountType,
+    LineType,
+    NumberStatus,
+    OutboxStatus,
+    PortOutStatus,
+    ReminderStatus,
+    RequestStatus,
+    Role,
+    Secret,
+    WindowStatus,
+)
+
+metadata = SQLModel.metadata
+metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime(), **kw)
+
+
+class PortRequest(SQLModel, table=True):
+    __tablename__ = "port_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sid: str = Field(max_length=34, unique=True)
+    status: RequestStatus = Field(sa_type=enum_column(RequestStatus), index=True)
+    status_before_cancel: RequestStatus | None = Field(
+        default=None, sa_type=enum_column(RequestStatus)
+    )
+
+    # Who and where (Slack context); requests are visible to their workspace/channel/requester.
+    team_id: str = Field(default="", max_length=32, index=True)
+    channel_id: str = Field(default="", max_length=32)
+    requester_id: str = Field(default="", max_length=32, index=True)
+    requester_name: str = Field(default="", max_length=200)
+
+    # Agreement checklist and the request itself.
+    agreed_at: datetime | None = _utc(default=None)
+    name: str | None = Field(default=None, max_length=120)
+    account_type: AccountType = Field(
+        default=AccountType.BUSINESS, sa_type=enum_column(AccountType)
+    )
+    company_name: str | None = Field(default=None, max_length=200)
+
+    # Losing carrier account.
+    losing_carrier: str = Field(default="", max_length=120)
+    account_number: Secret | None = Field(default=None, sa_type=EncryptedSecret(keep_last=4))
+    btn: str | None = Field(default=None, max_length=16)
+    pin: Secret | None = Field(default=None, sa_type=EncryptedSecret())
+
+    # Authorized representative and service address.
+    rep_name: str = Field(default="", max_length=200)
+    rep_email: str = Field(default="", max_length=254)
+    street: str = Field(default="", max_length=200)
+    street2: str | None = Field(default=None, max_length=200)
+    city: str = Field(default="", max_length=120)
+    region: str = Field(default="", max_length=64)
+    postal_code: str = Field(default="", max_length=16)
+    country: str = Field(default="US", max_length=2)
+
+    desired_date: date | None = None
+
+    # Billing statement (the file itself is stored by the document service).
+    bill_filename: str | None = Field(default=None, max_length=255)
+    bill_content_type: str | None = Field(default=None, max_length=100)
+    bill_size: int | None = None
+    bill_issued_on: date | None = None
+    bill_file_id: str | None = Field(default=None, max_length=64)
+
+    # Customer Service Record, when the customer entered one (compared before submission).
+    csr_name: str | None = Field(default=None, max_length=200)
+    csr_address: str | None = Field(default=None, max_length=400)
+    csr_postal_code: str | None = Field(default=None, max_length=16)
+    csr_account_number: Secret | None = Field(default=None, sa_type=EncryptedSecret(keep_last=4))
+
+    # Progress.
+    foc_date: date | None = Field(default=None, index=True)
+    foc_window_start: datetime | None = _utc(default=None)
+    foc_window_end: datetime | None = _utc(default=None)
+    loa_sent_at: datetime | None = _utc(default=None)
+    signed_at: datetime | None = _utc(default=None)
+    submitted_at: datetime | None = _utc(default=None)
+    completed_at: datetime | None = _utc(default=None)
+    parent_id: int | None = Field(default=None, foreign_key="port_requests.id")
+
+    created_at: datetime = _utc(index=True)
+    updated_at: datetime = _utc()
+
+
+class PortNumber(SQLModel, table=True):
+    __tablename__ = "port_numbers"
+    __table_args__ = (sa.UniqueConstraint("request_id", "e164"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="port_requests.id", index=True)
+    position: int = 0
+    e164: str = Field(max_length=16, index=True)
+    line_type: LineType = Field(sa_type=enum_column(LineType))
+    status: NumberStatus = Field(default=NumberStatus.PENDING, sa_type=enum_column(NumberStatus))
+    open_e164: str | None = Field(default=None, max_length=16, unique=True)
+    foc_date: date | None = None
+    foc_window_start: datetime | None = _utc(default=None)
+    foc_window_end: datetime | None = _utc(default=None)
+    rejection_codes: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    ported_at: datetime | None = _utc(default=None)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """One audited move: who, when, what, why. Never holds a secret."""
+
+    __tablename__ = "timeline_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="port_requests.id", index=True)
+    at: datetime = _utc()
+    actor_role: Role = Field(sa_type=enum_column(Role))
+    actor_id: str = Field(default="", max_length=64)
+    actor_name: str = Field(default="", max_length=200)
+    action: str = Field(max_length=48)
+    from_status: RequestStatus | None = Field(default=None, sa_type=enum_column(RequestStatus))
+    to_status: RequestStatus | None = Field(default=None, sa_type=enum_column(RequestStatus))
+    numbers: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    detail: str = Field(default="", sa_type=sa.Text)
+    data: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    public: bool = True
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A retried command finds its first result here instead of acting twice."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: str = Field(primary_key=True, max_length=200)
+    operation: str = Field(max_length=48)
+    request_id: int | None = Field(default=None, foreign_key="port_requests.id")
+    created_at: datetime = _utc()
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "reminders"
+    __table_args__ = (sa.Index("ix_reminders_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="port_requests.id", index=True)
+    window_id: int | None = Field(default=None, foreign_key="port_out_windows.id")
+    port_out_id: int | None = Field(default=None, foreign_key="port_outs.id")
+    kind: str = Field(max_length=48)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    due_at: datetime = _utc()
+    status: ReminderStatus = Field(
+        default=ReminderStatus.SCHEDULED, sa_type=enum_column(ReminderStatus)
+    )
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = _utc(default=None)
+    sent_at: datetime | None = _utc(default=None)
+    data: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A side effect (Slack post, Zendesk update, e-mail) written with the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="port_requests.id", index=True)
+    topic: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=enum_column(OutboxStatus))
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = _utc(default=None)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _utc()
+    delivered_at: datetime | None = _utc(default=None)
+
+
+class PortOutWindow(SQLModel, table=True):
+    """The owner's consent for numbers to leave between two instants."""
+
+    __tablename__ = "port_out_windows"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=34, unique=True)
+    team_id: str = Field(default="", max_length=32, index=True)
+    channel_id: str = Field(default="", max_length=32)
+    created_by: str = Field(default="", max_length=32)
+    numbers: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    starts_at: datetime = _utc()
+    ends_at: datetime = _utc()
+    receiving_carrier: str | None = Field(default=None, max_length=120)
+    pin: Secret | None = Field(default=None, sa_type=EncryptedSecret())
+    status: WindowStatus = Field(default=WindowStatus.OPEN, sa_type=enum_column(WindowStatus))
+    created_at: datetime = _utc()
+
+
+class PortOut(SQLModel, table=True):
+    """An incoming request from another carrier to take numbers away."""
+
+    __tablename__ = "port_outs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=34, unique=True)
+    team_id: str = Field(default="", max_length=32, index=True)
+    numbers: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    receiving_carrier: str = Field(default="", max_length=120)
+    pin_offered: Secret | None = Field(default=None, sa_type=EncryptedSecret())
+    status: PortOutStatus = Field(default=PortOutStatus.PENDING, sa_type=enum_column(PortOutStatus))
+    window_id: int | None = Field(default=None, foreign_key="port_out_windows.id")
+    deadline_at: datetime | None = _utc(default=None)
+    logged_by: str = Field(default="", max_length=64)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _utc(default=None)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _utc()
+
+
+class SlackLink(SQLModel, table=True):
+    """Where a request's card and thread live in Slack."""
+
+    __tablename__ = "slack_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="port_requests.id", unique=True)
+    port_out_id: int | None = Field(default=None, foreign_key="port_outs.id", unique=True)
+    team_id: str = Field(default="", max_length=32)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    agents_channel_id: str | None = Field(default=None, max_length=32)
+    agents_message_ts: str | None = Field(default=None, max_length=32)
+
+
+class ZendeskLink(SQLModel, table=True):
+    """The one ticket that belongs to a request (Zendesk itself does not enforce it)."""
+
+    __tablename__ = "zendesk_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="port_requests.id", unique=True)
+    port_out_id: int | None = Field(default=None, foreign_key="port_outs.id", unique=True)
+    ticket_id: int = Field(sa_type=sa.BigInteger, unique=True)
+    created_at: datetime = _utc()
