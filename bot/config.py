@@ -1,0 +1,234 @@
+"""Settings from the environment (PRODUCT §7). Bad configuration fails with one clear line.
+
+Secrets are ``SecretStr`` so they never print. :func:`load` raises :class:`ConfigError` whose
+message names the variable, e.g. ``PORTBOT_TIMEZONE: "Mars/Olympus" is not a time zone``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.porting.calendar import BusinessCalendar
+from storage import crypto
+from storage.db import default_sqlite_path, default_url
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(ValueError):
+    """One line naming the variable and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Agents:
+    users: frozenset[str]
+    groups: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.groups)
+
+
+class Settings(BaseSettings):
+    """Every variable of the operator contract. Names match the environment, lower-cased."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    database_url: str | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    portbot_agents: str = ""
+    portbot_agents_channel: str | None = None
+    portbot_timezone: str = "America/New_York"
+    portbot_country: str = "US"
+    portbot_public_url: str | None = None
+    portbot_secret_key: SecretStr | None = None
+    zendesk_subdomain: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_url: str | None = None
+    zendesk_webhook_secret: SecretStr | None = None
+    smtp_url: str | None = None
+    portbot_mail_from: str | None = None
+
+    # --- field checks (each message is the part after "NAME: ") --------------------------
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(f'"{_clip(value)}" is not a database URL') from None
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f'"{backend}" is not supported; use sqlite:/// or postgresql://')
+        return value
+
+    @field_validator("portbot_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f'"{_clip(value)}" is not a time zone (use an IANA name like America/Chicago)'
+            ) from None
+        return value
+
+    @field_validator("portbot_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        value = value.strip().upper()
+        try:
+            BusinessCalendar(country=value)
+        except ValueError:
+            raise ValueError(
+                f'"{_clip(value)}" is not a country with a holiday calendar '
+                "(use ISO codes such as US, CA, GB)"
+            ) from None
+        return value
+
+    @field_validator("portbot_agents")
+    @classmethod
+    def _agents(cls, value: str) -> str:
+        bad = [v for v in _split(value) if not (_USER_ID.match(v) or _GROUP_ID.match(v))]
+        if bad:
+            raise ValueError(
+                f'"{_clip(bad[0])}" is not a Slack user ID (U…/W…) or user-group ID (S…)'
+            )
+        return value
+
+    @field_validator("portbot_agents_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value and not _CHANNEL_ID.match(value.strip()):
+            raise ValueError(
+                f'"{_clip(value)}" is not a channel ID; copy it from the channel details (C…)'
+            )
+        return value.strip() if value else None
+
+    @field_validator("portbot_public_url", "slack_api_url", "zendesk_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f'"{_clip(value)}" is not an http(s) URL')
+        return value.rstrip("/") if value else None
+
+    @field_validator("portbot_secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                crypto.Keyring.from_setting(value.get_secret_value())
+            except crypto.SecretKeyError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^smtps?://", value):
+            raise ValueError("use smtp://user:password@host:587 or smtps://… (port 465)")
+        return value
+
+    @field_validator("zendesk_subdomain")
+    @classmethod
+    def _subdomain(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            raise ValueError(f'"{_clip(value)}" should be just the subdomain, e.g. "acme"')
+        return value
+
+    # --- derived values ------------------------------------------------------------------
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or default_url()
+
+    @property
+    def uses_default_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.db_url).get_backend_name() == "sqlite"
+
+    @property
+    def agents(self) -> Agents:
+        items = _split(self.portbot_agents)
+        return Agents(
+            users=frozenset(i for i in items if _USER_ID.match(i)),
+            groups=frozenset(i for i in items if _GROUP_ID.match(i)),
+        )
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(country=self.portbot_country, timezone=self.portbot_timezone)
+
+    @property
+    def zendesk_enabled(self) -> bool:
+        return bool(self.zendesk_subdomain or self.zendesk_url)
+
+    def keyring(self) -> crypto.Keyring:
+        """The encryption keys; without PORTBOT_SECRET_KEY only a SQLite setup may invent one."""
+        if self.portbot_secret_key is not None:
+            return crypto.Keyring.from_setting(self.portbot_secret_key.get_secret_value())
+        return crypto.Keyring([_local_key(self)])
+
+
+def _local_key(settings: Settings) -> str:
+    """A key file beside the SQLite database (created once, mode 0600)."""
+    if not settings.is_sqlite:
+        raise ConfigError(
+            "PORTBOT_SECRET_KEY: required with PostgreSQL (every replica needs the same key)"
+        )
+    database = make_url(settings.db_url).database
+    if database in (None, "", ":memory:"):
+        return crypto.generate_secret()
+    path = Path(database).expanduser().with_suffix(".key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(crypto.generate_secret() + "\n")
+    return path.read_text().strip()
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in re.split(r"[\s,;]+", value or "") if v]
+
+
+def _clip(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    known = {name.upper() for name in Settings.model_fields}
+    values = {k.lower(): v for k, v in env.items() if k.upper() in known and v != ""}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error.get("loc") else "configuration"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None
+
+
+def describe_default_database() -> str:
+    return str(default_sqlite_path())

@@ -1,0 +1,20 @@
+"""Turn settings into a ready service context: keys installed, database open and current."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.services.base import Context
+from storage import crypto
+from storage.db import Database
+
+
+def open_database(settings: Settings) -> Database:
+    crypto.configure(settings.keyring())
+    return Database(settings.db_url)
+
+
+def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context:
+    """A service context; SQLite schemas are brought up to date, PostgreSQL ones must be."""
+    db = open_database(settings)
+    db.ensure_schema(auto_upgrade=upgrade)
+    return Context(db=db, calendar=settings.calendar, default_region=settings.portbot_country)

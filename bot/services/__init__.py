@@ -1,0 +1,48 @@
+"""Use cases: load, decide through the domain, save, record, queue effects — one transaction."""
+
+from bot.services.base import SYSTEM, Actor, Context, Snapshot
+from bot.services.cancel import confirm_cancel, decline_cancel, request_cancel
+from bot.services.progress import (
+    add_note,
+    expire,
+    mark_loa_signed,
+    mark_ported,
+    reject,
+    resubmit,
+    set_foc,
+    submit_to_carrier,
+)
+from bot.services.queries import Viewer, find, list_requests
+from bot.services.requests import (
+    complete_draft,
+    open_follow_up,
+    open_request,
+    save_draft,
+    update_details,
+)
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "Context",
+    "Snapshot",
+    "Viewer",
+    "add_note",
+    "complete_draft",
+    "confirm_cancel",
+    "decline_cancel",
+    "expire",
+    "find",
+    "list_requests",
+    "mark_loa_signed",
+    "mark_ported",
+    "open_follow_up",
+    "open_request",
+    "reject",
+    "request_cancel",
+    "resubmit",
+    "save_draft",
+    "set_foc",
+    "submit_to_carrier",
+    "update_details",
+]

@@ -1,0 +1,58 @@
+"""Finding requests as a given person may see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.porting.errors import InvalidInput, NotFound
+from bot.porting.sids import parse_query
+from bot.services.base import Context, Snapshot, snapshot
+from storage import repositories as repo
+from storage.models import PortRequest
+from storage.values import RequestStatus
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Agents see every request; customers see their own and those of channels they are in."""
+
+    user_id: str
+    is_agent: bool = False
+    team_id: str = ""
+    channel_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def scope(self) -> dict:
+        if self.is_agent:
+            return {}
+        return {
+            "requester_id": self.user_id,
+            "team_id": self.team_id,
+            "channel_ids": self.channel_ids,
+        }
+
+
+def find(ctx: Context, query: str, viewer: Viewer, *, events: int = 10) -> Snapshot:
+    """One request by SID or unique prefix. Unknown and not-yours read the same."""
+    prefix = parse_query(query)
+    with ctx.db.read() as session:
+        found = repo.find_by_prefix(session, prefix=prefix, **viewer.scope())
+        if not found:
+            raise NotFound(f"No request matches {prefix}. Check the ID, or use /port list.")
+        if len(found) > 1:
+            raise InvalidInput(f"{prefix} matches more than one request; type more of the ID.")
+        return snapshot(session, found[0], events=events)
+
+
+def list_requests(
+    ctx: Context,
+    viewer: Viewer,
+    *,
+    statuses: Iterable[RequestStatus] | None = None,
+    limit: int = 50,
+) -> list[PortRequest]:
+    with ctx.db.read() as session:
+        return repo.list_requests(session, statuses=statuses, limit=limit, **viewer.scope())
+
+
+OPEN_STATUSES = tuple(s for s in RequestStatus if not s.final)
