@@ -107,7 +107,7 @@ class IllegalMove(DomainError):
         self.current, self.move, self.allowed = current, move, allowed
         possible = ", ".join(m.label for m in allowed) if allowed else "nothing; it is closed"
         super().__init__(
-            f"This request is {current.label.lower()}, so you can't {move.label} now. "
+            f"This request is at “{current.label}”, so you can't {move.label} now. "
             f"Possible now: {possible}."
         )
 

@@ -454,7 +454,7 @@ def mark_ported(
         )
         if req.status is RequestStatus.COMPLETED:
             req.completed_at = now
-            refresh_claims(req, all_numbers)
+        refresh_claims(req, all_numbers)
         return snapshot(session, req)
 
     return run(ctx, "mark_ported", body, key=key)
