@@ -1,16 +1,18 @@
-"""The ``portbot`` command."""
+"""The ``portbot`` command. Imports are deferred so ``--version`` and ``--help`` are instant."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import OperationalError
+from bot import __version__
 
-from bot import __version__, config
-from bot.runtime import open_database
-from storage.db import Database, SchemaOutOfDate
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from storage.db import Database
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +36,9 @@ def _safe_url(db: Database) -> str:
     return db.url.render_as_string(hide_password=True)
 
 
-def cmd_db_upgrade(settings: config.Settings) -> int:
+def cmd_db_upgrade(settings: Settings) -> int:
+    from bot.runtime import open_database
+
     db = open_database(settings)
     before = db.current_revision()
     db.upgrade()
@@ -46,7 +50,9 @@ def cmd_db_upgrade(settings: config.Settings) -> int:
     return 0
 
 
-def cmd_db_current(settings: config.Settings) -> int:
+def cmd_db_current(settings: Settings) -> int:
+    from bot.runtime import open_database
+
     db = open_database(settings)
     current, head = db.current_revision(), db.head_revision()
     state = "up to date" if current == head else f"behind (latest is {head})"
@@ -54,16 +60,38 @@ def cmd_db_current(settings: config.Settings) -> int:
     return 0
 
 
-def cmd_check(settings: config.Settings) -> int:
-    db = open_database(settings)
+def _sqlite_file(settings: Settings) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.db_url).database
+    return (
+        Path(database).expanduser()
+        if settings.is_sqlite and database not in (None, "", ":memory:")
+        else None
+    )
+
+
+def cmd_check(settings: Settings) -> int:
+    """Report the configuration. Reads only: a missing SQLite file is not created."""
+    from bot.config import key_file_path
+    from bot.runtime import open_database
+    from storage.db import Database
+
+    sqlite_file = _sqlite_file(settings)
+    fresh = sqlite_file is not None and not sqlite_file.exists()
+    if settings.portbot_secret_key:
+        key = "PORTBOT_SECRET_KEY"
+    elif sqlite_file is not None:
+        key = f"key file {key_file_path(str(sqlite_file))}" + (
+            " (made on first start)" if fresh else ""
+        )
+    else:
+        key = "a random key for this run (in-memory database)"
+    db = Database(settings.db_url) if fresh else open_database(settings)
+    shown = _safe_url(db) + (" (default)" if settings.uses_default_database else "")
     rows = [
-        ("database", _safe_url(db) + (" (default)" if settings.uses_default_database else "")),
-        (
-            "encryption key",
-            "PORTBOT_SECRET_KEY"
-            if settings.portbot_secret_key
-            else "key file beside the SQLite database",
-        ),
+        ("database", shown + (" — not created yet" if fresh else "")),
+        ("encryption key", key),
         ("calendar", f"{settings.portbot_country} holidays, {settings.portbot_timezone}"),
         (
             "agents",
@@ -91,19 +119,17 @@ def cmd_check(settings: config.Settings) -> int:
         ),
         ("e-mail", "SMTP configured" if settings.smtp_url else "not configured"),
     ]
-    try:
+    if fresh:
+        rows.append(("schema", "created by `portbot db upgrade` or on first start"))
+    else:
         current, head = db.current_revision(), db.head_revision()
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
-        print(f"portbot: DATABASE_URL: cannot connect ({reason})", file=sys.stderr)
-        return 2
-    rows.append(
-        (
-            "schema",
-            f"{current or 'empty'}"
-            + ("" if current == head else f" (run `portbot db upgrade` for {head})"),
+        rows.append(
+            (
+                "schema",
+                f"{current or 'empty'}"
+                + ("" if current == head else f" (run `portbot db upgrade` for {head})"),
+            )
         )
-    )
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name.ljust(width)}  {value}")
@@ -115,33 +141,41 @@ def _count(items: frozenset[str], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
+def _fail(message: str) -> int:
+    print(f"portbot: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "db" and args.db_command is None:
+        parser.parse_args(["db", "--help"])
+
+    from sqlalchemy.exc import OperationalError
+
+    from bot import config
+    from storage.db import SchemaOutOfDate
+
     try:
         settings = config.load()
-        if args.command == "check":
-            return cmd_check(settings)
-        if args.command == "db":
-            if args.db_command == "upgrade":
-                return cmd_db_upgrade(settings)
-            if args.db_command == "current":
-                return cmd_db_current(settings)
-            parser.parse_args(["db", "--help"])
-    except config.ConfigError as exc:
-        print(f"portbot: {exc}", file=sys.stderr)
-        return 2
-    except SchemaOutOfDate as exc:
-        print(f"portbot: {exc}", file=sys.stderr)
-        return 2
+        handler = {
+            ("check", None): cmd_check,
+            ("db", "upgrade"): cmd_db_upgrade,
+            ("db", "current"): cmd_db_current,
+        }[(args.command, getattr(args, "db_command", None))]
+        return handler(settings)
+    except (config.ConfigError, SchemaOutOfDate) as exc:
+        return _fail(str(exc))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
-        print(f"portbot: DATABASE_URL: cannot connect ({reason})", file=sys.stderr)
-        return 2
-    return 0
+        return _fail(f"DATABASE_URL: cannot connect ({reason})")
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(f"DATABASE_URL: cannot use{where} ({exc.strerror or exc})")
 
 
 if __name__ == "__main__":

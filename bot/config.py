@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.porting.calendar import BusinessCalendar
 from storage import crypto
-from storage.db import default_sqlite_path, default_url
+from storage.db import default_url
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -40,12 +39,16 @@ class Agents:
         return bool(self.users or self.groups)
 
 
-class Settings(BaseSettings):
-    """Every variable of the operator contract. Names match the environment, lower-cased."""
+class Settings(BaseModel):
+    """Every variable of the operator contract. Names match the environment, lower-cased.
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    Build it with :func:`load`, which reads the environment; URLs that may carry a password
+    (``DATABASE_URL``, ``SMTP_URL``) are secrets like the tokens.
+    """
 
-    database_url: str | None = None
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    database_url: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -61,20 +64,20 @@ class Settings(BaseSettings):
     zendesk_api_token: SecretStr | None = None
     zendesk_url: str | None = None
     zendesk_webhook_secret: SecretStr | None = None
-    smtp_url: str | None = None
+    smtp_url: SecretStr | None = None
     portbot_mail_from: str | None = None
 
     # --- field checks (each message is the part after "NAME: ") --------------------------
 
     @field_validator("database_url")
     @classmethod
-    def _database_url(cls, value: str | None) -> str | None:
-        if not value:
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
             return None
         try:
-            backend = make_url(value).get_backend_name()
+            backend = make_url(value.get_secret_value()).get_backend_name()
         except ArgumentError:
-            raise ValueError(f'"{_clip(value)}" is not a database URL') from None
+            raise ValueError("is not a database URL (sqlite:///path or postgresql://…)") from None
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f'"{backend}" is not supported; use sqlite:/// or postgresql://')
         return value
@@ -141,8 +144,8 @@ class Settings(BaseSettings):
 
     @field_validator("smtp_url")
     @classmethod
-    def _smtp(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^smtps?://", value):
+    def _smtp(cls, value: SecretStr | None) -> SecretStr | None:
+        if value and not re.match(r"^smtps?://", value.get_secret_value()):
             raise ValueError("use smtp://user:password@host:587 or smtps://… (port 465)")
         return value
 
@@ -157,7 +160,7 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        return self.database_url or default_url()
+        return self.database_url.get_secret_value() if self.database_url else default_url()
 
     @property
     def uses_default_database(self) -> bool:
@@ -199,13 +202,36 @@ def _local_key(settings: Settings) -> str:
     database = make_url(settings.db_url).database
     if database in (None, "", ":memory:"):
         return crypto.generate_secret()
-    path = Path(database).expanduser().with_suffix(".key")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(crypto.generate_secret() + "\n")
-    return path.read_text().strip()
+    path = key_file_path(database)
+    try:
+        if not path.exists():
+            _create_key_file(path)
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"DATABASE_URL: cannot keep a key file at {path} ({exc.strerror})"
+        ) from None
+
+
+def key_file_path(database: str) -> Path:
+    """``portbot.db`` → ``portbot.key`` in the same folder."""
+    return Path(database).expanduser().with_suffix(".key")
+
+
+def _create_key_file(path: Path) -> None:
+    """Write the key to a private temporary file, then link it into place: a second process
+    starting at the same moment either wins the link or reads the complete file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(crypto.generate_secret() + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _split(value: str) -> list[str]:
@@ -220,7 +246,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
     known = {name.upper() for name in Settings.model_fields}
-    values = {k.lower(): v for k, v in env.items() if k.upper() in known and v != ""}
+    values = {k.lower(): v for k, v in env.items() if k.upper() in known and v.strip()}
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
@@ -228,7 +254,3 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         name = str(error["loc"][0]).upper() if error.get("loc") else "configuration"
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
-
-
-def describe_default_database() -> str:
-    return str(default_sqlite_path())

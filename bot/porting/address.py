@@ -5,24 +5,26 @@ from __future__ import annotations
 import re
 
 import holidays
+import phonenumbers
 
 from bot.porting.fields import Draft, F, Result, squash
 
 _US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 _CA_POSTAL = re.compile(r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$")
 
+# Rural-route and highway-contract addresses ("RR 2 Box 152", "HC 1 Box 3") are real service
+# addresses, so a bare "Box" only counts when the line starts with it.
 _PO_BOX = re.compile(
     r"""
     \b(
-        p\.?\s*o\.?\s*b(?:ox|\.)?(?![a-z])          # PO Box, P.O. Box, POB, P.O.B.
-      | p\s*o\s*b(?:ox)?                           # P O Box
-      | post\s*(?:office)?\s*box                   # Post Office Box, Postbox
-      | post\s+office\s+drawer
+        p[\s.-]*o[\s.-]*(?:box|b\b\.?|drawer)     # PO Box, P.O. Box, PO-Box, POB, P.O.B., PO Drawer
+      | pobox                                   # POBox run together
+      | post\s*(?:office\s*)?(?:box|drawer)     # Post Office Box, Postbox, Post Office Drawer
       | postal\s+box
       | (?:lock|caller|firm\s*caller)\s*box
-      | p\.?\s*m\.?\s*b\.?(?=\s*\#?\s*\d)          # PMB 123 (a private mailbox)
-      | (?:^|\s)box\s*\#?\s*\d                      # Box 123 at the start
+      | p\.?\s*m\.?\s*b\.?(?=\s*\#?\s*\d)       # PMB 123 (a private mailbox)
     )
+    | ^\s*box\s*\#?\s*\d                         # "Box 123" on its own
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -37,9 +39,13 @@ def validate_address(draft: Draft, result: Result | None = None) -> Result:
     result = result or Result()
     values = result.cleaned.values
     country = draft.country.strip().upper() or "US"
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        result.errors[F.COUNTRY] = "Use the two-letter country code, such as US or CA."
-    values[F.COUNTRY] = country
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        result.errors[F.COUNTRY] = (
+            f"“{draft.country.strip()}” isn't a country code we know; "
+            "use two letters, like US or CA."
+        )
+    else:
+        values[F.COUNTRY] = country
 
     street = squash(draft.street)
     street2 = squash(draft.street2)

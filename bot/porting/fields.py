@@ -37,9 +37,7 @@ class F(StrEnum):
 
 # Fields the Letter of Authorization certifies: changing one needs a new signature.
 # (The PIN is never printed on the LOA, so a new PIN needs no new signature.)
-LOA_FIELDS = frozenset(F) - {
-    F.AGREEMENTS, F.NAME, F.PIN, F.DESIRED_DATE, F.BILL, F.BILL_ISSUED_ON
-}
+LOA_FIELDS = frozenset(F) - {F.AGREEMENTS, F.NAME, F.PIN, F.DESIRED_DATE, F.BILL, F.BILL_ISSUED_ON}
 
 Errors = dict[F, str]
 

@@ -7,6 +7,7 @@ here reads the clock: ``today`` is passed in.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection
 from datetime import date
@@ -26,7 +27,7 @@ from bot.porting.fields import (
     squash,
 )
 from bot.porting.numbers import ParsedNumber, format_display, parse_number, parse_numbers
-from storage.values import AccountType, LineType
+from storage.values import AccountType, LineType, account_secret, pin_secret
 
 MAX_BILL_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_AGE_DAYS = 30
@@ -111,18 +112,25 @@ def validate_numbers(
             f"That's {len(result.cleaned.numbers):,} numbers; one request takes at most "
             f"{MAX_NUMBERS:,}. Split them by account."
         )
-    busy = [n.e164 for n in result.cleaned.numbers if n.e164 in in_open_requests]
-    if busy:
-        shown = ", ".join(format_display(e) for e in busy[:5])
-        more = f" and {len(busy) - 5} more" if len(busy) > 5 else ""
-        noun = "is" if len(busy) == 1 else "are"
-        target = F.WIRELESS if F.LANDLINES in result.errors else F.LANDLINES
-        result.errors.setdefault(
-            target,
-            f"{shown}{more} {noun} already in another open port request. "
-            "Finish or cancel that one first; carriers refuse overlapping requests.",
-        )
+    for fld, wireless_list in ((F.LANDLINES, False), (F.WIRELESS, True)):
+        busy = [
+            n.e164
+            for n in result.cleaned.numbers
+            if n.e164 in in_open_requests and (n.line_type is LineType.WIRELESS) == wireless_list
+        ]
+        if busy and fld not in result.errors:
+            result.errors[fld] = _busy_message(busy)
     return result
+
+
+def _busy_message(busy: list[str]) -> str:
+    shown = ", ".join(format_display(e) for e in busy[:5])
+    more = f" and {len(busy) - 5} more" if len(busy) > 5 else ""
+    noun = "is" if len(busy) == 1 else "are"
+    return (
+        f"{shown}{more} {noun} already in another open port request. "
+        "Finish or cancel that one first; carriers refuse overlapping requests."
+    )
 
 
 def _line_type(number: ParsedNumber, wireless_list: bool) -> LineType:
@@ -166,7 +174,7 @@ def validate_account(
             "(up to 40 characters). Type it exactly as it appears on the bill."
         )
     else:
-        values[F.ACCOUNT_NUMBER] = account
+        values[F.ACCOUNT_NUMBER] = account_secret(account)
 
     btn = draft.btn.strip()
     if btn:
@@ -190,7 +198,7 @@ def validate_account(
     elif pin and not _PIN_RE.match(pin):
         result.errors[F.PIN] = "The PIN should be 4 to 20 letters or digits, with no spaces."
     elif pin:
-        values[F.PIN] = pin
+        values[F.PIN] = pin_secret(pin)
     return result
 
 
@@ -269,7 +277,8 @@ def validate_bill(
         )
     elif bill.size > MAX_BILL_BYTES:
         result.errors[F.BILL] = (
-            f"“{bill.filename}” is {bill.size / 1024 / 1024:.1f} MB; the limit is 10 MB. "
+            f"“{bill.filename}” is {math.ceil(bill.size / 1024 / 1024 * 10) / 10:.1f} MB; "
+            "the limit is 10 MB. "
             "A scan at lower resolution, or only the pages with the account details, will do."
         )
     elif bill.size == 0:

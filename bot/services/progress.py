@@ -57,7 +57,8 @@ def _sync_phase(
     changed: Iterable[str],
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Record a number-level change and move the request if its carrier phase changed.
+    """Record a number-level change and move the request if its carrier phase changed; then
+    release the numbers that are done (a claim ends with its number or its request).
 
     When the phase change is the action itself (the last FOC arrives), one event records both;
     otherwise the action is recorded in place and the phase move follows as its own event.
@@ -68,19 +69,15 @@ def _sync_phase(
     follow = MOVE_INTO_PHASE.get(phase) if phase is not None and phase is not req.status else None
     if follow is None or req.status not in carrier_states:
         record(ctx, session, req, action.value, actor, detail=detail, numbers=changed, data=data)
-        return
-    if follow is action:
+    elif follow is action:
         move(ctx, session, req, action, actor, detail=detail, numbers=changed, data=data)
-        return
-    record(ctx, session, req, action.value, actor, detail=detail, numbers=changed, data=data)
-    move(
-        ctx,
-        session,
-        req,
-        follow,
-        actor if actor.role.value != "customer" else SYSTEM,
-        detail=_phase_detail(phase),
-    )
+    else:
+        record(ctx, session, req, action.value, actor, detail=detail, numbers=changed, data=data)
+        by = actor if actor.role.value != "customer" else SYSTEM
+        move(ctx, session, req, follow, by, detail=_phase_detail(phase))
+    if req.status is RequestStatus.COMPLETED and req.completed_at is None:
+        req.completed_at = ctx.now()
+    refresh_claims(req, numbers)
 
 
 def _phase_detail(phase: RequestStatus) -> str:
@@ -452,9 +449,6 @@ def mark_ported(
             changed=[n.e164 for n in chosen],
             data=data,
         )
-        if req.status is RequestStatus.COMPLETED:
-            req.completed_at = now
-        refresh_claims(req, all_numbers)
         return snapshot(session, req)
 
     return run(ctx, "mark_ported", body, key=key)

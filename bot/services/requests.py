@@ -74,7 +74,7 @@ def _validated(ctx: Context, session: Session, draft: Draft) -> Result:
 
 def _stored(field: F, value: Any) -> Any:
     wrap = _SECRETS.get(field)
-    return wrap(value) if wrap and value is not None else value
+    return wrap(value) if wrap and isinstance(value, str) else value
 
 
 def _create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
@@ -22,6 +22,7 @@ from tests.services.helpers import AGENT, CUSTOMER, assert_timeline_legal, draft
 
 ACTORS = {"customer": CUSTOMER, "agent": AGENT, "system": svc.SYSTEM}
 FOC = date(2026, 12, 2)
+ADV = ("advance", "agent", 0)
 
 
 def _call(ctx: Context, sid: str, nums: list[str], op: str, who: str, pick: int) -> None:
@@ -110,6 +111,12 @@ def test_random_service_sequences_keep_the_lifecycle(tmp_path):
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow],
     )
+    @example([ADV] * 5, 2)  # the happy path to completion
+    @example([ADV, ADV, ("cancel", "customer", 0), ADV], 1)  # cancel after submission
+    @example([ADV, ADV, ADV, ("cancel", "agent", 0), ("decline_cancel", "agent", 0)], 2)
+    @example([ADV, ADV, ("reject_one", "agent", 1), ADV, ADV, ADV, ADV, ADV], 2)
+    @example([ADV, ADV, ADV, ("ported_one", "agent", 0), ("reject_all", "agent", 0)], 2)
+    @example([ADV, ("reject_all", "agent", 0), ("resubmit_loa", "customer", 0), ADV], 1)
     @given(st.lists(OPS, min_size=1, max_size=14), st.integers(min_value=1, max_value=3))
     def run(steps, count):
         nums = numbers(count)

@@ -1,0 +1,28 @@
+import pytest
+
+from bot import config
+from bot.runtime import build_context
+from storage.db import SchemaOutOfDate
+
+
+def test_a_fresh_sqlite_file_is_migrated_at_start(tmp_path):
+    url = f"sqlite:///{tmp_path}/fresh.db"
+    ctx = build_context(
+        config.load(
+            {"DATABASE_URL": url, "PORTBOT_COUNTRY": "CA", "PORTBOT_TIMEZONE": "America/Toronto"}
+        )
+    )
+    assert ctx.db.current_revision() == ctx.db.head_revision()
+    assert ctx.default_region == "CA" and ctx.calendar.timezone == "America/Toronto"
+    assert (tmp_path / "fresh.key").exists()  # the local encryption key beside the file
+    ctx.db.dispose()
+
+
+def test_postgres_is_never_upgraded_behind_the_operators_back(empty_db_url):
+    if empty_db_url.startswith("sqlite"):
+        pytest.skip("needs PORTBOT_TEST_DATABASE_URL (PostgreSQL)")
+    settings = config.load(
+        {"DATABASE_URL": empty_db_url, "PORTBOT_SECRET_KEY": "a-secret-key-for-tests-only"}
+    )
+    with pytest.raises(SchemaOutOfDate, match="portbot db upgrade"):
+        build_context(settings)
