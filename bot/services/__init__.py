@@ -2,13 +2,12 @@
 
 from bot.services.base import SYSTEM, Actor, Context, Snapshot
 from bot.services.cancel import confirm_cancel, decline_cancel, request_cancel
+from bot.services.fixes import reject, resubmit
 from bot.services.progress import (
     add_note,
     expire,
     mark_loa_signed,
     mark_ported,
-    reject,
-    resubmit,
     set_foc,
     submit_to_carrier,
 )
