@@ -1,0 +1,95 @@
+"""Every Slack identifier portbot uses, in one place (kebab-case, namespaced ``port-``).
+
+Builders default to these, listeners register them, and a test checks that ``manifest.yml``
+declares what the code handles and nothing else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.porting.fields import F
+
+COMMAND = "/port"
+VALUE = "value"  # the action_id of every input element: blocks carry the meaning
+
+
+class View(StrEnum):
+    """``callback_id`` of each modal."""
+
+    NEW_AGREEMENT = "port-new-agreement"
+    NEW_NUMBERS = "port-new-numbers"
+    NEW_CONTACT = "port-new-contact"
+    NEW_BILL = "port-new-bill"
+    NEW_DONE = "port-new-done"
+    FOC = "port-foc"
+    REJECT = "port-reject"
+    COMPLETE = "port-complete"
+    NOTE = "port-note"
+    CANCEL = "port-cancel"
+    LOADING = "port-loading"
+
+
+class Block(StrEnum):
+    """``block_id`` of each input; validation errors are keyed by these."""
+
+    AGREEMENTS = "port-new-agreements"
+    LANDLINES = "port-new-landlines"
+    WIRELESS = "port-new-wireless"
+    LOSING_CARRIER = "port-new-losing-carrier"
+    ACCOUNT_NUMBER = "port-new-account-number"
+    BTN = "port-new-btn"
+    PIN = "port-new-pin"
+    NAME = "port-new-name"
+    ACCOUNT_TYPE = "port-new-account-type"
+    COMPANY_NAME = "port-new-company-name"
+    REP_NAME = "port-new-rep-name"
+    REP_EMAIL = "port-new-rep-email"
+    STREET = "port-new-street"
+    STREET2 = "port-new-street2"
+    CITY = "port-new-city"
+    REGION = "port-new-region"
+    POSTAL_CODE = "port-new-postal-code"
+    COUNTRY = "port-new-country"
+    DESIRED_DATE = "port-new-desired-date"
+    BILL = "port-new-bill"
+    BILL_ISSUED_ON = "port-new-bill-issued-on"
+    BILL_LATER = "port-new-bill-later"
+
+    FOC_DATE = "port-foc-date"
+    FOC_WINDOW_START = "port-foc-window-start"
+    FOC_WINDOW_END = "port-foc-window-end"
+    FOC_NUMBERS = "port-foc-numbers"
+    REJECT_CODES = "port-reject-codes"
+    REJECT_NUMBERS = "port-reject-numbers"
+    REJECT_NOTE = "port-reject-note"
+    COMPLETE_NUMBERS = "port-complete-numbers"
+    NOTE_TEXT = "port-note-text"
+    NOTE_PUBLIC = "port-note-public"
+    CANCEL_REASON = "port-cancel-reason"
+
+
+# Intake field -> the block where its message shows.
+INTAKE_BLOCKS: dict[F, Block] = {f: Block[f.name] for f in F}
+
+
+class Action(StrEnum):
+    """``action_id`` of buttons on cards, messages and the App Home."""
+
+    STATUS = "port-status"
+    SUBMIT = "port-submit"
+    FOC = "port-foc"
+    REJECT = "port-reject"
+    COMPLETE = "port-complete"
+    NOTE = "port-note"
+    CANCEL = "port-cancel"
+    CONFIRM_CANCEL = "port-confirm-cancel"
+    NEW = "port-new"
+    RESUME = "port-resume"
+
+
+class Event(StrEnum):
+    """Events API types the app subscribes to."""
+
+    APP_HOME_OPENED = "app_home_opened"
+    MESSAGE = "message"
