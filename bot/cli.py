@@ -29,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help="show the schema revision of the database")
 
     commands.add_parser("check", help="validate the configuration and reach the database")
+
+    serve = commands.add_parser(
+        "serve", help="run the web app (Slack, health, metrics) and deliveries"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (3000)")
+    commands.add_parser("worker", help="run deliveries only, without the web app")
     return parser
 
 
@@ -137,6 +144,19 @@ def cmd_check(settings: Settings) -> int:
     return 0
 
 
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    import logging
+
+    from bot import server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "serve":
+        server.serve(settings, host=args.host, port=args.port)
+    else:
+        server.worker(settings)
+    return 0
+
+
 def _count(items: frozenset[str], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
@@ -162,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = config.load()
+        if args.command in ("serve", "worker"):
+            return cmd_run(settings, args)
         handler = {
             ("check", None): cmd_check,
             ("db", "upgrade"): cmd_db_upgrade,

@@ -265,3 +265,26 @@ class ZendeskLink(SQLModel, table=True):
     port_out_id: int | None = Field(default=None, foreign_key="port_outs.id", unique=True)
     ticket_id: int = Field(sa_type=sa.BigInteger, unique=True)
     created_at: datetime = _utc()
+
+
+class IntakeSession(SQLModel, table=True):
+    """What a customer typed in the ``/port new`` modal so far, between its steps.
+
+    Slack's ``private_metadata`` carries only this row's id; the values live here, with the
+    account number and PIN encrypted like everywhere else. Rows expire after a day.
+    """
+
+    __tablename__ = "intake_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(default="", max_length=32)
+    channel_id: str = Field(default="", max_length=32)
+    user_id: str = Field(default="", max_length=32, index=True)
+    user_name: str = Field(default="", max_length=200)
+    step: int = 1
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    account_number: Secret | None = Field(default=None, sa_type=EncryptedSecret(keep_last=4))
+    pin: Secret | None = Field(default=None, sa_type=EncryptedSecret())
+    request_sid: str | None = Field(default=None, max_length=34)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc(index=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.models import PortNumber, PortRequest, TimelineEvent
+from storage.models import PortNumber, PortRequest, SlackLink, TimelineEvent
 from storage.values import RequestStatus
 
 
@@ -49,7 +50,9 @@ def find_by_prefix(
 ) -> list[PortRequest]:
     """Requests whose SID starts with ``prefix`` that the viewer may see (``requester_id`` None
     means an agent: everything)."""
-    stmt = select(PortRequest).where(col(PortRequest.sid).startswith(prefix, autoescape=True))
+    # A range on the unique index (LIKE would skip it on SQLite, where LIKE ignores case).
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    stmt = select(PortRequest).where(PortRequest.sid >= prefix, PortRequest.sid < upper)
     stmt = _visible(stmt, requester_id=requester_id, team_id=team_id, channel_ids=channel_ids)
     return list(session.exec(stmt.order_by(PortRequest.id).limit(limit)).all())
 
@@ -75,6 +78,30 @@ def list_requests(
 def count_by_status(session: Session) -> dict[RequestStatus, int]:
     stmt = select(PortRequest.status, sa.func.count()).group_by(PortRequest.status)
     return {RequestStatus(status): count for status, count in session.exec(stmt).all()}
+
+
+def upcoming_focs(
+    session: Session, *, start: date, end: date, limit: int = 50
+) -> list[tuple[date, PortRequest]]:
+    """Open requests with a port date from ``start`` to ``end`` (inclusive), soonest first."""
+    stmt = (
+        select(PortRequest)
+        .where(PortRequest.foc_date >= start, PortRequest.foc_date <= end)
+        .where(col(PortRequest.status).in_([RequestStatus.SUBMITTED, RequestStatus.FOC_CONFIRMED]))
+        .order_by(PortRequest.foc_date, PortRequest.id)
+        .limit(limit)
+    )
+    return [(r.foc_date, r) for r in session.exec(stmt).all() if r.foc_date]
+
+
+def request_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> PortRequest | None:
+    """The request whose card heads this Slack thread."""
+    stmt = (
+        select(PortRequest)
+        .join(SlackLink, SlackLink.request_id == PortRequest.id)
+        .where(SlackLink.channel_id == channel_id, SlackLink.message_ts == thread_ts)
+    )
+    return session.exec(stmt).first()
 
 
 def numbers_of(session: Session, *, request_id: int, lock: bool = False) -> list[PortNumber]:

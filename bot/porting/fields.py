@@ -48,6 +48,7 @@ class Bill:
     size: int
     content_type: str
     issued_on: date | None = None
+    file_id: str | None = None  # where the file itself is kept (Slack file id until stored)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from bot.services.base import SYSTEM, Actor, Context, Snapshot
 from bot.services.cancel import confirm_cancel, decline_cancel, request_cancel
 from bot.services.fixes import reject, resubmit
 from bot.services.progress import (
+    add_comment,
     add_note,
     expire,
     mark_loa_signed,
@@ -26,6 +27,7 @@ __all__ = [
     "Context",
     "Snapshot",
     "Viewer",
+    "add_comment",
     "add_note",
     "complete_draft",
     "confirm_cancel",

@@ -297,6 +297,38 @@ def add_note(
     return run(ctx, "add_note", body, key=key)
 
 
+def add_comment(
+    ctx: Context,
+    sid: str,
+    text: str,
+    *,
+    actor: Actor,
+    source: str,
+    source_id: str,
+) -> Snapshot:
+    """A message someone wrote in the request's conversation (a Slack thread reply, later a
+    ticket comment). Recorded once per source message; ``source`` tells deliveries not to echo
+    it back where it came from."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("The comment is empty.")
+
+    def body(session: Session) -> Snapshot:
+        req = load(session, sid)
+        record(
+            ctx,
+            session,
+            req,
+            "comment",
+            actor,
+            detail=text[:MAX_NOTE],
+            data={"source": source, "source_id": source_id},
+        )
+        return snapshot(session, req)
+
+    return run(ctx, "add_comment", body, key=f"comment:{source}:{source_id}")
+
+
 def expire(ctx: Context, sid: str, *, actor: Actor = SYSTEM, key: str | None = None) -> Snapshot:
     """Close a draft or an unsigned request that waited too long."""
 

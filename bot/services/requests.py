@@ -136,6 +136,7 @@ def _set_bill(req: PortRequest, bill: Bill | None) -> None:
     req.bill_size = bill.size
     req.bill_content_type = bill.content_type
     req.bill_issued_on = bill.issued_on
+    req.bill_file_id = bill.file_id
 
 
 def _complete(ctx: Context, session: Session, req: PortRequest, actor: Actor) -> None:
@@ -157,7 +158,11 @@ def _bill_of(req: PortRequest) -> Bill | None:
     if not req.bill_filename:
         return None
     return Bill(
-        req.bill_filename, req.bill_size or 0, req.bill_content_type or "", req.bill_issued_on
+        req.bill_filename,
+        req.bill_size or 0,
+        req.bill_content_type or "",
+        req.bill_issued_on,
+        req.bill_file_id,
     )
 
 

@@ -15,6 +15,7 @@ TABLES = {
     "idempotency_keys",
     "reminders",
     "outbox",
+    "intake_sessions",
     "port_out_windows",
     "port_outs",
     "slack_links",

@@ -1,0 +1,202 @@
+"""Delivering the outbox: every side effect was written as a row in the same transaction as the
+change that caused it; this loop hands each row to the handler for its topic.
+
+* **Claims are leases.** A worker marks a batch as its own until ``claimed_until``; rows are
+  picked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same row, and
+  a worker that dies mid-batch loses its lease and the rows go out again.
+* **Per request, in order.** A row is only claimed when no older row of the same request is
+  still pending, so a card is never updated before it is posted.
+* **Retries back off** exponentially with jitter; a handler that knows better (a 429 with
+  ``Retry-After``) raises :class:`RetryLater`. After ``max_attempts`` a row is dead: kept, shown,
+  and retried only by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from bot.services.base import Context
+from storage.models import OutboxMessage
+from storage.values import OutboxStatus
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxMessage], None]
+
+
+class RetryLater(Exception):
+    """The destination asked us to come back later (rate limit, maintenance)."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {seconds:.0f}s")
+        self.seconds = max(0.0, seconds)
+
+
+def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
+    """Seconds before retry ``attempt`` (1-based): exponential, capped, with full jitter."""
+    return random.uniform(base, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311
+
+
+@dataclass
+class Outbox:
+    ctx: Context
+    handlers: Mapping[str, Handler]
+    worker_id: str = "portbot"
+    batch_size: int = 50
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 10
+    on_dead: Callable[[OutboxMessage], None] | None = None
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def claim(self) -> list[OutboxMessage]:
+        now = self.ctx.now()
+        older = sa.orm.aliased(OutboxMessage)
+        earlier_pending = (
+            select(older.id)
+            .where(
+                older.request_id == OutboxMessage.request_id,
+                older.status == OutboxStatus.PENDING,
+                older.id < OutboxMessage.id,
+            )
+            .exists()
+        )
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+                sa.or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    OutboxMessage.claimed_until < now,
+                ),
+                sa.or_(col(OutboxMessage.request_id).is_(None), ~earlier_pending),
+                col(OutboxMessage.topic).in_(list(self.handlers)),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        with self.ctx.db.write() as s:
+            rows = list(s.exec(stmt).all())
+            for row in rows:
+                row.claimed_by = self.worker_id
+                row.claimed_until = now + self.lease
+                s.add(row)
+        return rows
+
+    def _finish(self, row_id: int, **changes: object) -> None:
+        with self.ctx.db.write() as s:
+            row = s.get(OutboxMessage, row_id)
+            if row is None or row.claimed_by != self.worker_id:
+                return  # our lease ran out and someone else has it now
+            for key, value in changes.items():
+                setattr(row, key, value)
+            row.claimed_by = None
+            row.claimed_until = None
+            s.add(row)
+
+    def deliver(self, row: OutboxMessage) -> bool:
+        """Hand one row to its handler; True when delivered."""
+        assert row.id is not None
+        handler = self.handlers[row.topic]
+        now = self.ctx.now()
+        attempts = row.attempts + 1
+        try:
+            handler(row)
+        except RetryLater as later:
+            log.info("outbox %s (%s): %s", row.id, row.topic, later)
+            self._finish(
+                row.id,
+                attempts=attempts,
+                last_error=str(later),
+                next_attempt_at=now + timedelta(seconds=later.seconds),
+            )
+            return False
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:2000]
+            if attempts >= self.max_attempts:
+                log.error(
+                    "outbox %s (%s) is dead after %d attempts: %s",
+                    row.id,
+                    row.topic,
+                    attempts,
+                    reason,
+                )
+                self._finish(row.id, attempts=attempts, last_error=reason, status=OutboxStatus.DEAD)
+                if self.on_dead is not None:
+                    self.on_dead(row)
+            else:
+                log.warning(
+                    "outbox %s (%s) failed (attempt %d): %s", row.id, row.topic, attempts, reason
+                )
+                self._finish(
+                    row.id,
+                    attempts=attempts,
+                    last_error=reason,
+                    next_attempt_at=now + timedelta(seconds=backoff(attempts)),
+                )
+            return False
+        self._finish(
+            row.id,
+            attempts=attempts,
+            status=OutboxStatus.DELIVERED,
+            delivered_at=self.ctx.now(),
+            last_error=None,
+        )
+        return True
+
+    def run_once(self) -> int:
+        """Claim one batch and deliver it; the number delivered."""
+        delivered = 0
+        for row in self.claim():
+            try:
+                delivered += self.deliver(row)
+            except Exception:  # a bug in bookkeeping must not stop the others
+                log.exception("outbox %s could not be processed", row.id)
+        return delivered
+
+    def drain(self, *, max_rounds: int = 1000) -> int:
+        """Deliver until nothing is due (tests, the demo, start-up)."""
+        total = 0
+        for _ in range(max_rounds):
+            if not self.claim_pending_exists():
+                break
+            done = self.run_once()
+            total += done
+            if done == 0:
+                break
+        return total
+
+    def claim_pending_exists(self) -> bool:
+        now = self.ctx.now()
+        with self.ctx.db.read() as s:
+            stmt = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at <= now,
+                    col(OutboxMessage.topic).in_(list(self.handlers)),
+                )
+                .limit(1)
+            )
+            return s.exec(stmt).first() is not None
+
+    def run_forever(self, stop: threading.Event, *, idle: float = 1.0) -> None:
+        """Poll until ``stop`` is set; ``wake`` cuts the wait short after a local change."""
+        while not stop.is_set():
+            try:
+                busy = self.run_once() > 0
+            except Exception:
+                log.exception("outbox round failed")
+                busy = False
+            if not busy:
+                self.wake.wait(idle)
+                self.wake.clear()

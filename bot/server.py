@@ -1,0 +1,129 @@
+"""Assemble the running service: context, Slack app, outbox delivery, HTTP server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import ConfigError, Settings
+from bot.delivery.outbox import Outbox
+from bot.runtime import build_context
+from bot.services.base import Context
+from bot.slack import delivery as slack_delivery
+from bot.slack.agents import AgentDirectory
+from bot.slack.app import build_app, web_client
+from bot.slack.deps import SlackDeps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    ctx: Context
+    outbox: Outbox
+    client: WebClient | None = None
+    bolt: App | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start_background(self) -> None:
+        """Deliver the outbox in a thread (``serve`` and ``worker`` both do this)."""
+        worker = threading.Thread(
+            target=self.outbox.run_forever, args=(self.stop,), name="portbot-outbox", daemon=True
+        )
+        worker.start()
+        self.threads.append(worker)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.outbox.wake.set()
+        for t in self.threads:
+            t.join(timeout=5)
+        self.ctx.db.dispose()
+
+
+def require_slack(settings: Settings, *, socket_mode: bool) -> None:
+    if settings.slack_bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
+    if not socket_mode and settings.slack_signing_secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET: required to check that requests come from Slack "
+            "(Basic Information → App Credentials)"
+        )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    slack: bool = True,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+    ctx: Context | None = None,
+) -> Runtime:
+    ctx = ctx or build_context(settings)
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    handlers = {}
+    bolt = None
+    if slack:
+        require_slack(settings, socket_mode=settings.slack_app_token is not None)
+        client = client or web_client(settings)
+        handlers[slack_delivery.TOPIC] = slack_delivery.SlackDelivery(
+            ctx, client, agents_channel=settings.portbot_agents_channel
+        )
+    outbox = Outbox(ctx, handlers, worker_id=worker_id)
+    if slack:
+        assert client is not None
+        agents = AgentDirectory(settings.agents.users, settings.agents.groups)
+        deps = SlackDeps(
+            ctx, agents, agents_channel=settings.portbot_agents_channel, wake=outbox.wake.set
+        )
+        bolt = build_app(
+            settings, deps, client=client, process_before_response=process_before_response
+        )
+        if agents.groups:
+            threading.Thread(target=agents.refresh, args=(client,), daemon=True).start()
+    return Runtime(settings=settings, ctx=ctx, outbox=outbox, client=client, bolt=bolt)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from bot.web import create_app
+
+    runtime = build_runtime(settings)
+    runtime.start_background()
+    if settings.slack_app_token is not None and runtime.bolt is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value())
+        handler.connect()  # events arrive over the socket; HTTP still serves health and metrics
+        log.info("Slack Socket Mode connected")
+    try:
+        uvicorn.run(
+            create_app(runtime.ctx, runtime.bolt),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        runtime.close()
+
+
+def worker(settings: Settings) -> None:
+    """Deliveries only (no HTTP): for deployments that scale web and workers apart."""
+    runtime = build_runtime(settings)
+    log.info("worker %s delivering the outbox", runtime.outbox.worker_id)
+    try:
+        runtime.outbox.run_forever(runtime.stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()

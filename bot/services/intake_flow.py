@@ -1,0 +1,162 @@
+"""The multi-step intake: validate each step as it is submitted, keep what was typed between
+steps (secrets encrypted), and open the request at the end — once, however often the last
+step is submitted."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from bot.porting import intake
+from bot.porting.errors import NotFound
+from bot.porting.fields import Bill, Draft, F, Result
+from bot.services.base import Actor, Context, Snapshot
+from bot.services.requests import open_request
+from storage import repositories as repo
+from storage.models import IntakeSession
+from storage.values import account_secret, pin_secret
+
+SESSION_TTL = timedelta(hours=24)
+_SECRET_FIELDS = {F.ACCOUNT_NUMBER: "account_number", F.PIN: "pin"}
+
+
+def start(
+    ctx: Context,
+    *,
+    user_id: str,
+    user_name: str = "",
+    team_id: str = "",
+    channel_id: str = "",
+    agreements: frozenset[str],
+) -> str:
+    """Record the accepted checklist and return the session id for the next steps."""
+    now = ctx.now()
+    session_id = secrets.token_urlsafe(18)
+    with ctx.db.write() as s:
+        s.add(
+            IntakeSession(
+                id=session_id,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                user_name=user_name,
+                step=1,
+                data={F.AGREEMENTS.value: sorted(agreements)},
+                created_at=now,
+                expires_at=now + SESSION_TTL,
+            )
+        )
+    return session_id
+
+
+def load(ctx: Context, session_id: str, user_id: str) -> IntakeSession:
+    with ctx.db.read() as s:
+        found = s.get(IntakeSession, session_id)
+    if found is None or found.user_id != user_id or found.expires_at <= ctx.now():
+        raise NotFound(
+            "This form has expired or belongs to someone else. Start again with /port new."
+        )
+    return found
+
+
+def draft_of(session: IntakeSession, **overrides: Any) -> Draft:
+    """The draft as typed so far (secrets revealed in memory only)."""
+    data = dict(session.data)
+    values: dict[str, Any] = {
+        f.value: data[f.value] for f in F if f.value in data and f not in _SECRET_FIELDS
+    }
+    values[F.AGREEMENTS.value] = frozenset(data.get(F.AGREEMENTS.value, ()))
+    values.pop(F.BILL.value, None)
+    values.pop(F.BILL_ISSUED_ON.value, None)
+    values.pop(F.DESIRED_DATE.value, None)
+    if session.account_number is not None:
+        values[F.ACCOUNT_NUMBER.value] = session.account_number.reveal()
+    if session.pin is not None:
+        values[F.PIN.value] = session.pin.reveal()
+    return dataclasses.replace(Draft(**values), **overrides)
+
+
+def check_numbers_step(ctx: Context, draft: Draft) -> Result:
+    """Step 2: numbers (refusing ones already in open requests) and the carrier account."""
+    result = intake.validate_numbers(
+        draft.landlines, draft.wireless, default_region=ctx.default_region
+    )
+    if not result.errors:
+        with ctx.db.read() as s:
+            claimed = repo.open_claims(s, e164s=[n.e164 for n in result.cleaned.numbers])
+        if claimed:
+            result = intake.validate_numbers(
+                draft.landlines,
+                draft.wireless,
+                default_region=ctx.default_region,
+                in_open_requests=claimed,
+            )
+    intake.validate_account(draft, default_region=ctx.default_region, result=result)
+    return result
+
+
+def check_contact_step(draft: Draft) -> Result:
+    """Step 3: representative, account holder and service address."""
+    result = intake.validate_contact(draft)
+    intake.validate_address(draft, result)
+    return result
+
+
+def check_bill_step(
+    ctx: Context, bill: Bill | None, *, later: bool, desired: date | None
+) -> Result:
+    result = intake.validate_bill(bill, today=ctx.today(), later=later)
+    intake.validate_desired_date(desired, today=ctx.today(), result=result)
+    return result
+
+
+def save(ctx: Context, session_id: str, user_id: str, *, step: int, values: dict[F, str]) -> None:
+    """Keep a validated step's values as typed; the account number and PIN encrypted."""
+    with ctx.db.write() as s:
+        found = s.get(IntakeSession, session_id)
+        if found is None or found.user_id != user_id:
+            raise NotFound("This form has expired. Start again with /port new.")
+        data = dict(found.data)
+        for fld, value in values.items():
+            if fld is F.ACCOUNT_NUMBER:
+                found.account_number = account_secret(value) if value else None
+            elif fld is F.PIN:
+                found.pin = pin_secret(value) if value else None
+            else:
+                data[fld.value] = value
+        found.data = data
+        found.step = max(found.step, step)
+        s.add(found)
+
+
+def finish(
+    ctx: Context,
+    session_id: str,
+    *,
+    actor: Actor,
+    bill: Bill | None,
+    later: bool,
+    desired: date | None,
+) -> Snapshot:
+    """Open the request from everything typed. Idempotent per session: a double-clicked or
+    retried last step returns the request the first submission created."""
+    session = load(ctx, session_id, actor.id)
+    draft = draft_of(session, bill=bill, bill_later=later or bill is None, desired_date=desired)
+    snap = open_request(
+        ctx,
+        draft,
+        actor=actor,
+        team_id=session.team_id,
+        channel_id=session.channel_id,
+        key=f"intake:{session_id}",
+    )
+    with ctx.db.write() as s:
+        found = s.get(IntakeSession, session_id)
+        if found is not None:
+            found.request_sid = snap.sid
+            found.account_number = None
+            found.pin = None
+            s.add(found)
+    return snap

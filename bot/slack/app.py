@@ -1,0 +1,59 @@
+"""Build the Bolt app: no module-global state; everything it needs is passed in."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.slack.deps import SlackDeps
+from bot.slack.errors import log as slack_log
+from bot.slack.errors import new_ref
+from bot.slack.listeners import actions, commands, events, views
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The bot's Web API client. Rate-limited calls made after the ack (card updates, modals
+    opened from buttons) wait out ``Retry-After`` once; the outbox handles longer waits."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base = (settings.slack_api_url + "/") if settings.slack_api_url else DEFAULT_API_URL
+    client = WebClient(token=token, base_url=base, timeout=10)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    return client
+
+
+def build_app(
+    settings: Settings,
+    deps: SlackDeps,
+    *,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+) -> App:
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        raise ValueError("SLACK_SIGNING_SECRET is required to receive requests from Slack")
+    app = App(
+        client=client or web_client(settings),
+        signing_secret=(
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else "socket-mode"
+        ),
+        process_before_response=process_before_response,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    commands.register(app, deps)
+    views.register(app, deps)
+    actions.register(app, deps)
+    events.register(app, deps)
+
+    @app.error
+    def last_resort(error: Exception) -> None:
+        # Listeners handle their own errors (bot.slack.errors.guarded); this catches the rest.
+        slack_log.error("unhandled Slack error (ref %s)", new_ref(), exc_info=error)
+
+    return app

@@ -1,0 +1,405 @@
+"""Messages about requests: the channel card, the ``/port status`` answer, lists and help.
+
+Pure builders: the caller passes everything in (``today``, the time zone, the ticket link).
+Every outside string is escaped; the PIN never appears and the account number only masked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta, tzinfo
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.porting import lifecycle, rejections
+from bot.porting.intake import MAX_DOCUMENT_AGE_DAYS
+from bot.porting.lifecycle import Move
+from bot.services.base import Snapshot
+from bot.slack import ids
+from bot.slack.blocks.text import (
+    MAX_BLOCKS_MESSAGE,
+    context,
+    day,
+    escape,
+    mention,
+    next_step,
+    number,
+    number_status_label,
+    plural,
+    request_status,
+    section,
+    short_day,
+    short_sid,
+    truncate,
+    when,
+    window,
+)
+from storage.models import PortNumber, PortRequest
+from storage.values import LineType, NumberStatus, RequestStatus
+
+__all__ = [
+    "BILL_AGE_WARNING_DAYS",
+    "LIST_MAX_ROWS",
+    "card_text",
+    "help_blocks",
+    "list_blocks",
+    "missing_items",
+    "numbers_summary",
+    "request_card",
+    "status_blocks",
+]
+
+S = RequestStatus
+BILL_AGE_WARNING_DAYS = 25
+LIST_MAX_ROWS = 40
+_BEFORE_SUBMISSION = frozenset({S.DRAFT, S.AWAITING_SIGNATURE, S.IN_REVIEW, S.ACTION_REQUIRED})
+_LINE_TYPES = {
+    LineType.LANDLINE: "Landline",
+    LineType.WIRELESS: "Mobile",
+    LineType.TOLL_FREE: "Toll-free",
+}
+
+
+def _title(req: PortRequest) -> str:
+    return f"*{escape(truncate(req.name, 120))}*" if req.name else f"*Port request* `{req.sid}`"
+
+
+def numbers_summary(numbers: Sequence[PortNumber], shown: int = 3) -> str:
+    """``3 numbers: +1 617-253-1000, … and 1 more``; toll-free numbers are flagged."""
+    if not numbers:
+        return "No numbers"
+
+    def show(n: PortNumber) -> str:
+        return number(n.e164) + (" (toll-free)" if n.line_type is LineType.TOLL_FREE else "")
+
+    listed = ", ".join(show(n) for n in numbers[:shown])
+    more = f" and {len(numbers) - shown:,} more" if len(numbers) > shown else ""
+    text = f"{plural(len(numbers), 'number')}: {listed}{more}"
+    toll_free = sum(n.line_type is LineType.TOLL_FREE for n in numbers)
+    if toll_free:
+        text += (
+            f"\n:information_source: {plural(toll_free, 'toll-free number')}: these move "
+            "through their RespOrg and take a week or two longer."
+        )
+    return text
+
+
+def _port_date(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | str | None) -> str:
+    dated = Counter(
+        n.foc_date
+        for n in numbers
+        if n.foc_date and n.status in (NumberStatus.FOC_CONFIRMED, NumberStatus.PORTED)
+    )
+    if len(dated) > 1:
+        return ", ".join(f"{day(d)} ({plural(c, 'number')})" for d, c in sorted(dated.items()))
+    foc = req.foc_date or next(iter(dated), None)
+    if foc is None:
+        return ""
+    text = day(foc)
+    if req.foc_window_start and req.foc_window_end:
+        text += f", {window(req.foc_window_start, req.foc_window_end, tz)}"
+    return text
+
+
+def _button(text: str, action: ids.Action, sid: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action, value=sid, style=style)
+
+
+def _buttons(snap: Snapshot) -> list[ButtonElement]:
+    status, sid = snap.status, snap.sid
+    if status.final:
+        return []
+    moves = set(lifecycle.allowed_moves(status))
+    out = [_button("Details", ids.Action.STATUS, sid)]
+    if Move.COMPLETE_DRAFT in moves:
+        out.append(_button("Add the bill", ids.Action.RESUME, sid, "primary"))
+    if Move.SUBMIT in moves:
+        out.append(_button("Submit to carrier", ids.Action.SUBMIT, sid, "primary"))
+    if Move.SET_FOC in moves:  # submitted or foc_confirmed
+        out.append(_button("Set port date", ids.Action.FOC, sid))
+        out.append(_button("Mark ported", ids.Action.COMPLETE, sid))
+    if Move.REJECT in moves:
+        out.append(_button("Record rejection", ids.Action.REJECT, sid))
+    if Move.CONFIRM_CANCEL in moves:
+        out.append(_button("Confirm cancellation", ids.Action.CONFIRM_CANCEL, sid))
+    out.append(_button("Add note", ids.Action.NOTE, sid))
+    if Move.REQUEST_CANCEL in moves:
+        out.append(_button("Cancel request", ids.Action.CANCEL, sid, "danger"))
+    return out
+
+
+def _link(url: str, label: str) -> str:
+    safe = url.replace("<", "").replace(">", "").replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe}|{label}>"
+
+
+def request_card(
+    snap: Snapshot, *, ticket_url: str | None = None, tz: tzinfo | str | None = None
+) -> list[Block]:
+    """The request's card in its channel; re-rendered in place on every change."""
+    req = snap.request
+    fields = [f"*Numbers*\n{numbers_summary(snap.numbers)}"]
+    fields.append(f"*Current carrier*\n{escape(req.losing_carrier) or '—'}")
+    holder = req.company_name or req.rep_name
+    if holder:
+        fields.append(f"*Account holder*\n{escape(truncate(holder, 200))}")
+    port_date = _port_date(req, snap.numbers, tz)
+    if port_date:
+        fields.append(f"*Port date*\n{port_date}")
+    if ticket_url:
+        fields.append(f"*Ticket*\n{_link(ticket_url, 'Open in Zendesk')}")
+    blocks: list[Block] = [
+        section(f"{_title(req)}\n{request_status(req.status)}"),
+        section("\n\n".join(fields)),
+        section(f"*Next:* {next_step(req)}"),
+        context(f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}"),
+    ]
+    buttons = _buttons(snap)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"port-card-{req.sid}", elements=buttons))
+    return blocks
+
+
+def card_text(snap: Snapshot) -> str:
+    """The notification and screen-reader fallback for the card."""
+    req = snap.request
+    name = escape(truncate(req.name, 80)) if req.name else f"Port request {short_sid(req.sid)}"
+    text = f"{name}: {req.status.label} · {plural(len(snap.numbers), 'number')}"
+    if req.foc_date and not req.status.final:
+        text += f" · port date {day(req.foc_date)}"
+    return text
+
+
+def missing_items(snap: Snapshot, today: date | None) -> list[str]:
+    """What the request still needs before it can go (or go again) to the carrier (mrkdwn)."""
+    req = snap.request
+    if req.status not in _BEFORE_SUBMISSION:
+        return []
+    items: list[str] = []
+    if req.status is S.AWAITING_SIGNATURE or (req.status is not S.DRAFT and not req.signed_at):
+        who = escape(req.rep_name) or "the authorized representative"
+        items.append(f"The Letter of Authorization isn't signed yet: it's waiting for {who}.")
+    elif req.signed_at and today and (today - req.signed_at.date()).days > MAX_DOCUMENT_AGE_DAYS:
+        items.append("The LOA was signed more than 30 days ago; carriers need a fresh signature.")
+    if not req.bill_filename:
+        items.append(
+            f"A bill from your current carrier, issued in the last {MAX_DOCUMENT_AGE_DAYS} days."
+        )
+    elif req.bill_issued_on and today:
+        age = (today - req.bill_issued_on).days
+        if age > MAX_DOCUMENT_AGE_DAYS:
+            items.append(
+                f"The bill is {age} days old; carriers take {MAX_DOCUMENT_AGE_DAYS} at most. "
+                "Please upload your latest one."
+            )
+        elif age >= BILL_AGE_WARNING_DAYS:
+            expires = day(req.bill_issued_on + timedelta(days=MAX_DOCUMENT_AGE_DAYS))
+            items.append(
+                f":warning: The bill turns {MAX_DOCUMENT_AGE_DAYS} days old on {expires}. "
+                "If the request hasn't gone to the carrier by then, we'll need a newer one."
+            )
+    types = {n.line_type for n in snap.numbers}
+    if LineType.WIRELESS in types and not req.pin:
+        items.append("The port-out PIN for the mobile numbers.")
+    if types - {LineType.WIRELESS} and not req.btn:
+        items.append("The billing telephone number (BTN) of the account.")
+    return items
+
+
+def _rejection_blocks(snap: Snapshot) -> list[Block]:
+    by_code: dict[rejections.RejectionCode, list[str]] = {}
+    for n in snap.numbers:
+        if n.status is not NumberStatus.REJECTED:
+            continue
+        for code in n.rejection_codes or ():
+            try:
+                entry = rejections.get(code)
+            except (KeyError, TypeError):
+                continue
+            by_code.setdefault(entry.code, []).append(n.e164)
+    if not by_code:
+        return []
+    blocks: list[Block] = [section(":x: *What the carrier turned down, and how to fix it*")]
+    fixable = False
+    for code in [c for c in rejections.CATALOG if c in by_code][:10]:
+        entry, e164s = rejections.CATALOG[code], by_code[code]
+        fixable = fixable or entry.customer_can_fix
+        shown = ", ".join(number(e) for e in e164s[:10])
+        more = f" and {len(e164s) - 10:,} more" if len(e164s) > 10 else ""
+        steps = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(entry.fix, 1))
+        heading = "How to fix it" if entry.customer_can_fix else "Your options"
+        blocks.append(
+            section(
+                f"*{escape(entry.title)}* ({shown}{more})\n{escape(entry.meaning)}\n"
+                f"*{heading}:*\n{steps}"
+            )
+        )
+    if fixable:
+        blocks.append(context(escape(rejections.RESUBMIT_NOTE)))
+    return blocks
+
+
+def _numbers_table(numbers: Sequence[PortNumber], limit: int, today: date | None) -> str:
+    rows = [
+        f"{number(n.e164):<17}{_LINE_TYPES[n.line_type]:<10}{number_status_label(n.status):<17}"
+        + (short_day(n.foc_date, today=today) if n.foc_date else "—")
+        for n in numbers[: max(limit, 0)]
+    ]
+    if not numbers:
+        return ""
+    text = f"*Numbers* ({len(numbers):,})"
+    if rows:
+        text += f"\n```{escape(chr(10).join(rows))}```"
+    if len(numbers) > len(rows):
+        text += f"\n…and {len(numbers) - len(rows):,} more."
+    return text
+
+
+def _agent_section(snap: Snapshot) -> str:
+    req = snap.request
+    facts = [
+        f"Account {req.account_number}" if req.account_number else "Account number missing",
+        f"BTN {number(req.btn)}" if req.btn else "no BTN",
+        "PIN on file" if req.pin else "no PIN",
+    ]
+    if req.company_name:
+        facts.append(f"company {escape(truncate(req.company_name, 200))}")
+    text = ":lock: *For the porting team:* " + " · ".join(facts)
+    csr = next(
+        (
+            e.data["csr_warnings"]
+            for e in reversed(snap.events)
+            if (e.data or {}).get("csr_warnings")
+        ),
+        None,
+    )
+    if csr:
+        lines = "\n".join(f"• {escape(truncate(str(w), 300))}" for w in list(csr)[:8])
+        text += f"\n:warning: *Differences from the CSR*\n{lines}"
+    return text
+
+
+def _timeline(snap: Snapshot, *, is_agent: bool, limit: int, tz: tzinfo | str | None) -> str:
+    events = [e for e in snap.events if e.public or is_agent][-limit:] if limit > 0 else []
+    lines = []
+    for e in reversed(events):
+        who = "portbot" if e.actor_role.value == "system" else mention(e.actor_id, e.actor_name)
+        lock = ":lock: " if not e.public else ""
+        detail = escape(truncate(e.detail or e.action.replace("_", " "), 300))
+        lines.append(f"• {when(e.at, tz)} · {who} · {lock}{detail}")
+    return "*Recent activity*\n" + "\n".join(lines) if lines else ""
+
+
+def status_blocks(
+    snap: Snapshot,
+    *,
+    is_agent: bool,
+    ticket_url: str | None = None,
+    max_numbers: int = 25,
+    max_events: int = 5,
+    today: date | None = None,
+    tz: tzinfo | str | None = None,
+) -> list[Block]:
+    """The ephemeral ``/port status`` answer (at most 50 blocks, as Slack allows)."""
+    req = snap.request
+    blocks: list[Block] = [
+        section(f"{_title(req)}\n{request_status(req.status)}"),
+        section(f"*Next:* {next_step(req)}"),
+    ]
+    port_date = _port_date(req, snap.numbers, tz)
+    if port_date:
+        blocks.append(section(f":calendar: *Port date:* {port_date}"))
+    table = _numbers_table(snap.numbers, max_numbers, today)
+    if table:
+        blocks.append(section(table))
+    missing = missing_items(snap, today)
+    if missing:
+        blocks.append(
+            section(":clipboard: *Still needed*\n" + "\n".join(f"• {m}" for m in missing))
+        )
+    if req.status not in (S.CANCELLED, S.EXPIRED):
+        blocks.extend(_rejection_blocks(snap))
+    if ticket_url:
+        blocks.append(context(f"Zendesk ticket: {_link(ticket_url, 'open')}"))
+    if is_agent:
+        blocks.append(section(_agent_section(snap)))
+    activity = _timeline(snap, is_agent=is_agent, limit=max_events, tz=tz)
+    if activity:
+        blocks.append(section(activity))
+    blocks.append(
+        context(f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}")
+    )
+    return blocks[:MAX_BLOCKS_MESSAGE]
+
+
+def list_blocks(
+    requests: list[PortRequest],
+    *,
+    title: str,
+    total: int | None = None,
+    number_counts: Mapping[str, int] | None = None,
+    today: date | None = None,
+) -> list[Block]:
+    """A compact list, at most 40 rows; ``number_counts`` maps SID → how many numbers."""
+    blocks: list[Block] = [section(f"*{escape(title)}*")]
+    if not requests:
+        blocks.append(section("Nothing here. Start a request with `/port new`."))
+        return blocks
+    rows = []
+    for req in requests[:LIST_MAX_ROWS]:
+        parts = [f"`{short_sid(req.sid)}`", escape(truncate(req.name, 40)) if req.name else "—"]
+        parts.append(request_status(req.status))
+        if number_counts and req.sid in number_counts:
+            parts.append(plural(number_counts[req.sid], "number"))
+        if req.foc_date:
+            parts.append(f"port {short_day(req.foc_date, today=today)}")
+        rows.append(" · ".join(parts))
+    for start in range(0, len(rows), 10):
+        blocks.append(section("\n".join(rows[start : start + 10])))
+    total = max(total or 0, len(requests))
+    if total > len(rows):
+        blocks.append(
+            context(
+                f"Showing {len(rows)} of {total:,}. Narrow it down with `/port list open` or "
+                "`/port list &lt;status&gt;`."
+            )
+        )
+    blocks.append(context("See one in full with `/port status ID`; the first 10 characters do."))
+    return blocks
+
+
+_CUSTOMER_VERBS = (
+    ("/port new", "start a request to move numbers to us, step by step"),
+    ("/port status [ID]", "where a request stands, what's missing and what comes next"),
+    ("/port list [open|all|<status>]", "your requests; open ones unless you say otherwise"),
+    ("/port cancel ID", "stop a request (up to two business days before the port date)"),
+    ("/port help", "this list"),
+)
+_AGENT_VERBS = (
+    ("/port submit ID", "send a reviewed request to the losing carrier"),
+    ("/port foc ID [YYYY-MM-DD]", "record the port date (FOC); without a date, a form opens"),
+    ("/port reject ID", "record a rejection with its reasons and the numbers affected"),
+    ("/port complete ID [numbers]", "mark numbers as ported; all with a port date by default"),
+    ("/port note ID text", "add a note to the timeline (private unless you make it public)"),
+)
+
+
+def help_blocks(*, is_agent: bool) -> list[Block]:
+    def lines(verbs: Sequence[tuple[str, str]]) -> str:
+        return "\n".join(f"• `{escape(v)}`: {d}" for v, d in verbs)
+
+    blocks: list[Block] = [
+        section(
+            ":telephone_receiver: *Moving phone numbers with `/port`*\n" + lines(_CUSTOMER_VERBS)
+        ),
+    ]
+    if is_agent:
+        blocks.append(section("*For the porting team*\n" + lines(_AGENT_VERBS)))
+    blocks.append(
+        context(
+            "An ID looks like `PR1a2b3c4d…`; the first 10 characters are enough. "
+            "The buttons on each request card do the same things."
+        )
+    )
+    return blocks

@@ -1,0 +1,320 @@
+"""The ``/port new`` modal: four steps, the confirmation, and the loading and error views.
+
+Every input element's ``action_id`` is :data:`bot.slack.ids.VALUE`; the block id carries the
+meaning, so ``state.values[block_id]["value"]`` is where a listener reads each answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    DatePickerElement,
+    EmailInputElement,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+)
+from slack_sdk.models.blocks.block_elements import FileInputElement
+from slack_sdk.models.views import View
+
+from bot.porting.intake import AGREEMENT_TEXT, MAX_DOCUMENT_AGE_DAYS, Agreement
+from bot.services.base import Snapshot
+from bot.slack import ids
+from bot.slack.blocks.text import (
+    context,
+    day,
+    escape,
+    field,
+    modal,
+    next_step,
+    plural,
+    request_status,
+    section,
+    text_input,
+    truncate,
+)
+from storage.values import AccountType, RequestStatus
+
+__all__ = [
+    "AGREEMENT_LABELS",
+    "BILL_FILETYPES",
+    "BILL_LATER",
+    "STEPS",
+    "agreement_step",
+    "bill_step",
+    "contact_step",
+    "done_view",
+    "error_view",
+    "loading_view",
+    "numbers_step",
+]
+
+STEPS = 4
+BILL_LATER = "later"
+BILL_FILETYPES = ["pdf", "png", "jpg", "jpeg"]
+
+# Checkbox option texts are capped at 75 characters by Slack, so each box carries a short
+# label; the full statement (AGREEMENT_TEXT) is shown above the boxes.
+AGREEMENT_LABELS: dict[Agreement, str] = {
+    Agreement.KEEP_ACTIVE: "I'll keep my current service active until the port is done",
+    Agreement.MATCH_RECORDS: "My details will match my current carrier's records exactly",
+    Agreement.DATE_BY_CARRIERS: "The carriers set the port date; mine is only a wish",
+    Agreement.FEES_ARE_YOURS: "Fees from my current carrier are mine to settle",
+}
+
+
+def _title(step: int) -> str:
+    return f"New port · {step} of {STEPS}"
+
+
+# --- step 1: agreements ------------------------------------------------------------------
+
+
+def agreement_step(metadata: str) -> View:
+    statements = "\n".join(f"• {escape(AGREEMENT_TEXT[a])}" for a in Agreement)
+    blocks: list[Block] = [
+        section(
+            "Let's move your numbers to us. It takes about five minutes if you have these "
+            "at hand:\n"
+            "• the *account number* with your current carrier\n"
+            "• the *port-out PIN* for any mobile numbers\n"
+            f"• a *bill* from the last {MAX_DOCUMENT_AGE_DAYS} days\n"
+            "• the name and e-mail of *who can sign* for the account"
+        ),
+        section("*Before we start, please read and confirm:*\n" + statements),
+        field(
+            ids.Block.AGREEMENTS,
+            "Tick each box",
+            CheckboxesElement(
+                options=[Option(value=a.value, text=AGREEMENT_LABELS[a]) for a in Agreement]
+            ),
+        ),
+    ]
+    return modal(ids.View.NEW_AGREEMENT, _title(1), blocks, metadata, submit="Next")
+
+
+# --- step 2: numbers and account ---------------------------------------------------------
+
+
+def numbers_step(metadata: str) -> View:
+    blocks: list[Block] = [
+        field(
+            ids.Block.LANDLINES,
+            "Landline and toll-free numbers",
+            text_input(multiline=True, placeholder="617 555 0100, 617 555 0101"),
+            hint="Paste as many as you like, separated by commas, spaces or new lines. "
+            "Add the country code for numbers outside the US.",
+            optional=True,
+        ),
+        field(
+            ids.Block.WIRELESS,
+            "Mobile numbers",
+            text_input(multiline=True),
+            hint="Mobile numbers need the port-out PIN from your carrier (below).",
+            optional=True,
+        ),
+        field(
+            ids.Block.LOSING_CARRIER,
+            "Current carrier",
+            text_input(placeholder="The company that bills you for these numbers", max_length=120),
+        ),
+        field(
+            ids.Block.ACCOUNT_NUMBER,
+            "Account number with that carrier",
+            text_input(max_length=40),
+            hint="Exactly as on your bill or Customer Service Record (CSR).",
+        ),
+        field(
+            ids.Block.BTN,
+            "Billing telephone number (BTN)",
+            text_input(max_length=30),
+            hint="The main number the account is billed under. Required for landlines.",
+            optional=True,
+        ),
+        field(
+            ids.Block.PIN,
+            "Port-out PIN",
+            text_input(max_length=20),
+            hint="From your mobile carrier, or the last 4 digits of the account holder's SSN. "
+            "Required for mobile numbers. We store it encrypted and never show it.",
+            optional=True,
+        ),
+        context(
+            ":bulb: Ask your current carrier for a *Customer Service Record (CSR)* and copy "
+            "the details from it. Carriers compare letter by letter, and a mismatch is the most "
+            "common reason a port is refused."
+        ),
+    ]
+    return modal(ids.View.NEW_NUMBERS, _title(2), blocks, metadata, submit="Next")
+
+
+# --- step 3: who and where ----------------------------------------------------------------
+
+
+def contact_step(metadata: str) -> View:
+    account_types = {
+        AccountType.BUSINESS: Option(value=AccountType.BUSINESS.value, text="Business"),
+        AccountType.RESIDENTIAL: Option(value=AccountType.RESIDENTIAL.value, text="Residential"),
+    }
+    blocks: list[Block] = [
+        field(
+            ids.Block.NAME,
+            "Name this request",
+            text_input(placeholder="e.g. Main office lines", max_length=120),
+            hint="Only for you, to find it later.",
+            optional=True,
+        ),
+        field(
+            ids.Block.ACCOUNT_TYPE,
+            "Account type",
+            RadioButtonsElement(
+                options=list(account_types.values()),
+                initial_option=account_types[AccountType.BUSINESS],
+            ),
+        ),
+        field(
+            ids.Block.COMPANY_NAME,
+            "Company name",
+            text_input(max_length=200),
+            hint="Required for business accounts, exactly as your carrier has it "
+            "(Inc and Incorporated count as different).",
+            optional=True,
+        ),
+        field(
+            ids.Block.REP_NAME,
+            "Authorized person's full name",
+            text_input(max_length=200),
+            hint="Someone your carrier lists on the account. They sign the Letter of "
+            "Authorization (LOA).",
+        ),
+        field(
+            ids.Block.REP_EMAIL,
+            "Their e-mail",
+            EmailInputElement(),
+            hint="We send the LOA here for signature.",
+        ),
+        field(
+            ids.Block.STREET,
+            "Service address",
+            text_input(max_length=200),
+            hint="Where the lines are installed, as on your CSR. No PO boxes.",
+        ),
+        field(
+            ids.Block.STREET2,
+            "Suite, unit or floor",
+            text_input(max_length=200),
+            optional=True,
+        ),
+        field(ids.Block.CITY, "City", text_input(max_length=120)),
+        field(ids.Block.REGION, "State or region", text_input(max_length=64)),
+        field(ids.Block.POSTAL_CODE, "ZIP or postal code", text_input(max_length=16)),
+        field(
+            ids.Block.COUNTRY,
+            "Country",
+            PlainTextInputElement(initial_value="US", max_length=2),
+            hint="Two-letter code, such as US or CA.",
+        ),
+    ]
+    return modal(ids.View.NEW_CONTACT, _title(3), blocks, metadata, submit="Next")
+
+
+# --- step 4: bill and date -------------------------------------------------------------------
+
+
+def bill_step(metadata: str, *, today: date) -> View:
+    oldest = today - timedelta(days=MAX_DOCUMENT_AGE_DAYS)
+    blocks: list[Block] = [
+        field(
+            ids.Block.BILL,
+            "Latest bill from your current carrier",
+            FileInputElement(filetypes=BILL_FILETYPES, max_files=1),
+            hint="A PDF or an image of up to 10 MB.",
+            optional=True,
+        ),
+        field(
+            ids.Block.BILL_ISSUED_ON,
+            "Date on the bill",
+            DatePickerElement(placeholder="Pick the issue date"),
+            hint=f"Carriers accept bills issued on or after {day(oldest)}.",
+            optional=True,
+        ),
+        field(
+            ids.Block.BILL_LATER,
+            "No bill at hand?",
+            CheckboxesElement(
+                options=[Option(value=BILL_LATER, text="Upload the bill later — save as a draft")]
+            ),
+            optional=True,
+        ),
+        field(
+            ids.Block.DESIRED_DATE,
+            "Preferred port date",
+            DatePickerElement(placeholder="Any date is fine"),
+            hint="A wish, not a booking: the carriers set the date. Ports usually take two to "
+            "four weeks.",
+            optional=True,
+        ),
+    ]
+    return modal(ids.View.NEW_BILL, _title(4), blocks, metadata, submit="Create request")
+
+
+# --- after the last step ---------------------------------------------------------------------
+
+
+def done_view(snapshot: Snapshot, *, channel_note: str | None, metadata: str = "") -> View:
+    """The confirmation. ``channel_note`` is ``mrkdwn`` built by the caller (it may hold a
+    ``<#C…>`` link), so any outside text in it must already be escaped."""
+    req = snapshot.request
+    draft = req.status is RequestStatus.DRAFT
+    headline = (
+        ":memo: *Saved as a draft.*" if draft else ":white_check_mark: *Your port request is in.*"
+    )
+    count = plural(len(snapshot.numbers), "number")
+    blocks: list[Block] = [
+        section(f"{headline} {count}, status: {request_status(req.status)}."),
+        section(f"*Request ID* (for `/port status`):\n```{req.sid}```"),
+    ]
+    if req.status is RequestStatus.AWAITING_SIGNATURE:
+        who = escape(req.rep_name) or "your authorized representative"
+        blocks.append(
+            section(
+                f"*Next:* we e-mailed the Letter of Authorization to *{who}* at "
+                f"{escape(req.rep_email)}. Nothing goes to the carrier until it's signed, "
+                "so a nudge helps."
+            )
+        )
+    elif draft:
+        blocks.append(
+            section(
+                f"*Next:* upload a bill from the last {MAX_DOCUMENT_AGE_DAYS} days with the "
+                "*Add the bill* button on the request (in the channel or in the portbot App "
+                f"Home), or look it up with `/port status {req.sid[:10]}`. Drafts close after "
+                "30 days."
+            )
+        )
+    else:
+        blocks.append(section(f"*Next:* {next_step(req)}"))
+    if snapshot.warnings:
+        lines = "\n".join(f"• {escape(truncate(w, 400))}" for w in snapshot.warnings[:10])
+        blocks.append(section(f":warning: *Good to know*\n{lines}"))
+    if channel_note:
+        blocks.append(context(channel_note))
+    title = "Draft saved" if draft else "Port request created"
+    return modal(ids.View.NEW_DONE, title, blocks, metadata, close="Done")
+
+
+def loading_view(title: str, *, metadata: str = "") -> View:
+    blocks: list[Block] = [section(":hourglass_flowing_sand: Working on it, one moment…")]
+    return modal(ids.View.LOADING, title, blocks, metadata, close="Close")
+
+
+def error_view(message: str, ref: str | None, *, metadata: str = "") -> View:
+    blocks: list[Block] = [section(f":x: {escape(truncate(message, 2000))}")]
+    if ref:
+        blocks.append(
+            context(f"If it happens again, tell the porting team this reference: `{escape(ref)}`")
+        )
+    return modal(None, "Something went wrong", blocks, metadata, close="Close")

@@ -1,0 +1,109 @@
+"""The Slack side of a request event (outbox topic ``slack.request_event``).
+
+The first event of a request posts its card where ``/port new`` ran (a DM has no room for a
+card, so then the agents channel) and a short notice in the agents channel; later events update
+the card in place and put what happened in the card's thread. Every message is rendered from the
+request as it is now, so a delivery that was held up shows the current state.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot.delivery.outbox import RetryLater
+from bot.services.base import Context, snapshot
+from bot.slack.blocks import cards, text
+from storage import repositories as repo
+from storage.models import OutboxMessage, PortRequest, SlackLink, TimelineEvent
+
+log = logging.getLogger(__name__)
+TOPIC = "slack.request_event"
+
+
+def _card_channel(channel_id: str, agents_channel: str | None) -> str | None:
+    if channel_id[:1] in ("C", "G"):
+        return channel_id
+    return agents_channel
+
+
+class SlackDelivery:
+    def __init__(self, ctx: Context, client: WebClient, *, agents_channel: str | None) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.agents_channel = agents_channel
+
+    def __call__(self, message: OutboxMessage) -> None:
+        try:
+            self._deliver(message)
+        except SlackApiError as exc:
+            response = exc.response
+            if response.status_code == 429 or response.get("error") == "ratelimited":
+                retry_after = float(response.headers.get("Retry-After", 30))
+                raise RetryLater(retry_after, "Slack rate limit") from None
+            raise
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        sid = message.payload["sid"]
+        with self.ctx.db.read() as s:
+            req = repo.get_request(s, sid=sid)
+            if req is None:
+                return
+            snap = snapshot(s, req, events=5)
+            link = s.exec(select(SlackLink).where(SlackLink.request_id == req.id)).first()
+            event = s.get(TimelineEvent, message.payload.get("event_id"))
+        blocks = cards.request_card(snap, tz=self.ctx.calendar.timezone)
+        fallback = cards.card_text(snap)
+        if link is None or link.message_ts is None:
+            link = self._post_card(req, blocks, fallback, link)
+        else:
+            self.client.chat_update(
+                channel=link.channel_id, ts=link.message_ts, text=fallback, blocks=blocks
+            )
+        from_slack = event is not None and (event.data or {}).get("source") == "slack"
+        if (
+            event is not None
+            and event.public
+            and event.action != "open"
+            and not from_slack
+            and link.message_ts
+        ):
+            who = f"<@{event.actor_id}>" if event.actor_id.startswith(("U", "W")) else "portbot"
+            self.client.chat_postMessage(
+                channel=link.channel_id,
+                thread_ts=link.message_ts,
+                text=f"{who}: {text.escape(event.detail)}",
+            )
+
+    def _post_card(
+        self, req: PortRequest, blocks: list, fallback: str, link: SlackLink | None
+    ) -> SlackLink:
+        channel = _card_channel(req.channel_id, self.agents_channel)
+        if channel is None:  # opened from a DM with no agents channel: the requester's DM
+            opened = self.client.conversations_open(users=req.requester_id)
+            channel = opened["channel"]["id"]
+        posted = self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
+        notice_ts = None
+        if self.agents_channel and self.agents_channel != channel:
+            permalink = self.client.chat_getPermalink(channel=channel, message_ts=posted["ts"])[
+                "permalink"
+            ]
+            notice = self.client.chat_postMessage(
+                channel=self.agents_channel,
+                text=(
+                    f"New port request {req.sid} from <@{req.requester_id}>: "
+                    f"{text.escape(fallback)} <{permalink}|Open the card>"
+                ),
+            )
+            notice_ts = notice["ts"]
+        with self.ctx.db.write() as s:
+            found = s.exec(select(SlackLink).where(SlackLink.request_id == req.id)).first()
+            found = found or SlackLink(request_id=req.id)
+            found.team_id, found.channel_id, found.message_ts = req.team_id, channel, posted["ts"]
+            found.agents_channel_id = self.agents_channel if notice_ts else None
+            found.agents_message_ts = notice_ts
+            s.add(found)
+        return found

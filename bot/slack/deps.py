@@ -1,0 +1,56 @@
+"""What the Slack listeners need, passed in (no module-global app or state)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.services import Actor, Viewer
+from bot.services.base import Context
+from bot.slack.agents import AgentDirectory
+
+
+@dataclass
+class SlackDeps:
+    ctx: Context
+    agents: AgentDirectory
+    agents_channel: str | None = None
+    wake: Callable[[], None] = field(default=lambda: None)  # nudge the outbox after a change
+
+    def is_agent(self, user_id: str, client: WebClient | None = None) -> bool:
+        return self.agents.is_agent(user_id, client)
+
+    def actor(self, user: dict[str, Any], client: WebClient | None = None) -> Actor:
+        user_id = user.get("id") or user.get("user_id") or ""
+        name = user.get("name") or user.get("username") or user.get("user_name") or ""
+        if self.is_agent(user_id, client):
+            return Actor.agent(user_id, name)
+        return Actor.customer(user_id, name)
+
+    def viewer(
+        self, user_id: str, team_id: str, channel_id: str | None, client: WebClient | None = None
+    ) -> Viewer:
+        return Viewer(
+            user_id=user_id,
+            is_agent=self.is_agent(user_id, client),
+            team_id=team_id,
+            channel_ids=frozenset({channel_id}) if channel_id else frozenset(),
+        )
+
+
+def dump_meta(**values: str) -> str:
+    """``private_metadata``: ids only, well under Slack's 3,000 characters."""
+    return json.dumps(values, separators=(",", ":"))
+
+
+def load_meta(view: dict[str, Any]) -> dict[str, str]:
+    raw = view.get("private_metadata") or "{}"
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {"session": raw}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,75 @@
+"""The one error handler of the Slack app, applied to every listener.
+
+A :class:`DomainError` is a rule saying no: its message goes to the person, where they are.
+Anything else is our fault: the person gets a short reference, and the log gets the same
+reference with the traceback. Nothing of the request (PINs included) is logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.porting.errors import DomainError
+from bot.slack.blocks import intake as intake_views
+
+log = logging.getLogger("bot.slack")
+
+
+def new_ref() -> str:
+    return secrets.token_hex(3).upper()
+
+
+def unexpected_text(ref: str) -> str:
+    return (
+        f"Something went wrong on our side, sorry. Please try again; if it keeps happening, "
+        f"tell the porting team the reference {ref}."
+    )
+
+
+def _reply(kwargs: dict[str, Any], message: str, *, ref: str | None = None) -> None:
+    ack = kwargs.get("ack")
+    body = kwargs.get("body") or {}
+    acked = ack is None or ack.response is not None
+    if not acked:
+        if body.get("type") == "view_submission":
+            ack(response_action="update", view=intake_views.error_view(message, ref))
+            return
+        if body.get("command"):
+            ack(text=message)
+            return
+        ack()
+    respond = kwargs.get("respond")
+    try:
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            respond(text=message, response_type="ephemeral", replace_original=False)
+            return
+        client, user = kwargs.get("client"), (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+        if client is not None and user and channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=message)
+    except SlackApiError as exc:
+        log.warning("could not tell the user about an error: %s", exc.response.get("error"))
+
+
+def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a Bolt listener (Bolt reads the wrapped function's parameter names)."""
+
+    @functools.wraps(listener)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except DomainError as exc:
+            _reply(kwargs, exc.message)
+        except Exception:
+            ref = new_ref()
+            log.exception("unexpected error in %s (ref %s)", listener.__name__, ref)
+            _reply(kwargs, unexpected_text(ref), ref=ref)
+        return None
+
+    return wrapper

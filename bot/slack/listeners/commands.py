@@ -1,0 +1,195 @@
+"""``/port`` and its verbs. Each verb parses, calls a service, and answers — in the ack itself
+(an ephemeral reply costs no extra call) or by opening a modal right after the ack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import services as svc
+from bot.porting import lifecycle
+from bot.porting.calendar import cancellation_deadline
+from bot.porting.errors import InvalidInput
+from bot.services.queries import OPEN_STATUSES
+from bot.slack.blocks import agent as agent_views
+from bot.slack.blocks import cards
+from bot.slack.blocks import intake as intake_views
+from bot.slack.deps import SlackDeps, dump_meta
+from bot.slack.errors import guarded
+from bot.slack.ids import COMMAND
+from storage.values import RequestStatus
+
+Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
+AGENT_VERBS = {"submit", "foc", "reject", "complete", "note"}
+
+
+def _sid_arg(args: list[str], usage: str) -> str:
+    if not args:
+        raise InvalidInput(f"Which request? Usage: `{COMMAND} {usage}`")
+    return args[0]
+
+
+def _find(deps: SlackDeps, cmd: dict[str, Any], client: WebClient, query: str) -> svc.Snapshot:
+    viewer = deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
+    return svc.find(deps.ctx, query, viewer)
+
+
+def help_(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    is_agent = deps.is_agent(cmd["user_id"], client)
+    ack(text="How to use /port", blocks=cards.help_blocks(is_agent=is_agent))
+
+
+def new(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]) -> None:
+    ack()
+    meta = dump_meta(team=cmd.get("team_id", ""), channel=cmd.get("channel_id", ""))
+    client.views_open(trigger_id=cmd["trigger_id"], view=intake_views.agreement_step(meta))
+
+
+def status(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    if not args:
+        list_(deps, ack, cmd, client, ["open"])
+        return
+    snap = _find(deps, cmd, client, args[0])
+    is_agent = deps.is_agent(cmd["user_id"], client)
+    blocks = cards.status_blocks(
+        snap, is_agent=is_agent, today=deps.ctx.today(), tz=deps.ctx.calendar.timezone
+    )
+    ack(text=cards.card_text(snap), blocks=blocks)
+
+
+def list_(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    which = (args[0] if args else "open").lower()
+    if which == "open":
+        statuses, title = OPEN_STATUSES, "Open port requests"
+    elif which == "all":
+        statuses, title = None, "All port requests"
+    else:
+        try:
+            status_ = RequestStatus(which)
+        except ValueError:
+            names = ", ".join(s.value for s in RequestStatus)
+            raise InvalidInput(f"Use `{COMMAND} list open`, `all`, or a status: {names}.") from None
+        statuses, title = (status_,), f"Requests: {status_.label}"
+    viewer = deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
+    found = svc.list_requests(deps.ctx, viewer, statuses=statuses, limit=40)
+    ack(text=title, blocks=cards.list_blocks(found, title=title, today=deps.ctx.today()))
+
+
+def cancel(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    snap = _find(deps, cmd, client, _sid_arg(args, "cancel SID"))
+    role = deps.actor({"id": cmd["user_id"]}, client).role
+    foc = snap.request.foc_date
+    lifecycle.check_cancel(role, deps.ctx.now(), foc, deps.ctx.calendar)
+    lifecycle.apply(snap.status, lifecycle.Move.REQUEST_CANCEL, role)  # refuse closed ones now
+    deadline = cancellation_deadline(foc, deps.ctx.calendar) if foc else None
+    ack()
+    meta = dump_meta(sid=snap.sid, channel=cmd.get("channel_id", ""))
+    client.views_open(
+        trigger_id=cmd["trigger_id"], view=agent_views.cancel_modal(snap, meta, deadline=deadline)
+    )
+
+
+def submit(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    snap = _find(deps, cmd, client, _sid_arg(args, "submit SID"))
+    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    done = svc.submit_to_carrier(deps.ctx, snap.sid, actor=actor)
+    deps.wake()
+    lines = [f"Submitted {done.sid} to {done.request.losing_carrier}."]
+    lines += [f"• CSR check: {w}" for w in done.warnings]
+    ack(text="\n".join(lines))
+
+
+def foc(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]) -> None:
+    snap = _find(deps, cmd, client, _sid_arg(args, "foc SID [YYYY-MM-DD]"))
+    if len(args) < 2:
+        ack()
+        meta = dump_meta(sid=snap.sid, channel=cmd.get("channel_id", ""))
+        client.views_open(
+            trigger_id=cmd["trigger_id"],
+            view=agent_views.foc_modal(snap, meta, tz_name=deps.ctx.calendar.timezone),
+        )
+        return
+    try:
+        when = date.fromisoformat(args[1])
+    except ValueError:
+        raise InvalidInput(f"“{args[1]}” is not a date; use YYYY-MM-DD.") from None
+    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    done = svc.set_foc(deps.ctx, snap.sid, when, actor=actor, numbers=args[2:] or None)
+    deps.wake()
+    ack(text=f"Port date for {done.sid}: {when:%a %b %-d, %Y}. Status: {done.status.label}.")
+
+
+def reject(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    snap = _find(deps, cmd, client, _sid_arg(args, "reject SID"))
+    ack()
+    meta = dump_meta(sid=snap.sid, channel=cmd.get("channel_id", ""))
+    client.views_open(trigger_id=cmd["trigger_id"], view=agent_views.reject_modal(snap, meta))
+
+
+def complete(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    snap = _find(deps, cmd, client, _sid_arg(args, "complete SID [numbers]"))
+    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    done = svc.mark_ported(deps.ctx, snap.sid, actor=actor, numbers=args[1:] or None)
+    deps.wake()
+    ack(text=f"{done.sid}: {done.status.label}.")
+
+
+def note(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    snap = _find(deps, cmd, client, _sid_arg(args, "note SID text"))
+    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    svc.add_note(deps.ctx, snap.sid, " ".join(args[1:]), actor=actor, public=False)
+    deps.wake()
+    ack(text=f"Noted on {snap.sid} (visible to the porting team).")
+
+
+VERBS: dict[str, Verb] = {
+    "": help_,
+    "help": help_,
+    "new": new,
+    "status": status,
+    "list": list_,
+    "cancel": cancel,
+    "submit": submit,
+    "foc": foc,
+    "reject": reject,
+    "complete": complete,
+    "note": note,
+}
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    @guarded
+    def port(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        words = (command.get("text") or "").split()
+        verb, args = (words[0].lower(), words[1:]) if words else ("", [])
+        handler = VERBS.get(verb)
+        if handler is None:
+            raise InvalidInput(f"I don't know “{verb}”. Try `{COMMAND} help`.")
+        if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
+            raise InvalidInput(
+                f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "
+                "`list`, `cancel` and `help`."
+            )
+        handler(deps, ack, command, client, args)
+
+    app.command(COMMAND)(port)

@@ -1,0 +1,130 @@
+"""One ASGI app for every HTTP path of the operator contract.
+
+Bolt's ``App.dispatch`` is synchronous; running it on the event loop would stall every other
+request while one listener works. It runs in a bounded thread pool instead, so the loop only
+moves bytes and the 3-second ack budget is spent on our code, not on waiting in line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import anyio
+import sqlalchemy as sa
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from slack_bolt import App, BoltRequest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.services.base import Context
+from storage import repositories as repo
+from storage.models import OutboxMessage
+from storage.values import OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+class _StateCollector(Collector):
+    """Gauges read from the database at scrape time (they are the same on every replica)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Any:
+        requests = GaugeMetricFamily(
+            "portbot_requests", "Port requests by status", labels=["status"]
+        )
+        outbox = GaugeMetricFamily(
+            "portbot_outbox_messages", "Outbox rows by status", labels=["status"]
+        )
+        try:
+            with self.ctx.db.read() as s:
+                for status, count in repo.count_by_status(s).items():
+                    requests.add_metric([status.value], count)
+                rows = s.exec(
+                    sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+                ).all()
+                for status, count in rows:
+                    outbox.add_metric([OutboxStatus(status).value], count)
+        except sa.exc.SQLAlchemyError:
+            log.warning("metrics: database unavailable")
+        yield requests
+        yield outbox
+
+
+class Metrics:
+    def __init__(self, ctx: Context) -> None:
+        self.registry = CollectorRegistry()
+        self.slack_requests = Counter(
+            "portbot_slack_requests", "Slack requests handled", ["status"], registry=self.registry
+        )
+        self.slack_seconds = Histogram(
+            "portbot_slack_dispatch_seconds",
+            "Time from a Slack request to its response",
+            buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2, 3),
+            registry=self.registry,
+        )
+        self.registry.register(_StateCollector(ctx))
+
+
+def create_app(ctx: Context, bolt: App | None, *, threads: int = 32) -> Starlette:
+    metrics = Metrics(ctx)
+    limiter = anyio.CapacityLimiter(threads)
+
+    async def slack_events(request: Request) -> Response:
+        if bolt is None:
+            return JSONResponse({"error": "Slack is not configured"}, status_code=503)
+        started = time.perf_counter()
+        body = await request.body()
+        bolt_request = BoltRequest(
+            body=body.decode("utf-8"),
+            query=dict(request.query_params),
+            headers=dict(request.headers),
+        )
+        response = await anyio.to_thread.run_sync(bolt.dispatch, bolt_request, limiter=limiter)
+        metrics.slack_requests.labels(str(response.status)).inc()
+        metrics.slack_seconds.observe(time.perf_counter() - started)
+        return Response(
+            content=response.body,
+            status_code=response.status,
+            headers=response.first_headers_without_set_cookie(),
+        )
+
+    async def healthz(request: Request) -> Response:
+        def ping() -> None:
+            with ctx.db.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+
+        try:
+            await anyio.to_thread.run_sync(ping)
+        except sa.exc.SQLAlchemyError:
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        payload = await anyio.to_thread.run_sync(generate_latest, metrics.registry)
+        return Response(payload, media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ]
+    )
+    app.state.metrics = metrics
+    return app
