@@ -4,8 +4,9 @@ change that caused it; this loop hands each row to the handler for its topic.
 * **Claims are leases.** A worker marks a batch as its own until ``claimed_until``; rows are
   picked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same row, and
   a worker that dies mid-batch loses its lease and the rows go out again.
-* **Per request, in order.** A row is only claimed when no older row of the same request is
-  still pending, so a card is never updated before it is posted.
+* **Per request and destination, in order.** A row is only claimed when no older row of the
+  same request and topic is still pending, so a card is never updated before it is posted, and
+  a destination that is down never holds up the others.
 * **Retries back off** exponentially with jitter; a handler that knows better (a 429 with
   ``Retry-After``) raises :class:`RetryLater`. After ``max_attempts`` a row is dead: kept, shown,
   and retried only by hand.
@@ -63,6 +64,7 @@ class Outbox:
             select(older.id)
             .where(
                 older.request_id == OutboxMessage.request_id,
+                older.topic == OutboxMessage.topic,
                 older.status == OutboxStatus.PENDING,
                 older.id < OutboxMessage.id,
             )

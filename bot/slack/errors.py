@@ -34,7 +34,9 @@ def unexpected_text(ref: str) -> str:
 
 def _reply(kwargs: dict[str, Any], message: str, *, ref: str | None = None) -> None:
     ack = kwargs.get("ack")
-    body = kwargs.get("body") or {}
+    # Bolt passes only what a listener declares: a command listener may have ``command``
+    # (the same dict as the body) and no ``body``.
+    body = kwargs.get("body") or kwargs.get("command") or {}
     acked = ack is None or ack.response is not None
     if not acked:
         if body.get("type") == "view_submission":

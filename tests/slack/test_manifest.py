@@ -75,8 +75,15 @@ def test_every_url_is_the_one_endpoint():
 def test_scopes_are_the_ones_we_use():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert scopes == {
-        "commands", "chat:write", "im:write", "users:read", "users:read.email",
-        "usergroups:read", "files:read", "channels:history", "groups:history",
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "usergroups:read",
+        "files:read",
+        "channels:history",
+        "groups:history",
     }
 
 

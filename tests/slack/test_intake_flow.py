@@ -1,0 +1,179 @@
+"""`/port new` end to end: signed requests over HTTP, the modal in the simulator, the card."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from urllib.parse import urlencode
+
+from sqlmodel import func, select
+
+from bot.porting.intake import Agreement
+from bot.sandbox.slack_driver import datepicker, file_input
+from bot.slack.ids import Block, View
+from storage.models import PortRequest
+from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL, CUSTOMER
+
+ALL_AGREEMENTS = [a.value for a in Agreement]
+GOOD_NUMBERS = {
+    Block.LANDLINES: "+1 617 253 1000\n617-253-1001",
+    Block.LOSING_CARRIER: "Old Phone Co",
+    Block.ACCOUNT_NUMBER: "88001234567",
+    Block.BTN: "617-253-1000",
+}
+GOOD_CONTACT = {
+    Block.ACCOUNT_TYPE: "business",
+    Block.COMPANY_NAME: "Acme Widgets Inc",
+    Block.REP_NAME: "Jordan Rivera",
+    Block.REP_EMAIL: "jordan@acme.example",
+    Block.STREET: "77 Massachusetts Ave",
+    Block.CITY: "Cambridge",
+    Block.REGION: "MA",
+    Block.POSTAL_CODE: "02139",
+}
+
+
+def _open(slack):
+    answer = slack.driver.command("/port", "new", user_id=CUSTOMER, channel_id=CHANNEL)
+    assert answer.status == 200
+    return _latest_view(slack)
+
+
+def _latest_view(slack):
+    stack = slack.sim.view_stack(CUSTOMER)
+    assert stack, "no modal is open"
+    return slack.sim.current_view(stack[-1])
+
+
+def resend(slack, answer):
+    """Deliver the same interaction payload again, as Slack does on a double click."""
+    body = urlencode({"payload": json.dumps(answer.sent)})
+    return slack.driver.post(body, "application/x-www-form-urlencoded", answer.sent)
+
+
+def _bill(slack):
+    pdf = slack.sim.add_file("march-bill.pdf", b"%PDF-1.7 test bill", "application/pdf", "pdf")
+    return {Block.BILL: file_input(pdf), Block.BILL_ISSUED_ON: datepicker(date(2026, 11, 10))}
+
+
+def _through_contact(slack):
+    _open(slack)
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_AGREEMENT
+    slack.driver.view_submission(view, {Block.AGREEMENTS: ALL_AGREEMENTS}, CUSTOMER)
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_NUMBERS
+    slack.driver.view_submission(view, GOOD_NUMBERS, CUSTOMER)
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_CONTACT
+    slack.driver.view_submission(view, GOOD_CONTACT, CUSTOMER)
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_BILL
+    return view
+
+
+def _count(ctx):
+    with ctx.db.read() as s:
+        return s.exec(select(func.count()).select_from(PortRequest)).one()
+
+
+def test_new_opens_the_first_step_at_once(slack):
+    answer = slack.driver.command("/port", "new", user_id=CUSTOMER, channel_id=CHANNEL)
+    assert answer.status == 200 and answer.text == ""
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_AGREEMENT
+    assert slack.sim.calls_to("views.open")[-1].error is None
+
+
+def test_the_whole_intake_posts_a_card(slack, ctx):
+    bill_view = _through_contact(slack)
+    answer = slack.driver.view_submission(bill_view, _bill(slack), CUSTOMER)
+    assert answer.status == 200, answer.text
+    done = _latest_view(slack)
+    assert done["callback_id"] == View.NEW_DONE
+    with ctx.db.read() as s:
+        req = s.exec(select(PortRequest)).one()
+    assert req.sid in str(done["blocks"])
+    assert req.status.value == "awaiting_signature" and req.channel_id == CHANNEL
+    assert req.bill_filename == "march-bill.pdf" and req.bill_file_id
+
+    assert slack.drain() >= 1
+    cards = slack.sim.messages(CHANNEL)
+    assert len(cards) == 1 and req.sid in str(cards[0]["blocks"])
+    notices = slack.sim.messages(AGENTS_CHANNEL)
+    assert len(notices) == 1 and req.sid in notices[0]["text"]
+    assert "88001234567" not in str(slack.sim.calls)  # the account number never reaches Slack
+
+
+def test_each_step_refuses_bad_input_on_the_right_block(slack, ctx):
+    _open(slack)
+    view = _latest_view(slack)
+    answer = slack.driver.view_submission(view, {Block.AGREEMENTS: ALL_AGREEMENTS[:2]}, CUSTOMER)
+    assert answer.json["response_action"] == "errors"
+    assert set(answer.json["errors"]) == {Block.AGREEMENTS}
+    slack.driver.view_submission(view, {Block.AGREEMENTS: ALL_AGREEMENTS}, CUSTOMER)
+
+    view = _latest_view(slack)
+    bad = {
+        **GOOD_NUMBERS,
+        Block.LANDLINES: "+1 212 555 0100, 617-253-1000",
+        Block.WIRELESS: "617-253-1002",
+    }
+    answer = slack.driver.view_submission(view, bad, CUSTOMER)
+    errors = answer.json["errors"]
+    assert "+1 212 555 0100" in errors[Block.LANDLINES] and "fictional" in errors[Block.LANDLINES]
+    assert Block.PIN in errors  # a wireless number needs the PIN
+    slack.driver.view_submission(view, GOOD_NUMBERS, CUSTOMER)
+
+    view = _latest_view(slack)
+    answer = slack.driver.view_submission(
+        view, {**GOOD_CONTACT, Block.STREET: "PO Box 12"}, CUSTOMER
+    )
+    assert "PO box" in answer.json["errors"][Block.STREET]
+    slack.driver.view_submission(view, GOOD_CONTACT, CUSTOMER)
+
+    view = _latest_view(slack)
+    old = {**_bill(slack), Block.BILL_ISSUED_ON: datepicker(date(2026, 9, 1))}
+    answer = slack.driver.view_submission(view, old, CUSTOMER)
+    assert "days old" in answer.json["errors"][Block.BILL_ISSUED_ON]
+    assert _count(ctx) == 0  # nothing is created until every step is right
+    slack.driver.view_submission(view, _bill(slack), CUSTOMER)
+    assert _count(ctx) == 1
+
+
+def test_a_double_clicked_last_step_makes_one_request(slack, ctx):
+    bill_view = _through_contact(slack)
+    first = slack.driver.view_submission(bill_view, _bill(slack), CUSTOMER)
+    second = resend(slack, first)
+    assert first.status == second.status == 200
+    assert first.json["view"]["callback_id"] == second.json["view"]["callback_id"] == View.NEW_DONE
+    assert _count(ctx) == 1
+    slack.drain()
+    assert len(slack.sim.messages(CHANNEL)) == 1  # and one card
+
+
+def test_upload_later_keeps_a_draft(slack, ctx):
+    bill_view = _through_contact(slack)
+    slack.driver.view_submission(bill_view, {Block.BILL_LATER: ["later"]}, CUSTOMER)
+    with ctx.db.read() as s:
+        req = s.exec(select(PortRequest)).one()
+    assert req.status.value == "draft"
+
+
+def test_a_200_number_paste_goes_through(slack, ctx):
+    _open(slack)
+    slack.driver.view_submission(_latest_view(slack), {Block.AGREEMENTS: ALL_AGREEMENTS}, CUSTOMER)
+    numbers = "\n".join(f"+1617253{2000 + i:04d}" for i in range(200))
+    answer = slack.driver.view_submission(
+        _latest_view(slack), {**GOOD_NUMBERS, Block.LANDLINES: numbers}, CUSTOMER
+    )
+    assert answer.status == 200 and answer.json["response_action"] == "update"
+    assert answer.elapsed < 3.0
+    slack.driver.view_submission(_latest_view(slack), GOOD_CONTACT, CUSTOMER)
+    slack.driver.view_submission(_latest_view(slack), _bill(slack), CUSTOMER)
+    with ctx.db.read() as s:
+        req = s.exec(select(PortRequest)).one()
+    from storage import repositories as repo
+
+    with ctx.db.read() as s:
+        assert len(repo.numbers_of(s, request_id=req.id)) == 200
