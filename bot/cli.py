@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000, help="port to listen on (3000)")
     commands.add_parser("worker", help="run deliveries only, without the web app")
+    commands.add_parser("demo", help="play a whole port offline against simulated Slack")
     return parser
 
 
@@ -174,6 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "db" and args.db_command is None:
         parser.parse_args(["db", "--help"])
+
+    if args.command == "demo":
+        from bot.sandbox.demo import main as demo
+
+        return demo()
 
     from sqlalchemy.exc import OperationalError
 

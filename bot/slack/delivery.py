@@ -71,7 +71,8 @@ class SlackDelivery:
             and not from_slack
             and link.message_ts
         ):
-            who = f"<@{event.actor_id}>" if event.actor_id.startswith(("U", "W")) else "portbot"
+            slack_user = event.actor_id.startswith(("U", "W"))
+            who = f"<@{event.actor_id}>" if slack_user else (event.actor_name or "portbot")
             self.client.chat_postMessage(
                 channel=link.channel_id,
                 thread_ts=link.message_ts,

@@ -1,0 +1,250 @@
+"""``portbot demo``: the whole journey of a port, offline, on this machine.
+
+The real app is served on a loopback port with a temporary SQLite database; a simulated Slack
+(also on loopback) receives what portbot sends, and a driver sends what Slack would send, signed.
+A customer opens a request, trips a validation rule, fixes it, and an agent takes the request
+to ported. The transcript is built from what the simulated Slack actually received.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from slack_sdk import WebClient
+
+from bot import config
+from bot import services as svc
+from bot.porting.intake import Agreement
+from bot.runtime import build_context
+from bot.sandbox import render
+from bot.sandbox.serving import ServedApp
+from bot.sandbox.slack_driver import SlackDriver, datepicker, file_input
+from bot.sandbox.slack_sim import SlackSimulator
+from bot.server import build_runtime
+from bot.slack.ids import Action, Block
+from bot.web import create_app
+
+SECRET = "demo-signing-secret"  # noqa: S105 - the simulator's, on loopback
+CUSTOMER, AGENT = "U0CASEY", "U0AVERY"
+CHANNEL, AGENTS = "C0ACME", "C0PORTING"
+NAMES = {CUSTOMER: "casey", AGENT: "avery", CHANNEL: "acme-telecom", AGENTS: "porting-team"}
+
+
+class Transcript:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.started = time.monotonic()
+
+    def step(self, who: str, did: str) -> None:
+        print(f"\n{who} {did}", file=self.out)
+
+    def saw(self, lines: list[str] | str, *, prefix: str = "  │ ") -> None:
+        for line in [lines] if isinstance(lines, str) else lines:
+            for part in textwrap.wrap(line, 96) or [""]:
+                print(prefix + part, file=self.out)
+
+    def note(self, text: str) -> None:
+        print(f"  ({text})", file=self.out)
+
+
+def _name(slack_id: str) -> str:
+    return NAMES.get(slack_id, slack_id)
+
+
+def _view_lines(view: dict[str, Any]) -> list[str]:
+    title = view.get("title", {}).get("text", "")
+    return [f"« {title} »", *render.blocks(view.get("blocks"), _name, limit=14)]
+
+
+def run(out: TextIO) -> int:
+    t = Transcript(out)
+    with tempfile.TemporaryDirectory(prefix="portbot-demo-") as tmp, SlackSimulator() as sim:
+        sim.add_user(CUSTOMER, "casey", "casey@acme.example")
+        sim.add_user(AGENT, "avery", "avery@porting.example")
+        sim.add_channel(CHANNEL, "acme-telecom", members=[CUSTOMER])
+        sim.add_channel(AGENTS, "porting-team", members=[AGENT])
+        settings = config.load(
+            {
+                "DATABASE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}",
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": sim.url,
+                "PORTBOT_AGENTS": AGENT,
+                "PORTBOT_AGENTS_CHANNEL": AGENTS,
+            }
+        )
+        ctx = build_context(settings)
+        client = WebClient(token="xoxb-test", base_url=sim.url)  # noqa: S106 - simulator's
+        runtime = build_runtime(settings, ctx=ctx, client=client)
+        with ServedApp(create_app(ctx, runtime.bolt)) as served:
+            print(
+                "portbot demo: everything runs on this machine: portbot at "
+                f"{served.url}, a simulated Slack at {sim.url}, a database in {tmp}.",
+                file=out,
+            )
+            driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
+            journey(t, sim, driver, runtime.outbox.drain, ctx)
+        runtime.close()
+    print(f"\nDone in {time.monotonic() - t.started:.1f} s.", file=out)
+    return 0
+
+
+def expect(sim: SlackSimulator, method: str, act: Callable[[], Any]) -> Any:
+    """Do something and wait until Slack receives ``method``: portbot acks first and does
+    the work right after, as it must within Slack's three seconds."""
+    before = len(sim.calls_to(method))
+    result = act()
+    sim.wait_for(method, count=before + 1, timeout=10)
+    return result
+
+
+def _label(view: dict[str, Any], block_id: str) -> str:
+    for block in view.get("blocks") or []:
+        if block.get("block_id") == block_id and block.get("label"):
+            return block["label"]["text"]
+    return block_id
+
+
+def _modal(sim: SlackSimulator, user: str) -> dict[str, Any]:
+    stack = sim.view_stack(user)
+    view = sim.current_view(stack[-1]) if stack else None
+    if view is None:
+        raise RuntimeError("the demo expected a modal to be open")
+    return view
+
+
+def journey(
+    t: Transcript,
+    sim: SlackSimulator,
+    driver: SlackDriver,
+    deliver: Callable[[], int],
+    ctx: svc.Context,
+) -> None:
+    today = ctx.today()
+    t.step("casey (customer)", "types `/port new` in #acme-telecom")
+    expect(
+        sim,
+        "views.open",
+        lambda: driver.command("/port", "new", user_id=CUSTOMER, channel_id=CHANNEL),
+    )
+    t.saw(_view_lines(_modal(sim, CUSTOMER)))
+
+    t.step("casey", "ticks the four boxes and presses Next")
+    driver.view_submission(
+        _modal(sim, CUSTOMER), {Block.AGREEMENTS: [a.value for a in Agreement]}, CUSTOMER
+    )
+    t.saw(_view_lines(_modal(sim, CUSTOMER))[:1])
+
+    numbers = {
+        Block.LANDLINES: "+1 212 555 0100, (617) 253-1000\n617.253.1001",
+        Block.LOSING_CARRIER: "Old Phone Co",
+        Block.ACCOUNT_NUMBER: "88001234567",
+        Block.BTN: "617-253-1000",
+    }
+    t.step("casey", "pastes three numbers, one copied from a film script, and presses Next")
+    view = _modal(sim, CUSTOMER)
+    answer = driver.view_submission(view, numbers, CUSTOMER)
+    for block, message in (answer.json or {}).get("errors", {}).items():
+        t.saw(f"⚠ under “{_label(view, block)}”: {message}")
+
+    t.step("casey", "removes it and presses Next again")
+    numbers[Block.LANDLINES] = "(617) 253-1000\n617.253.1001"
+    driver.view_submission(_modal(sim, CUSTOMER), numbers, CUSTOMER)
+    t.saw(_view_lines(_modal(sim, CUSTOMER))[:1])
+
+    t.step("casey", "fills in the representative and the service address")
+    driver.view_submission(
+        _modal(sim, CUSTOMER),
+        {
+            Block.ACCOUNT_TYPE: "business",
+            Block.COMPANY_NAME: "Acme Widgets Inc",
+            Block.REP_NAME: "Jordan Rivera",
+            Block.REP_EMAIL: "jordan@acme.example",
+            Block.STREET: "77 Massachusetts Ave",
+            Block.CITY: "Cambridge",
+            Block.REGION: "MA",
+            Block.POSTAL_CODE: "02139",
+        },
+        CUSTOMER,
+    )
+    t.saw(_view_lines(_modal(sim, CUSTOMER))[:1])
+
+    bill = sim.add_file("october-bill.pdf", b"%PDF-1.7 demo bill", "application/pdf", "pdf")
+    t.step("casey", "attaches last week's bill and presses Create request")
+    driver.view_submission(
+        _modal(sim, CUSTOMER),
+        {Block.BILL: file_input(bill), Block.BILL_ISSUED_ON: datepicker(today - timedelta(days=6))},
+        CUSTOMER,
+    )
+    t.saw(_view_lines(_modal(sim, CUSTOMER)))
+    deliver()
+    card = sim.messages(CHANNEL)[-1]
+    sid = next(r.sid for r in svc.list_requests(ctx, svc.Viewer(AGENT, is_agent=True)))
+    t.step("#acme-telecom", "gets the request card")
+    t.saw(render.blocks(card["blocks"], _name))
+    t.step("#porting-team", "gets a notice")
+    t.saw(render.mrkdwn(sim.messages(AGENTS)[-1]["text"], _name))
+
+    t.step("Jordan Rivera (representative)", "signs the Letter of Authorization")
+    t.note(
+        "the e-mailed signing page comes with the LOA work; here portbot records the "
+        "signature as that page will"
+    )
+    svc.mark_loa_signed(ctx, sid, actor=svc.Actor.customer("", "Jordan Rivera"))
+    deliver()
+
+    t.step("casey", f"types `/port status {sid[:12]}`")
+    status = driver.command("/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL)
+    t.saw(render.blocks(status.json.get("blocks"), _name, limit=16))
+
+    t.step("avery (agent)", "presses Submit on the card")
+    expect(
+        sim,
+        "response_url",
+        lambda: driver.block_action(
+            Action.SUBMIT, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"]
+        ),
+    )
+    t.saw(render.mrkdwn(sim.responses[-1].body.get("text", ""), _name))
+
+    foc = ctx.calendar.add_business_days(today, 10)
+    t.step("avery", f"records the port date the carrier confirmed: `/port foc {sid[:12]} {foc}`")
+    t.saw(_said(driver.command("/port", f"foc {sid[:12]} {foc}", user_id=AGENT, channel_id=AGENTS)))
+
+    t.step("avery", f"marks the numbers ported on the day: `/port complete {sid[:12]}`")
+    t.saw(_said(driver.command("/port", f"complete {sid[:12]}", user_id=AGENT, channel_id=AGENTS)))
+    deliver()
+
+    t.step("#acme-telecom", "sees the card, updated in place, and its thread")
+    t.saw(render.blocks(sim.message(CHANNEL, card["ts"])["blocks"], _name, limit=12))
+    for reply in sim.thread(CHANNEL, card["ts"]):
+        if reply.get("ts") != card["ts"]:
+            t.saw("↳ " + render.mrkdwn(reply.get("text", ""), _name))
+    updates = len(sim.calls_to("chat.update"))
+    t.note(
+        f"Slack received {len(sim.calls)} calls; the card was edited {updates} times, "
+        "never posted twice"
+    )
+
+
+def _said(answer: Any) -> list[str]:
+    data = answer.json
+    if data and data.get("blocks"):
+        return render.blocks(data["blocks"], _name)
+    return [render.mrkdwn(data.get("text", "") if data else answer.text, _name)]
+
+
+def main() -> int:
+    import sys
+
+    return run(sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,32 @@
+import io
+import time
+
+from bot.sandbox import demo
+
+
+def test_the_demo_plays_the_whole_journey_quickly(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PORTBOT_AGENTS"):
+        monkeypatch.delenv(name, raising=False)
+    out = io.StringIO()
+    started = time.monotonic()
+    assert demo.run(out) == 0
+    assert time.monotonic() - started < 30
+    text = out.getvalue()
+    # What each person saw, in order: the validation error, the card, status, the agent's work.
+    expected = [
+        "is a fictional number",
+        "#acme-telecom gets the request card",
+        "Waiting for LOA signature",
+        "In review",
+        "Submitted PR",
+        "Port date confirmed",
+        "Completed",
+        "↳ @avery: Ported 2 numbers.",
+        "never posted twice",
+    ]
+    at = 0
+    for phrase in expected:  # each one after the one before
+        found = text.find(phrase, at)
+        assert found >= 0, f"{phrase!r} missing after position {at}"
+        at = found
+    assert "88001234567" not in text  # the account number never shows
