@@ -150,7 +150,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import server
 
+    server.require_slack(settings, socket_mode=settings.slack_app_token is not None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "serve":
         server.serve(settings, host=args.host, port=args.port)
     else:

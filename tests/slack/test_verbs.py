@@ -204,3 +204,26 @@ def test_health_and_metrics(slack, path):
         assert '"database":"ok"' in body
     else:
         assert "portbot_requests" in body and "portbot_slack_dispatch_seconds" in body
+
+
+def test_note_and_complete_modals_from_the_card(slack, ctx):
+    sid = _request(slack, ctx, submitted=True)
+    svc.set_foc(ctx, sid, date(2026, 12, 2), actor=svc.Actor.agent(AGENT))
+    card = _card(slack)
+    slack.driver.block_action(Action.NOTE, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"])
+    view = slack.sim.current_view(slack.sim.view_stack(AGENT)[-1])
+    assert view["callback_id"] == View.NOTE
+    slack.driver.view_submission(view, {Block.NOTE_TEXT: "Carrier confirmed by phone"}, AGENT)
+    slack.driver.block_action(
+        Action.COMPLETE, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"]
+    )
+    view = slack.sim.current_view(slack.sim.view_stack(AGENT)[-1])
+    assert view["callback_id"] == View.COMPLETE
+    slack.driver.view_submission(view, {}, AGENT)
+    snap = svc.find(ctx, sid, svc.Viewer(AGENT, is_agent=True), events=20)
+    assert snap.status.value == "completed"
+    notes = [e for e in snap.events if e.action == "note"]
+    assert len(notes) == 1 and not notes[0].public  # internal unless ticked
+    slack.drain()
+    thread = slack.sim.thread(CHANNEL, card["ts"])
+    assert not any("Carrier confirmed by phone" in m.get("text", "") for m in thread)
