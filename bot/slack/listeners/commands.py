@@ -38,6 +38,10 @@ def _find(deps: SlackDeps, cmd: dict[str, Any], client: WebClient, query: str) -
     return svc.find(deps.ctx, query, viewer)
 
 
+def _actor(deps: SlackDeps, cmd: dict[str, Any], client: WebClient) -> svc.Actor:
+    return deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+
+
 def help_(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
@@ -89,7 +93,7 @@ def cancel(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "cancel SID"))
-    role = deps.actor({"id": cmd["user_id"]}, client).role
+    role = _actor(deps, cmd, client).role
     foc = snap.request.foc_date
     lifecycle.check_cancel(role, deps.ctx.now(), foc, deps.ctx.calendar)
     lifecycle.apply(snap.status, lifecycle.Move.REQUEST_CANCEL, role)  # refuse closed ones now
@@ -105,7 +109,7 @@ def submit(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "submit SID"))
-    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    actor = _actor(deps, cmd, client)
     done = svc.submit_to_carrier(deps.ctx, snap.sid, actor=actor)
     deps.wake()
     lines = [f"Submitted {done.sid} to {done.request.losing_carrier}."]
@@ -127,7 +131,7 @@ def foc(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args:
         when = date.fromisoformat(args[1])
     except ValueError:
         raise InvalidInput(f"“{args[1]}” is not a date; use YYYY-MM-DD.") from None
-    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    actor = _actor(deps, cmd, client)
     done = svc.set_foc(deps.ctx, snap.sid, when, actor=actor, numbers=args[2:] or None)
     deps.wake()
     ack(text=f"Port date for {done.sid}: {when:%a %b %-d, %Y}. Status: {done.status.label}.")
@@ -146,7 +150,7 @@ def complete(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "complete SID [numbers]"))
-    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    actor = _actor(deps, cmd, client)
     done = svc.mark_ported(deps.ctx, snap.sid, actor=actor, numbers=args[1:] or None)
     deps.wake()
     ack(text=f"{done.sid}: {done.status.label}.")
@@ -156,7 +160,7 @@ def note(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "note SID text"))
-    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    actor = _actor(deps, cmd, client)
     svc.add_note(deps.ctx, snap.sid, " ".join(args[1:]), actor=actor, public=False)
     deps.wake()
     ack(text=f"Noted on {snap.sid} (visible to the porting team).")
