@@ -2,8 +2,9 @@
 
 ``PORTBOT_SECRET_KEY`` holds one or more comma-separated secrets. Each is stretched with
 HKDF-SHA256 into a Fernet key (AES-128-CBC + HMAC-SHA256, authenticated). The first key encrypts;
-all keys decrypt, so a key is rotated by putting the new one first and keeping the old one until
-``portbot db rekey`` (or natural rewrites) has moved every row.
+all keys decrypt, so a key is rotated by putting the new one first and keeping the old one for
+as long as rows written with it remain (every rewrite of a row re-encrypts it with the new key;
+:meth:`Keyring.rotate` re-encrypts a value explicitly).
 """
 
 from __future__ import annotations
