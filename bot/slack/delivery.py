@@ -58,7 +58,7 @@ class SlackDelivery:
         blocks = cards.request_card(snap, tz=self.ctx.calendar.timezone)
         fallback = cards.card_text(snap)
         if link is None or link.message_ts is None:
-            link = self._post_card(req, blocks, fallback, link)
+            link = self._post_card(req, blocks, fallback)
         else:
             self.client.chat_update(
                 channel=link.channel_id, ts=link.message_ts, text=fallback, blocks=blocks
@@ -79,9 +79,7 @@ class SlackDelivery:
                 text=f"{who}: {text.escape(event.detail)}",
             )
 
-    def _post_card(
-        self, req: PortRequest, blocks: list, fallback: str, link: SlackLink | None
-    ) -> SlackLink:
+    def _post_card(self, req: PortRequest, blocks: list, fallback: str) -> SlackLink:
         channel = _card_channel(req.channel_id, self.agents_channel)
         if channel is None:  # opened from a DM with no agents channel: the requester's DM
             opened = self.client.conversations_open(users=req.requester_id)
@@ -96,7 +94,7 @@ class SlackDelivery:
                 channel=self.agents_channel,
                 text=(
                     f"New port request {req.sid} from <@{req.requester_id}>: "
-                    f"{text.escape(fallback)} <{permalink}|Open the card>"
+                    f"{fallback} <{permalink}|Open the card>"  # card_text escapes already
                 ),
             )
             notice_ts = notice["ts"]

@@ -227,3 +227,16 @@ def test_note_and_complete_modals_from_the_card(slack, ctx):
     slack.drain()
     thread = slack.sim.thread(CHANNEL, card["ts"])
     assert not any("Carrier confirmed by phone" in m.get("text", "") for m in thread)
+
+
+def test_the_agents_notice_escapes_outside_text_once(slack, ctx):
+    svc.open_request(
+        ctx,
+        draft(numbers(1), name="Smith & Sons <lines>"),
+        actor=svc.Actor.customer(CUSTOMER, "casey"),
+        team_id=slack.sim.team_id,
+        channel_id=CHANNEL,
+    )
+    slack.drain()
+    notice = slack.sim.messages(AGENTS_CHANNEL)[-1]["text"]
+    assert "Smith &amp; Sons &lt;lines&gt;" in notice and "&amp;amp;" not in notice
