@@ -19,7 +19,7 @@ from storage.models import IntakeSession
 from storage.values import account_secret, pin_secret
 
 SESSION_TTL = timedelta(hours=24)
-_SECRET_FIELDS = {F.ACCOUNT_NUMBER: "account_number", F.PIN: "pin"}
+_SECRET_FIELDS = frozenset({F.ACCOUNT_NUMBER, F.PIN})  # kept encrypted, not in `data`
 
 
 def start(
