@@ -18,6 +18,7 @@ from bot.services.base import Context
 from bot.slack import delivery as slack_delivery
 from bot.slack.agents import AgentDirectory
 from bot.slack.app import build_app, web_client
+from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def build_runtime(
     slack: bool = True,
     client: WebClient | None = None,
     process_before_response: bool = False,
+    verify_requests: bool = True,
     ctx: Context | None = None,
 ) -> Runtime:
     ctx = ctx or build_context(settings)
@@ -85,7 +87,11 @@ def build_runtime(
             ctx, agents, agents_channel=settings.portbot_agents_channel, wake=outbox.wake.set
         )
         bolt = build_app(
-            settings, deps, client=client, process_before_response=process_before_response
+            settings,
+            deps,
+            client=client,
+            process_before_response=process_before_response,
+            verify_requests=verify_requests,
         )
         if agents.groups:
             threading.Thread(target=agents.refresh, args=(client,), daemon=True).start()
@@ -99,6 +105,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
     runtime = build_runtime(settings)
     runtime.start_background()
+    front = None
+    if settings.slack_app_token is None and runtime.bolt is not None:
+        front = _front(settings, runtime)
     if settings.slack_app_token is not None and runtime.bolt is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -107,14 +116,29 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         log.info("Slack Socket Mode connected")
     try:
         uvicorn.run(
-            create_app(runtime.ctx, runtime.bolt),
+            create_app(runtime.ctx, runtime.bolt, front=front),
             host=host,
             port=port,
             log_level="info",
             access_log=False,
         )
     finally:
+        if front is not None:
+            front.runner.close()
         runtime.close()
+
+
+def _front(settings: Settings, runtime: Runtime) -> Front:
+    """Slow Slack requests are answered at once and worked on after, in child processes
+    (``PORTBOT_SLACK_PROCESSES``, default one per core) or, with 0, on threads here."""
+    assert runtime.bolt is not None and settings.slack_signing_secret is not None
+    runner: ProcessRunner | ThreadRunner
+    if settings.slack_processes:
+        runner = ProcessRunner(settings, processes=settings.slack_processes)
+        threading.Thread(target=runner.warm_up, name="portbot-warm-up", daemon=True).start()
+    else:
+        runner = ThreadRunner(runtime.bolt)
+    return Front(runner, settings.slack_signing_secret.get_secret_value())
 
 
 def worker(settings: Settings) -> None:

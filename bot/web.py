@@ -24,11 +24,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from slack_bolt import App, BoltRequest
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.services.base import Context
+from bot.slack.deferral import Front, run
 from storage import repositories as repo
 from storage.models import OutboxMessage
 from storage.values import OutboxStatus
@@ -79,7 +81,11 @@ class Metrics:
         self.registry.register(_StateCollector(ctx))
 
 
-def create_app(ctx: Context, bolt: App | None, *, threads: int = 32) -> Starlette:
+def create_app(
+    ctx: Context, bolt: App | None, *, threads: int = 32, front: Front | None = None
+) -> Starlette:
+    """``front``: answer the slow kinds of Slack request at once and run their work after
+    (``bot.slack.deferral``); without it every request is dispatched before answering."""
     metrics = Metrics(ctx)
     limiter = anyio.CapacityLimiter(threads)
 
@@ -87,12 +93,24 @@ def create_app(ctx: Context, bolt: App | None, *, threads: int = 32) -> Starlett
         if bolt is None:
             return JSONResponse({"error": "Slack is not configured"}, status_code=503)
         started = time.perf_counter()
-        body = await request.body()
-        bolt_request = BoltRequest(
-            body=body.decode("utf-8"),
-            query=dict(request.query_params),
-            headers=dict(request.headers),
-        )
+        body = (await request.body()).decode("utf-8")
+        headers = dict(request.headers)
+        if front is not None and (planned := front.take(body, headers)) is not None:
+            submit = front.runner.submit
+
+            async def after_the_answer() -> None:  # runs once the answer's bytes are sent
+                if not submit(planned.job):
+                    # Full since the check above: dispatch here rather than lose the work.
+                    await anyio.to_thread.run_sync(run, bolt, planned.job, limiter=limiter)
+
+            metrics.slack_requests.labels("200").inc()
+            metrics.slack_seconds.observe(time.perf_counter() - started)
+            return Response(
+                planned.answer,
+                media_type=planned.content_type,
+                background=BackgroundTask(after_the_answer),
+            )
+        bolt_request = BoltRequest(body=body, query=dict(request.query_params), headers=headers)
         response = await anyio.to_thread.run_sync(bolt.dispatch, bolt_request, limiter=limiter)
         metrics.slack_requests.labels(str(response.status)).inc()
         metrics.slack_seconds.observe(time.perf_counter() - started)

@@ -241,7 +241,9 @@ class SlackDriver:
         elif not answer.in_time:
             problem = f"the app took {answer.elapsed:.2f}s; Slack waits {self.ack_seconds}s"
         else:
-            problem = self.sim.apply_view_response(current["id"], answer.json)
+            problem = self.sim.apply_view_response(
+                current["id"], answer.json, submitted_hash=current.get("hash")
+            )
         return replace(answer, view_error=problem)
 
     def view_closed(

@@ -66,6 +66,8 @@ class SimHttp(SimState):
             self._api(req, path[1], dict(parse_qsl(parts.query, keep_blank_values=True)), body)
         elif path[0] == "actions" and len(path) == 3 and req.command == "POST":
             self._response_url(req, path[2], body)
+        elif path == ["_sim", "wait"] and req.command == "GET":
+            self._wait(req, dict(parse_qsl(parts.query)))
         elif path[0] == "files-pri" and len(path) >= 3 and req.command == "GET":
             self._download(req, path[1].rsplit("-", 1)[-1])
         else:
@@ -155,6 +157,7 @@ class SimHttp(SimState):
                 return
             url = f"{self.root}actions/{self.team_id}/{token}"
             hook.posts.append(ResponsePost(url, body, time.time()))
+            self._arrived(f"hook:{token}")
             chan, ts = hook.channel or "", hook.message_ts or ""
             original = self._msgs.get(chan, {}).get(ts)
             if original and body.get("delete_original"):
@@ -167,6 +170,29 @@ class SimHttp(SimState):
                 self._ephemerals.append({**body, "channel": chan, "user": hook.user_id})
             self._record("response_url", body, 200, None)
         _send_json(req, 200, {"ok": True})
+
+    def _wait(self, req: _Handler, query: dict[str, str]) -> None:
+        """Not Slack: lets a load generator in another process wait for the app's answer.
+
+        ``?response_url=<token>``: until something was posted to that hook; ``?view_id=V``:
+        until ``views.update`` changed view V. Answers when the answer arrived (``at``,
+        ``time.time()``) and what it was (``body``: the first post, or the view's
+        ``callback_id``), or HTTP 408 after ``timeout`` seconds (default 10)."""
+        key = f"hook:{query['response_url']}" if "response_url" in query else ""
+        key = key or f"view:{query.get('view_id', '')}"
+        with self._lock:
+            arrived = self._arrivals.setdefault(key, threading.Event())
+        if not arrived.wait(float(query.get("timeout") or 10)):
+            _send_json(req, 408, _error("timeout"))
+            return
+        with self._lock:
+            if key.startswith("hook:"):
+                post = self._hooks[key[5:]].posts[0]
+                at, body = post.at, json.dumps(post.body)
+            else:
+                view_id = key[5:]
+                at, body = self._view_updated[view_id], self._views[view_id]["callback_id"]
+        _send_json(req, 200, {"ok": True, "at": at, "body": body})
 
     def _download(self, req: _Handler, fid: str) -> None:
         """``url_private``: the file's bytes, for a request with a valid bot token only."""

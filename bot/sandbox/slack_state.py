@@ -101,6 +101,8 @@ class SimState:
         self.strict, self.trigger_ttl, self.clock = strict, trigger_ttl, clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._view_updated: dict[str, float] = {}  # view id -> last views.update
+        self._arrivals: dict[str, threading.Event] = {}  # for the /_sim/wait endpoint
         self._seq = 0
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
@@ -250,6 +252,10 @@ class SimState:
         """Forget recorded calls; the workspace state stays."""
         with self._lock:
             self._calls.clear()
+
+    def _arrived(self, key: str) -> None:
+        """An answer came (``hook:<token>``, ``view:<id>``): wake whoever waits for it."""
+        self._arrivals.setdefault(key, threading.Event()).set()
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``method`` was called ``count`` times (work done after ``ack()``)."""

@@ -29,12 +29,18 @@ class SimViews(SimState):
                     if not stack:
                         del self._stacks[user]
 
-    def apply_view_response(self, view_id: str, body: Args | None) -> str | None:
+    def apply_view_response(
+        self, view_id: str, body: Args | None, *, submitted_hash: str | None = None
+    ) -> str | None:
         """Do what Slack does with an app's answer to a ``view_submission``.
 
         An empty answer closes the submitted view; ``errors`` keeps it open with messages under
         the named input blocks; ``update``, ``push`` and ``clear`` change the stack. Returns the
         problem Slack would show the user instead (invalid view, unknown ``block_id``) or None.
+
+        ``submitted_hash`` is the view's hash when it was submitted. If a ``views.update`` has
+        changed the view since, the app called it after answering, so in Slack the answer was
+        applied first: it is not applied again over the newer content.
         """
         body = body or {}
         action = body.get("response_action")
@@ -43,6 +49,8 @@ class SimViews(SimState):
             if user == "":
                 return "the view is not open"
             view = self._views[view_id]
+            if submitted_hash is not None and view["hash"] != submitted_hash:
+                return None
             try:
                 if action in (None, "clear"):
                     self.close_view(view_id, clear=action == "clear")
@@ -148,6 +156,8 @@ class SimViews(SimState):
         if args.get("hash") and args["hash"] != view["hash"]:
             raise _Refusal("hash_conflict")
         self._replace(view, self._checked(args.get("view"), view["type"]))
+        self._view_updated[view["id"]] = time.time()
+        self._arrived(f"view:{view['id']}")
         return {"view": _copy(view)}
 
     def api_views_publish(self, args: Args) -> Args:

@@ -33,7 +33,10 @@ def build_app(
     *,
     client: WebClient | None = None,
     process_before_response: bool = False,
+    verify_requests: bool = True,
 ) -> App:
+    """The Bolt app. ``verify_requests=False`` only where the web tier already checked the
+    signature (the processes that run deferred work, see ``bot.slack.deferral``)."""
     if settings.slack_signing_secret is None and settings.slack_app_token is None:
         raise ValueError("SLACK_SIGNING_SECRET is required to receive requests from Slack")
     app = App(
@@ -44,6 +47,7 @@ def build_app(
             else "socket-mode"
         ),
         process_before_response=process_before_response,
+        request_verification_enabled=verify_requests,
         logger=logging.getLogger("bot.slack.bolt"),
     )
     commands.register(app, deps)

@@ -311,6 +311,10 @@ def loading_view(title: str, *, metadata: str = "") -> View:
     return modal(ids.View.LOADING, title, blocks, metadata, close="Close")
 
 
+def notice_view(title: str, text: str, *, metadata: str = "") -> View:
+    return modal(None, title, [section(text)], metadata, close="Close")
+
+
 def error_view(message: str, ref: str | None, *, metadata: str = "") -> View:
     blocks: list[Block] = [section(f":x: {escape(truncate(message, 2000))}")]
     if ref:
@@ -318,3 +322,69 @@ def error_view(message: str, ref: str | None, *, metadata: str = "") -> View:
             context(f"If it happens again, tell the porting team this reference: `{escape(ref)}`")
         )
     return modal(None, "Something went wrong", blocks, metadata, close="Close")
+
+
+def checking_view(count: int, *, metadata: str = "") -> View:
+    """Shown at once while a long paste is checked; the next step replaces it."""
+    blocks: list[Block] = [
+        section(
+            f":hourglass_flowing_sand: Checking {plural(count, 'line')} of numbers against the "
+            "numbering plan and the requests already open. This takes a few seconds; the next "
+            "step appears here by itself."
+        )
+    ]
+    return modal(ids.View.LOADING, _title(2), blocks, metadata, close="Cancel")
+
+
+# Keys of a stored view that views.update accepts back (the rest are Slack's own: id, hash…).
+_VIEW_KEYS = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+_SECRET_BLOCKS = frozenset({ids.Block.ACCOUNT_NUMBER, ids.Block.PIN})
+
+
+def refilled_view(view: dict, errors: dict[str, str]) -> dict:
+    """The submitted view again, as typed, with each error under its input block.
+
+    For answers that come after the ack (a long paste checked in the background), where
+    ``response_action: errors`` is no longer possible. The account number and PIN are not
+    sent back to Slack; the person types them again.
+    """
+    values = (view.get("state") or {}).get("values") or {}
+    blocks: list[dict] = [
+        section(
+            ":warning: Some entries need a fix; each is marked below. Correct them and press "
+            f"*{(view.get('submit') or {}).get('text') or 'Next'}* again."
+        ).to_dict()
+    ]
+    for block in view.get("blocks") or []:
+        block = {k: v for k, v in block.items()}
+        block_id = block.get("block_id", "")
+        if block.get("type") == "input" and isinstance(block.get("element"), dict):
+            element = dict(block["element"])
+            entry = (values.get(block_id) or {}).get(element.get("action_id", ""))
+            if block_id in _SECRET_BLOCKS:
+                block["hint"] = {"type": "plain_text", "text": "Please enter this again."}
+            elif entry:
+                _prefill(element, entry)
+            block["element"] = element
+        blocks.append(block)
+        if message := errors.get(block_id):
+            error = context(f":x: {escape(truncate(message, 1000))}").to_dict()
+            error["block_id"] = f"{block_id}-error"[:255]
+            blocks.append(error)
+    out = {k: view[k] for k in _VIEW_KEYS if view.get(k) is not None}
+    out["blocks"] = blocks[:100]
+    return out
+
+
+def _prefill(element: dict, entry: dict) -> None:
+    """Set an input element's initial value from its ``state.values`` entry."""
+    kind = entry.get("type")
+    if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
+        if entry.get("value"):
+            element["initial_value"] = entry["value"]
+    elif kind in ("static_select", "radio_buttons") and entry.get("selected_option"):
+        element["initial_option"] = entry["selected_option"]
+    elif kind in ("checkboxes", "multi_static_select") and entry.get("selected_options"):
+        element["initial_options"] = entry["selected_options"]
+    elif kind == "datepicker" and entry.get("selected_date"):
+        element["initial_date"] = entry["selected_date"]

@@ -1,0 +1,278 @@
+"""Answer Slack first, work after: the requests whose work would crowd the 3-second ack.
+
+Most listeners are quick and answer in their ack. Two kinds are not, and are answered at once
+by the web tier instead, before Bolt runs:
+
+* ``/port status`` and ``/port list`` read the database and build a card. The ack is empty;
+  the card follows on the command's ``response_url`` (an ephemeral reply either way).
+* Step 2 of ``/port new`` with a long paste (more than :data:`DEFER_LINES` lines): the ack
+  swaps the modal for a "checking…" view; the check runs, and ``views.update`` then shows the
+  next step, or the same step as typed with each problem under its box.
+
+The work is a :class:`Job`: the raw, already verified request. A runner executes it with the
+same Bolt app and listeners as the direct path, then forwards what the listener acked to where
+Slack now expects it (:func:`forward`). :class:`ProcessRunner` (what ``portbot serve`` uses)
+runs jobs in separate processes at a lower CPU priority, so the event loop that acks never
+waits for the interpreter lock of a busy listener; :class:`ThreadRunner` runs them on threads
+in this process (tests, the demo). A runner that is full says so, and the request is served
+directly instead: overload slows answers down, it does not drop them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+
+from bot.slack.blocks import intake as intake_views
+from bot.slack.ids import COMMAND, VALUE, Block, View
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+DEFER_LINES = 100  # pastes longer than this are checked after the ack
+DEFERRED_VERBS = frozenset({"status", "list"})
+PENDING_LIMIT = 256  # jobs queued per runner before requests are served directly again
+
+
+@dataclass(frozen=True)
+class Job:
+    """A verified Slack request to run after its ack."""
+
+    kind: str  # "command" or "view"
+    body: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Plan:
+    job: Job
+    answer: bytes  # the immediate HTTP answer's body
+    content_type: str
+
+
+def plan(body: str, headers: dict[str, str]) -> Plan | None:
+    """Whether this request is answered at once and worked on after (None: run it directly)."""
+    if body.startswith("payload="):
+        return _plan_view(body, headers)
+    if "command=" in body:
+        form = parse_qs(body)
+        command = (form.get("command") or [""])[0]
+        words = (form.get("text") or [""])[0].split()
+        verb = words[0].lower() if words else ""
+        if command == COMMAND and verb in DEFERRED_VERBS and form.get("response_url"):
+            return Plan(Job("command", body, headers), b"", "text/plain")
+    return None
+
+
+def _plan_view(body: str, headers: dict[str, str]) -> Plan | None:
+    try:
+        payload = json.loads(parse_qs(body)["payload"][0])
+    except (KeyError, IndexError, ValueError):
+        return None
+    view = payload.get("view") or {}
+    if payload.get("type") != "view_submission" or view.get("callback_id") != View.NEW_NUMBERS:
+        return None
+    values = (view.get("state") or {}).get("values") or {}
+    lines = 0
+    for block in (Block.LANDLINES, Block.WIRELESS):
+        typed = ((values.get(block) or {}).get(VALUE) or {}).get("value") or ""
+        lines += sum(1 for line in typed.splitlines() if line.strip())
+    if lines <= DEFER_LINES:
+        return None
+    checking = intake_views.checking_view(lines, metadata=view.get("private_metadata") or "")
+    answer = {"response_action": "update", "view": checking.to_dict()}
+    return Plan(Job("view", body, headers), json.dumps(answer).encode(), "application/json")
+
+
+class Front:
+    """The web tier's side: which requests to answer at once, and where their work goes."""
+
+    def __init__(self, runner: Runner, signing_secret: str) -> None:
+        self.runner = runner
+        self._verifier = SignatureVerifier(signing_secret)
+
+    def take(self, body: str, headers: dict[str, str]) -> Plan | None:
+        """A plan for a request to answer now, or None to dispatch it directly. Requests with
+        a bad or stale signature are left to Bolt, which refuses them (401)."""
+        if not self.runner.has_room() or (found := plan(body, headers)) is None:
+            return None
+        if not self._verifier.is_valid_request(body, headers):
+            return None
+        return found
+
+
+# ---------------------------------------------------------------------- running a job
+def run(app: App, job: Job) -> None:
+    """Dispatch the job through Bolt and deliver the listener's answer."""
+    response = app.dispatch(BoltRequest(body=job.body, headers=job.headers, query={}))
+    try:
+        forward(job, response, app.client)
+    except SlackApiError as exc:  # the modal was closed meanwhile, a 429 outlasted the retry…
+        log.warning("deferred %s answer not delivered: %s", job.kind, exc.response.get("error"))
+
+
+def forward(job: Job, response: BoltResponse, client: WebClient) -> None:
+    """Send what the listener put in its ack to where Slack expects it after the ack."""
+    if response.status != 200:
+        log.warning("deferred %s answered HTTP %s", job.kind, response.status)
+        return
+    answer = _answer(response)
+    if job.kind == "command":
+        if answer:
+            url = parse_qs(job.body)["response_url"][0]
+            answer.setdefault("response_type", "ephemeral")
+            WebhookClient(url, timeout=10).send_dict(answer)
+        return
+    view = json.loads(parse_qs(job.body)["payload"][0])["view"]
+    action = answer.get("response_action")
+    if action in ("update", "push") and answer.get("view"):
+        client.views_update(view_id=view["id"], view=answer["view"])
+    elif action == "errors":
+        client.views_update(
+            view_id=view["id"], view=intake_views.refilled_view(view, answer.get("errors") or {})
+        )
+    else:  # the listener closed the modal; a view cannot be closed by the API
+        done = intake_views.notice_view("Done", ":white_check_mark: Done. You can close this.")
+        client.views_update(view_id=view["id"], view=done)
+
+
+def _answer(response: BoltResponse) -> dict[str, Any]:
+    """An ack's body as JSON; Bolt sends an ack with text alone as ``text/plain``."""
+    if not response.body:
+        return {}
+    kind = (response.headers.get("content-type") or [""])[0]
+    if kind.startswith("application/json"):
+        return json.loads(response.body)
+    return {"text": response.body}
+
+
+# ---------------------------------------------------------------------- runners
+class Runner(Protocol):
+    def has_room(self) -> bool: ...
+
+    def submit(self, job: Job) -> bool:
+        """Queue the job; False when the runner is full (serve the request directly)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Counted:
+    """The pending-jobs count shared by both runners."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.pending = limit, 0
+        self._lock = threading.Lock()
+
+    def has_room(self) -> bool:
+        return self.pending < self.limit
+
+    def _take(self) -> bool:
+        with self._lock:
+            if self.pending >= self.limit:
+                return False
+            self.pending += 1
+            return True
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self.pending -= 1
+        if (error := future.exception()) is not None:
+            log.error("deferred Slack job failed", exc_info=error)
+
+
+class ThreadRunner(_Counted):
+    """Jobs on threads of this process, through the served Bolt app."""
+
+    def __init__(self, app: App, *, threads: int = 4, limit: int = PENDING_LIMIT) -> None:
+        super().__init__(limit)
+        self.app = app
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="portbot-deferred")
+
+    def submit(self, job: Job) -> bool:
+        if not self._take():
+            return False
+        self._pool.submit(run, self.app, job).add_done_callback(self._done)
+        return True
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class ProcessRunner(_Counted):
+    """Jobs in ``processes`` child processes, each with its own Bolt app and database pool.
+
+    Children run at a lower CPU priority (``nice``): when the machine is busy, the event loop
+    that acks Slack comes first. A child that dies takes its jobs with it (the person sees no
+    answer and asks again); the pool is started afresh for the next job.
+    """
+
+    def __init__(
+        self, settings: Settings, *, processes: int = 2, limit: int = PENDING_LIMIT, nice: int = 19
+    ) -> None:
+        super().__init__(limit)
+        self.settings, self.processes, self.nice = settings, processes, nice
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=get_context("spawn"),
+            initializer=_child_start,
+            initargs=(self.settings, self.nice),
+        )
+
+    def submit(self, job: Job) -> bool:
+        if not self._take():
+            return False
+        try:
+            future = self._pool.submit(_child_run, job)
+        except BrokenProcessPool:
+            log.error("deferred Slack work: a child process died; starting the pool again")
+            self._pool = self._start()
+            future = self._pool.submit(_child_run, job)
+        future.add_done_callback(self._done)
+        return True
+
+    def warm_up(self) -> None:
+        """Start every child now rather than on the first jobs (each builds a Bolt app)."""
+        for f in [self._pool.submit(os.getpid) for _ in range(self.processes * 2)]:
+            f.result(timeout=120)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_child_app: App | None = None
+
+
+def _child_start(settings: Settings, nice: int) -> None:
+    global _child_app  # one app per child process, built once
+    from bot.server import build_runtime
+
+    if nice:
+        os.nice(nice)
+    logging.basicConfig(level=logging.INFO)
+    runtime = build_runtime(settings, process_before_response=True, verify_requests=False)
+    _child_app = runtime.bolt
+
+
+def _child_run(job: Job) -> None:
+    assert _child_app is not None, "the child process was not started"
+    run(_child_app, job)

@@ -1,0 +1,179 @@
+"""Answer first, work after (``bot.slack.deferral``): over HTTP, against the simulator."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.slack.deferral import DEFER_LINES, Front, ProcessRunner, ThreadRunner
+from bot.slack.ids import Block, View
+from tests.conftest import TEST_KEY
+from tests.slack.conftest import AGENT, CHANNEL, CUSTOMER, OTHER, SIGNING_SECRET, settings_for
+from tests.slack.conftest import served_slack as serve
+from tests.slack.test_intake_flow import ALL_AGREEMENTS, GOOD_NUMBERS, _latest_view, _open
+from tests.slack.test_verbs import _request
+
+
+def _threads(limit: int = 64):
+    return lambda runtime: Front(ThreadRunner(runtime.bolt, limit=limit), SIGNING_SECRET)
+
+
+@pytest.fixture
+def deferred(ctx):
+    with serve(ctx, front=_threads()) as served:
+        yield served
+
+
+def _last_response(slack, count: int = 1) -> dict:
+    slack.sim.wait_for("response_url", count)
+    return slack.sim.responses[-1].body
+
+
+def _paste(count: int, start: int = 1000) -> str:
+    return "\n".join(f"617-253-{n:04d}" for n in range(start, start + count))
+
+
+def _to_numbers_step(slack) -> dict:
+    _open(slack)
+    slack.driver.view_submission(_latest_view(slack), {Block.AGREEMENTS: ALL_AGREEMENTS}, CUSTOMER)
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_NUMBERS
+    return view
+
+
+def _wait_for_view(slack, view_id: str, callback_id: str, timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while (view := slack.sim.current_view(view_id))["callback_id"] != callback_id:
+        assert time.monotonic() < deadline, f"still {view['callback_id']}"
+        time.sleep(0.01)
+    return view
+
+
+def test_status_is_acked_empty_and_the_card_follows_on_the_response_url(deferred, ctx):
+    sid = _request(deferred, ctx)
+    answer = deferred.driver.command(
+        "/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL
+    )
+    assert answer.status == 200 and answer.text == ""
+    card = _last_response(deferred)
+    assert card["response_type"] == "ephemeral"
+    assert sid in str(card["blocks"])
+    assert deferred.sim.ephemerals(CHANNEL, CUSTOMER)[-1]["blocks"] == card["blocks"]
+
+
+def test_deferred_status_keeps_foreign_and_unknown_alike(deferred, ctx):
+    sid = _request(deferred, ctx)
+    deferred.driver.command("/port", f"status {sid[:12]}", user_id=OTHER, channel_id="C0ELSE")
+    foreign = _last_response(deferred, 1)["text"]
+    deferred.driver.command("/port", "status PR00000000", user_id=OTHER, channel_id="C0ELSE")
+    unknown = _last_response(deferred, 2)["text"]
+    assert foreign.replace(sid[:12], "X") == unknown.replace("PR00000000", "X")
+
+
+def test_list_and_agent_status_are_deferred_too(deferred, ctx):
+    sid = _request(deferred, ctx)
+    assert deferred.driver.command("/port", "list", user_id=CUSTOMER, channel_id=CHANNEL).text == ""
+    assert sid[:10] in str(_last_response(deferred, 1)["blocks"])
+    deferred.driver.command("/port", f"status {sid}", user_id=AGENT, channel_id=CHANNEL)
+    assert sid in str(_last_response(deferred, 2)["blocks"])
+
+
+def test_quick_verbs_still_answer_in_the_ack(deferred):
+    answer = deferred.driver.command("/port", "help", user_id=CUSTOMER, channel_id=CHANNEL)
+    assert "status" in str(answer.json["blocks"])
+    assert deferred.sim.calls_to("response_url") == []
+
+
+def test_a_long_paste_shows_a_checking_view_then_the_next_step(deferred):
+    view = _to_numbers_step(deferred)
+    typed = {**GOOD_NUMBERS, Block.LANDLINES: _paste(DEFER_LINES + 50)}
+    answer = deferred.driver.view_submission(view, typed, CUSTOMER)
+    assert answer.status == 200 and answer.view_error is None
+    assert answer.json["response_action"] == "update"
+    assert answer.json["view"]["callback_id"] == View.LOADING
+    assert "150 lines" in str(answer.json["view"]["blocks"])
+    after = _wait_for_view(deferred, view["id"], View.NEW_CONTACT)
+    assert after["private_metadata"] == view["private_metadata"]
+    assert deferred.sim.calls_to("views.update")[-1].error is None
+
+
+def test_a_short_paste_is_answered_in_the_ack(deferred):
+    view = _to_numbers_step(deferred)
+    answer = deferred.driver.view_submission(view, GOOD_NUMBERS, CUSTOMER)
+    assert answer.json["view"]["callback_id"] == View.NEW_CONTACT
+    assert deferred.sim.calls_to("views.update") == []
+
+
+def test_problems_in_a_long_paste_come_back_under_their_box_with_the_text_kept(deferred):
+    view = _to_numbers_step(deferred)
+    paste = _paste(DEFER_LINES + 20) + "\n212-555-0100\n617-253-99"
+    deferred.driver.view_submission(
+        view, {**GOOD_NUMBERS, Block.LANDLINES: paste, Block.PIN: "4321"}, CUSTOMER
+    )
+    again = _wait_for_view(deferred, view["id"], View.NEW_NUMBERS)
+    blocks = {b.get("block_id"): b for b in again["blocks"]}
+    assert blocks[Block.LANDLINES]["element"]["initial_value"] == paste
+    assert blocks[Block.LOSING_CARRIER]["element"]["initial_value"] == "Old Phone Co"
+    problem = str(blocks[f"{Block.LANDLINES}-error"])
+    assert "212" in problem and "555" in problem
+    # The account number and PIN are never sent back to Slack.
+    assert "88001234567" not in str(again) and "4321" not in str(again)
+    assert "initial_value" not in blocks[Block.ACCOUNT_NUMBER]["element"]
+
+    fixed = {**GOOD_NUMBERS, Block.LANDLINES: _paste(DEFER_LINES + 20)}
+    deferred.driver.view_submission(again, fixed, CUSTOMER)
+    _wait_for_view(deferred, view["id"], View.NEW_CONTACT)
+
+
+def test_a_full_runner_means_the_request_is_served_directly(ctx):
+    with serve(ctx, front=_threads(limit=0)) as slack:
+        sid = _request(slack, ctx)
+        answer = slack.driver.command(
+            "/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL
+        )
+        assert sid in str(answer.json["blocks"])
+        assert slack.sim.calls_to("response_url") == []
+
+
+def test_bad_signatures_are_refused_before_any_work(deferred, ctx):
+    sid = _request(deferred, ctx)
+    answer = deferred.driver.command(
+        "/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL, bad_signature=True
+    )
+    stale = deferred.driver.command(
+        "/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL, timestamp_offset=-600
+    )
+    assert answer.status == stale.status == 401
+    time.sleep(0.2)
+    assert deferred.sim.calls_to("response_url") == []
+
+
+def test_child_processes_answer_status_and_long_pastes(ctx, clock, empty_db_url):
+    """What ``portbot serve`` runs: the work in a spawned child with its own app (and the
+    real clock, which this process's services must share for the intake session)."""
+    clock.set(datetime.now(UTC))
+
+    def front(runtime):
+        settings = settings_for(sim, DATABASE_URL=empty_db_url, PORTBOT_SECRET_KEY=TEST_KEY)
+        runner = ProcessRunner(settings, processes=1, nice=0)
+        runner.warm_up()
+        return Front(runner, SIGNING_SECRET)
+
+    from tests.slack.conftest import new_sim
+
+    sim = new_sim()
+    with serve(ctx, front=front, sim=sim) as slack:
+        sid = _request(slack, ctx)
+        answer = slack.driver.command(
+            "/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL
+        )
+        assert answer.status == 200 and answer.text == ""
+        slack.sim.wait_for("response_url", timeout=30)
+        assert sid in str(slack.sim.responses[-1].body["blocks"])
+
+        view = _to_numbers_step(slack)
+        typed = {**GOOD_NUMBERS, Block.LANDLINES: _paste(DEFER_LINES + 1, start=3000)}
+        slack.driver.view_submission(view, typed, CUSTOMER)
+        _wait_for_view(slack, view["id"], View.NEW_CONTACT, timeout=30)
