@@ -24,6 +24,9 @@ from storage.db import default_url
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 class ConfigError(ValueError):
@@ -59,11 +62,16 @@ class Settings(BaseModel):
     portbot_country: str = "US"
     portbot_public_url: str | None = None
     portbot_secret_key: SecretStr | None = None
+    portbot_slack_processes: int | None = None
     zendesk_subdomain: str | None = None
     zendesk_email: str | None = None
     zendesk_api_token: SecretStr | None = None
     zendesk_url: str | None = None
     zendesk_webhook_secret: SecretStr | None = None
+    zendesk_field_status: int | None = None
+    zendesk_field_foc_date: int | None = None
+    zendesk_field_sid: int | None = None
+    zendesk_public_updates: bool = False
     smtp_url: SecretStr | None = None
     portbot_mail_from: str | None = None
 
@@ -156,6 +164,63 @@ class Settings(BaseModel):
             raise ValueError(f'"{_clip(value)}" should be just the subdomain, e.g. "acme"')
         return value
 
+    @field_validator("zendesk_email")
+    @classmethod
+    def _zendesk_email(cls, value: str | None) -> str | None:
+        if value and not _EMAIL.match(value.strip()):
+            raise ValueError(
+                f'"{_clip(value)}" is not an e-mail address '
+                "(use the agent's, whose API token portbot uses)"
+            )
+        return value.strip() if value else None
+
+    @field_validator(
+        "zendesk_field_status", "zendesk_field_foc_date", "zendesk_field_sid", mode="before"
+    )
+    @classmethod
+    def _field_id(cls, value: object) -> object:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text.isdigit() or int(text) == 0:
+            raise ValueError(
+                f'"{_clip(text)}" is not a ticket field ID (a number from Admin Center, '
+                "Objects and rules, Tickets, Fields)"
+            )
+        return int(text)
+
+    @field_validator("portbot_slack_processes", mode="before")
+    @classmethod
+    def _processes(cls, value: object) -> object:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text.isdigit() or int(text) > 64:
+            raise ValueError(
+                f'"{_clip(text)}" is not a number of processes (0 to 64; 0 runs the work on '
+                "threads of the web process)"
+            )
+        return int(text)
+
+    @property
+    def slack_processes(self) -> int:
+        """Processes for Slack work done after the ack: the setting, else one per core (≤ 4)."""
+        if self.portbot_slack_processes is not None:
+            return self.portbot_slack_processes
+        return min(4, os.cpu_count() or 1)
+
+    @field_validator("zendesk_public_updates", mode="before")
+    @classmethod
+    def _flag(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f'"{_clip(str(value))}" is not on or off (use true or false)')
+
     # --- derived values ------------------------------------------------------------------
 
     @property
@@ -184,7 +249,12 @@ class Settings(BaseModel):
 
     @property
     def zendesk_enabled(self) -> bool:
-        return bool(self.zendesk_subdomain or self.zendesk_url)
+        """An account (subdomain or URL), the agent's e-mail and an API token are all set."""
+        return bool(
+            (self.zendesk_subdomain or self.zendesk_url)
+            and self.zendesk_email
+            and self.zendesk_api_token
+        )
 
     def keyring(self) -> crypto.Keyring:
         """The encryption keys; without PORTBOT_SECRET_KEY only a SQLite setup may invent one."""
@@ -234,6 +304,27 @@ def _create_key_file(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _check_zendesk(settings: Settings) -> None:
+    """The Zendesk API needs the account, the agent's e-mail and the token together; when only
+    some are set, name the first one missing."""
+    account = "ZENDESK_URL" if settings.zendesk_url else "ZENDESK_SUBDOMAIN"
+    given = {
+        account: bool(settings.zendesk_subdomain or settings.zendesk_url),
+        "ZENDESK_EMAIL": bool(settings.zendesk_email),
+        "ZENDESK_API_TOKEN": bool(settings.zendesk_api_token),
+    }
+    if not any(given.values()) or all(given.values()):
+        return
+    missing = next(name for name, ok in given.items() if not ok)
+    present = [name for name, ok in given.items() if ok]
+    alternative = " (or ZENDESK_URL)" if missing == "ZENDESK_SUBDOMAIN" else ""
+    raise ConfigError(
+        f"{missing}: required{alternative} when {' and '.join(present)} "
+        f"{'are' if len(present) > 1 else 'is'} set; Zendesk needs the account, "
+        "the agent's e-mail and an API token together"
+    )
+
+
 def _split(value: str) -> list[str]:
     return [v for v in re.split(r"[\s,;]+", value or "") if v]
 
@@ -248,9 +339,11 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     known = {name.upper() for name in Settings.model_fields}
     values = {k.lower(): v for k, v in env.items() if k.upper() in known and v.strip()}
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error.get("loc") else "configuration"
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+    _check_zendesk(settings)
+    return settings

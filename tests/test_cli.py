@@ -199,6 +199,7 @@ def test_check_describes_the_configuration_without_its_secrets(portbot: Portbot)
         PORTBOT_TIMEZONE="America/Chicago",
         PORTBOT_COUNTRY="ca",
         ZENDESK_SUBDOMAIN="acme",
+        ZENDESK_EMAIL="porting@acme.example",
         SMTP_URL="smtp://mailer@mail.example.com:587",
         **secret_values,
     )

@@ -16,6 +16,11 @@ KEY = "k3y-0123456789abcdef-for-tests"
 OLD_KEY = "old-key-0123456789abcdef"
 NEW_KEY = "new-key-fedcba9876543210"
 PG = "postgresql://portbot@db.internal:5432/portbot"
+ZENDESK = {
+    "ZENDESK_SUBDOMAIN": "acme",
+    "ZENDESK_EMAIL": "porting@acme.example",
+    "ZENDESK_API_TOKEN": "zendesk-token-for-tests",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +51,10 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.portbot_secret_key is None
     assert settings.slack_bot_token is None
     assert not settings.zendesk_enabled
+    assert settings.zendesk_field_status is None
+    assert settings.zendesk_field_foc_date is None
+    assert settings.zendesk_field_sid is None
+    assert settings.zendesk_public_updates is False
     calendar = settings.calendar
     assert (calendar.country, calendar.timezone) == ("US", "America/New_York")
 
@@ -77,6 +86,8 @@ def test_settings_are_frozen() -> None:
         ({"PORTBOT_TIMEZONE": "America/Los_Angeles"}, "portbot_timezone", "America/Los_Angeles"),
         ({"PORTBOT_COUNTRY": " ca "}, "portbot_country", "CA"),
         ({"PORTBOT_COUNTRY": "gb"}, "portbot_country", "GB"),
+        ({"PORTBOT_SLACK_PROCESSES": " 0 "}, "slack_processes", 0),
+        ({"PORTBOT_SLACK_PROCESSES": "3"}, "slack_processes", 3),
         ({"PORTBOT_AGENTS_CHANNEL": " C0123ABCD "}, "portbot_agents_channel", "C0123ABCD"),
         (
             {"PORTBOT_PUBLIC_URL": "https://port.example.com/"},
@@ -88,10 +99,32 @@ def test_settings_are_frozen() -> None:
             "slack_api_url",
             "http://127.0.0.1:9000/api",
         ),
-        ({"ZENDESK_URL": "http://localhost:8080"}, "zendesk_url", "http://localhost:8080"),
+        (
+            {**ZENDESK, "ZENDESK_URL": "http://localhost:8080/"},
+            "zendesk_url",
+            "http://localhost:8080",
+        ),
         ({"SMTP_URL": "smtp://mail:587"}, "smtp_url", "smtp://mail:587"),
         ({"SMTP_URL": "smtps://mail:465"}, "smtp_url", "smtps://mail:465"),
-        ({"ZENDESK_SUBDOMAIN": "acme-support"}, "zendesk_subdomain", "acme-support"),
+        (
+            {**ZENDESK, "ZENDESK_SUBDOMAIN": "acme-support"},
+            "zendesk_subdomain",
+            "acme-support",
+        ),
+        (
+            {**ZENDESK, "ZENDESK_EMAIL": " porting@acme.example "},
+            "zendesk_email",
+            "porting@acme.example",
+        ),
+        ({"ZENDESK_FIELD_STATUS": "360001234567"}, "zendesk_field_status", 360001234567),
+        ({"ZENDESK_FIELD_FOC_DATE": " 42 "}, "zendesk_field_foc_date", 42),
+        ({"ZENDESK_FIELD_SID": "7"}, "zendesk_field_sid", 7),
+        ({"ZENDESK_PUBLIC_UPDATES": "true"}, "zendesk_public_updates", True),
+        ({"ZENDESK_PUBLIC_UPDATES": "YES"}, "zendesk_public_updates", True),
+        ({"ZENDESK_PUBLIC_UPDATES": "1"}, "zendesk_public_updates", True),
+        ({"ZENDESK_PUBLIC_UPDATES": "off"}, "zendesk_public_updates", False),
+        ({"ZENDESK_PUBLIC_UPDATES": "false"}, "zendesk_public_updates", False),
+        ({"ZENDESK_WEBHOOK_SECRET": "whsec"}, "zendesk_webhook_secret", "whsec"),
     ],
 )
 def test_valid_values(env: dict[str, str], attribute: str, value: str) -> None:
@@ -108,9 +141,50 @@ def test_postgresql_url_is_not_sqlite() -> None:
     assert not settings.uses_default_database
 
 
-@pytest.mark.parametrize("env", [{"ZENDESK_SUBDOMAIN": "acme"}, {"ZENDESK_URL": "http://zd:1"}])
-def test_zendesk_is_enabled_by_subdomain_or_url(env: dict[str, str]) -> None:
-    assert load(env).zendesk_enabled
+@pytest.mark.parametrize("account", [{"ZENDESK_SUBDOMAIN": "acme"}, {"ZENDESK_URL": "http://zd:1"}])
+def test_zendesk_is_enabled_by_an_account_with_email_and_token(account: dict[str, str]) -> None:
+    credentials = {k: v for k, v in ZENDESK.items() if k != "ZENDESK_SUBDOMAIN"}
+    assert load({**account, **credentials}).zendesk_enabled
+
+
+def test_zendesk_settings_without_credentials_leave_it_off() -> None:
+    settings = load({"ZENDESK_FIELD_SID": "7", "ZENDESK_PUBLIC_UPDATES": "on"})
+    assert not settings.zendesk_enabled
+    assert settings.zendesk_field_sid == 7 and settings.zendesk_public_updates
+
+
+@pytest.mark.parametrize(
+    ("env", "missing", "named"),
+    [
+        ({"ZENDESK_SUBDOMAIN": "acme"}, "ZENDESK_EMAIL", "ZENDESK_SUBDOMAIN is set"),
+        (
+            {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "a@acme.example"},
+            "ZENDESK_API_TOKEN",
+            "ZENDESK_SUBDOMAIN and ZENDESK_EMAIL are set",
+        ),
+        (
+            {"ZENDESK_URL": "http://zd:1", "ZENDESK_API_TOKEN": "t0ken-value"},
+            "ZENDESK_EMAIL",
+            "ZENDESK_URL and ZENDESK_API_TOKEN are set",
+        ),
+        (
+            {"ZENDESK_EMAIL": "a@acme.example", "ZENDESK_API_TOKEN": "t0ken-value"},
+            "ZENDESK_SUBDOMAIN",
+            "(or ZENDESK_URL)",
+        ),
+        ({"ZENDESK_API_TOKEN": "t0ken-value"}, "ZENDESK_SUBDOMAIN", "ZENDESK_API_TOKEN is set"),
+    ],
+)
+def test_partial_zendesk_credentials_name_the_missing_one(
+    env: dict[str, str], missing: str, named: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(env)
+    message = str(caught.value)
+    assert message.startswith(f"{missing}: required")
+    assert named in message
+    assert "\n" not in message
+    assert "t0ken-value" not in message
 
 
 def test_agents_split_into_users_and_groups() -> None:
@@ -137,6 +211,8 @@ def test_agents_may_be_only_a_group() -> None:
         ("PORTBOT_TIMEZONE", "Nowhere", '"Nowhere" is not a time zone'),
         ("PORTBOT_TIMEZONE", "Mars/Olympus", '"Mars/Olympus" is not a time zone'),
         ("PORTBOT_COUNTRY", "XX", '"XX" is not a country'),
+        ("PORTBOT_SLACK_PROCESSES", "two", '"two" is not a number of processes'),
+        ("PORTBOT_SLACK_PROCESSES", "-1", '"-1" is not a number of processes'),
         ("PORTBOT_AGENTS", "U012ABC, bogus", '"bogus" is not a Slack user ID'),
         ("PORTBOT_AGENTS", "@jane", '"@jane" is not a Slack user ID'),
         ("PORTBOT_AGENTS_CHANNEL", "#porting", '"#porting" is not a channel ID'),
@@ -151,6 +227,14 @@ def test_agents_may_be_only_a_group() -> None:
         ("SMTP_URL", "http://mail.example.com", "use smtp://"),
         ("ZENDESK_SUBDOMAIN", "acme.zendesk.com", '"acme.zendesk.com" should be just'),
         ("ZENDESK_SUBDOMAIN", "Acme", "should be just the subdomain"),
+        ("ZENDESK_URL", "ftp://acme.zendesk.com", "is not an http(s) URL"),
+        ("ZENDESK_EMAIL", "porting-team", '"porting-team" is not an e-mail address'),
+        ("ZENDESK_EMAIL", "a@b", "is not an e-mail address"),
+        ("ZENDESK_FIELD_STATUS", "status", '"status" is not a ticket field ID'),
+        ("ZENDESK_FIELD_FOC_DATE", "12.5", '"12.5" is not a ticket field ID'),
+        ("ZENDESK_FIELD_SID", "-7", '"-7" is not a ticket field ID'),
+        ("ZENDESK_FIELD_SID", "0", '"0" is not a ticket field ID'),
+        ("ZENDESK_PUBLIC_UPDATES", "sometimes", '"sometimes" is not on or off'),
     ],
 )
 def test_bad_variable_is_named_first(name: str, value: str, fragment: str) -> None:
@@ -251,7 +335,7 @@ def _renderings(settings: Settings) -> list[str]:
 
 
 def test_tokens_and_keys_never_print() -> None:
-    settings = load(SECRETS)
+    settings = load({**ZENDESK, **SECRETS})
     for text in _renderings(settings):
         for secret in SECRETS.values():
             assert secret not in text
