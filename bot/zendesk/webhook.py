@@ -1,0 +1,359 @@
+"""Zendesk webhooks: check the signature, then read the body our trigger sends.
+
+Pure: no HTTP, no database, no clock reads (``now`` is passed in).
+
+Signature
+    Zendesk signs each request with the webhook's signing secret:
+    ``X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(secret, timestamp + body))`` where the
+    timestamp is the ``X-Zendesk-Webhook-Signature-Timestamp`` header (ISO 8601, e.g.
+    ``2026-11-22T10:00:00Z``). :func:`verify` refuses a missing or wrong signature and a timestamp
+    more than five minutes away from ``now`` in either direction (a replayed request).
+
+Body
+    We define the body; an admin pastes it into the webhook action of two triggers (Admin Center,
+    Objects and rules, Triggers; action "Notify active webhook"). Both send
+    ``Content-Type: application/json``.
+
+    Trigger "portbot: comment" (conditions: *Comment* is *Present (public or private)*, and the
+    ticket's *Tags* contain ``portbot``)::
+
+        {
+          "event": "comment_created",
+          "ticket_id": "{{ticket.id}}",
+          "external_id": "{{ticket.external_id}}",
+          "status": "{{ticket.status}}",
+          "comment": {
+            "id": "{{ticket.latest_comment.id}}",
+            "body": "{{ticket.latest_comment.value}}",
+            "public": "{{ticket.latest_comment.is_public}}",
+            "author": {
+              "id": "{{ticket.latest_comment.author.id}}",
+              "name": "{{ticket.latest_comment.author.name}}",
+              "email": "{{ticket.latest_comment.author.email}}",
+              "role": "{{current_user.role}}"
+            }
+          },
+          "tags": "{{ticket.tags}}"
+        }
+
+    Trigger "portbot: fields" (conditions: *Ticket* is *Updated*, *Tags* contain ``portbot``,
+    and, under "any", each custom field portbot reads *Changed*)::
+
+        {
+          "event": "ticket_updated",
+          "ticket_id": "{{ticket.id}}",
+          "external_id": "{{ticket.external_id}}",
+          "status": "{{ticket.status}}",
+          "fields": {
+            "<status field id>": "{{ticket.ticket_field_<status field id>}}",
+            "<FOC date field id>": "{{ticket.ticket_field_<FOC date field id>}}"
+          },
+          "tags": "{{ticket.tags}}"
+        }
+
+    Placeholders arrive as strings, so parsing is lenient about types: IDs may be ``"123"`` or
+    ``123``, booleans ``"true"``/``"false"`` (any case) or JSON booleans, tags a space-separated
+    string or a list, and an unfilled placeholder is an empty string. It is strict about keys:
+    ``event`` and ``ticket_id`` always, ``comment`` with its ``id`` and ``body`` for
+    ``comment_created``; anything missing is an :class:`InvalidWebhook` naming it.
+    ``comment.author.role`` is ``end-user``, ``agent`` or ``admin`` when given. Comments that
+    portbot itself wrote come back too: the caller drops those whose author is the API user
+    (``ZENDESK_EMAIL``), so nothing echoes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "INVOCATION_HEADER",
+    "MAX_AGE",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "BadSignature",
+    "EventKind",
+    "InvalidWebhook",
+    "WebhookAuthor",
+    "WebhookComment",
+    "WebhookEvent",
+    "dedupe_key",
+    "parse",
+    "sign",
+    "verify",
+]
+
+SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
+INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
+MAX_AGE = timedelta(minutes=5)
+
+_AGENT_ROLES = frozenset({"agent", "admin"})
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+
+
+class BadSignature(ValueError):
+    """The request is not provably from Zendesk, or is too old or too new to accept."""
+
+
+class InvalidWebhook(ValueError):
+    """The body is not the JSON our trigger sends; the message says what is wrong."""
+
+
+class EventKind(StrEnum):
+    COMMENT_CREATED = "comment_created"
+    TICKET_UPDATED = "ticket_updated"
+
+
+@dataclass(frozen=True)
+class WebhookAuthor:
+    id: int | None
+    name: str = ""
+    email: str = ""
+    role: str = ""  # "end-user", "agent", "admin", or "" when the trigger does not send it
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in _AGENT_ROLES
+
+
+@dataclass(frozen=True)
+class WebhookComment:
+    id: int
+    body: str
+    public: bool
+    author: WebhookAuthor
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    kind: EventKind
+    ticket_id: int
+    external_id: str | None  # the SID for tickets portbot created; None when empty
+    status: str | None  # Zendesk's ticket status, lower case ("open", "pending", …)
+    comment: WebhookComment | None = None
+    fields: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    tags: tuple[str, ...] = ()
+
+    def field_value(self, field_id: int | None) -> str | None:
+        """The value of custom field ``field_id`` when the body carried one, else ``None``."""
+        if field_id is None:
+            return None
+        return self.fields.get(field_id)
+
+
+# --- signature -------------------------------------------------------------------------------
+
+
+def sign(secret: str, body: bytes, timestamp: str) -> str:
+    """The signature Zendesk sends for ``body`` at ``timestamp`` (used by tests and the
+    simulator)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def verify(
+    secret: str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    *,
+    now: datetime,
+    max_age: timedelta = MAX_AGE,
+) -> None:
+    """Return quietly for a genuine, fresh request; raise :class:`BadSignature` otherwise."""
+    if not secret:
+        raise BadSignature("no webhook signing secret is configured")
+    if not signature:
+        raise BadSignature(f"the {SIGNATURE_HEADER} header is missing")
+    if not timestamp:
+        raise BadSignature(f"the {TIMESTAMP_HEADER} header is missing")
+    sent_at = _timestamp(timestamp)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if abs(now - sent_at) > max_age:
+        raise BadSignature(f"the signature timestamp {timestamp[:40]!r} is too far from now")
+    try:
+        given = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadSignature("the signature is not base64") from None
+    expected = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    if not hmac.compare_digest(given, expected):
+        raise BadSignature("the signature does not match")
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadSignature(f"the signature timestamp {value[:40]!r} is not ISO 8601") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- body ------------------------------------------------------------------------------------
+
+
+def parse(body: bytes) -> WebhookEvent:
+    """The event in ``body``; :class:`InvalidWebhook` when it is not the JSON we expect."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidWebhook("the body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidWebhook(f"the body is not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise InvalidWebhook("the body must be a JSON object")
+
+    raw_kind = _text(_required(data, "event"), "event").lower()
+    try:
+        kind = EventKind(raw_kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in EventKind)
+        raise InvalidWebhook(f'"event" is {raw_kind[:40]!r}; expected one of {allowed}') from None
+
+    ticket_id = _int(_required(data, "ticket_id"), "ticket_id")
+    if ticket_id is None:
+        raise InvalidWebhook('"ticket_id" is empty')
+    comment = _comment(data.get("comment"), required=kind is EventKind.COMMENT_CREATED)
+    return WebhookEvent(
+        kind=kind,
+        ticket_id=ticket_id,
+        external_id=_text(data.get("external_id"), "external_id").strip() or None,
+        status=_text(data.get("status"), "status").strip().lower() or None,
+        comment=comment,
+        fields=_fields(data.get("fields")),
+        tags=_tags(data.get("tags")),
+    )
+
+
+def dedupe_key(headers: Mapping[str, str], event: WebhookEvent) -> str:
+    """One key per delivery, the same for Zendesk's retries of it.
+
+    Zendesk's invocation ID when the header is there; otherwise a hash of the parsed body (two
+    byte-identical bodies parse to the same event, and so get the same key).
+    """
+    for name, value in headers.items():
+        if name.lower() == INVOCATION_HEADER.lower() and value.strip():
+            return f"zendesk:{event.ticket_id}:invocation:{value.strip()[:100]}"
+    comment = event.comment
+    content = {
+        "kind": event.kind.value,
+        "ticket_id": event.ticket_id,
+        "external_id": event.external_id,
+        "status": event.status,
+        "comment": None
+        if comment is None
+        else {
+            "id": comment.id,
+            "body": comment.body,
+            "public": comment.public,
+            "author": [comment.author.id, comment.author.name, comment.author.email],
+            "role": comment.author.role,
+        },
+        "fields": {str(k): v for k, v in sorted(event.fields.items())},
+        "tags": list(event.tags),
+    }
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return f"zendesk:{event.ticket_id}:sha256:{digest}"
+
+
+def _required(data: Mapping[str, Any], key: str, where: str = "") -> Any:
+    if key not in data or data[key] is None:
+        raise InvalidWebhook(f'"{where}{key}" is missing')
+    return data[key]
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | dict | list):
+        raise InvalidWebhook(f'"{name}" should be text')
+    return str(value)
+
+
+def _int(value: Any, name: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise InvalidWebhook(f'"{name}" should be a number')
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text.isdigit():
+        raise InvalidWebhook(f'"{name}" should be a number, not {text[:40]!r}')
+    return int(text)
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value, name).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidWebhook(f'"{name}" should be true or false, not {text[:40]!r}')
+
+
+def _comment(value: Any, *, required: bool) -> WebhookComment | None:
+    if value is None or value == "":
+        if required:
+            raise InvalidWebhook('"comment" is missing')
+        return None
+    if not isinstance(value, dict):
+        raise InvalidWebhook('"comment" should be an object')
+    comment_id = _int(_required(value, "id", "comment."), "comment.id")
+    if comment_id is None:
+        if not required:
+            return None  # a ticket update whose trigger had no comment to show
+        raise InvalidWebhook('"comment.id" is empty')
+    body = _text(_required(value, "body", "comment."), "comment.body")
+    author = value.get("author") or {}
+    if not isinstance(author, dict):
+        raise InvalidWebhook('"comment.author" should be an object')
+    return WebhookComment(
+        id=comment_id,
+        body=body,
+        public=_bool(value.get("public", False), "comment.public"),
+        author=WebhookAuthor(
+            id=_int(author.get("id"), "comment.author.id"),
+            name=_text(author.get("name"), "comment.author.name").strip(),
+            email=_text(author.get("email"), "comment.author.email").strip().lower(),
+            role=_text(author.get("role"), "comment.author.role").strip().lower(),
+        ),
+    )
+
+
+def _fields(value: Any) -> Mapping[int, str]:
+    if value is None or value == "":
+        return MappingProxyType({})
+    if not isinstance(value, dict):
+        raise InvalidWebhook('"fields" should be an object of field ID to value')
+    out: dict[int, str] = {}
+    for key, raw in value.items():
+        field_id = _int(key, f"fields.{key}")
+        if field_id is None:
+            raise InvalidWebhook('"fields" has an empty field ID')
+        text = "" if raw is None else _text(raw, f"fields.{key}").strip()
+        out[field_id] = text
+    return MappingProxyType(out)
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        items = [_text(v, "tags") for v in value]
+    else:
+        items = _text(value, "tags").replace(",", " ").split()
+    return tuple(dict.fromkeys(t.strip().lower() for t in items if t.strip()))
