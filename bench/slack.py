@@ -99,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve with process_before_response=True (not what portbot serve does)",
     )
+    parser.add_argument(
+        "--front",
+        choices=("processes", "threads", "none"),
+        default="processes",
+        help="where deferred work runs (portbot serve: processes); none: answer in the ack",
+    )
     parser.add_argument("--no-outbox", action="store_true", help="do not run the outbox thread")
     parser.add_argument("--json", metavar="FILE", help="also write the results here ('-': stdout)")
     args = parser.parse_args(argv)
@@ -111,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeding {args.requests:,} requests into {label} …", flush=True)
         seeded = seed(db, args.requests, rng)
         server = start_server(
-            db, process_before_response=args.process_before_response, outbox=not args.no_outbox
+            db,
+            process_before_response=args.process_before_response,
+            outbox=not args.no_outbox,
+            front=args.front,
         )
         load = Load(server.events_url, args.clients, same_process=args.same_process)
         try:

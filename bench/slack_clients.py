@@ -10,6 +10,7 @@ import hmac
 import http.client
 import itertools
 import json
+import os
 import random
 import secrets
 import threading
@@ -28,21 +29,24 @@ from bench.slack_common import (
     BOT_TOKEN,
     CHANNEL,
     CUSTOMER,
+    SECRET_KEY,
     SIGNING_SECRET,
     USER_AGENT,
     VERIFICATION_TOKEN,
     Prepared,
+    Request,
     Result,
 )
+from bench.slack_remote import RemoteSimulator
 from bot import config
 from bot.porting.intake import Agreement
 from bot.porting.numbers import parse_numbers
 from bot.sandbox.serving import ServedApp
-from bot.sandbox.slack_sim import SlackSimulator
 from bot.server import Runtime, build_runtime
 from bot.services import intake_flow
 from bot.services.base import Context
 from bot.slack.blocks import intake as intake_views
+from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.ids import INTAKE_BLOCKS, VALUE
 from bot.slack.listeners.views import STEP_FIELDS
 from bot.web import create_app
@@ -52,12 +56,13 @@ from storage.db import Database
 # ---------------------------------------------------------------------- the served app
 @dataclass
 class Server:
-    sim: SlackSimulator
+    sim: RemoteSimulator
     runtime: Runtime
     served: ServedApp
     ctx: Context
     settings: config.Settings
     client: WebClient
+    front: Front | None = None
 
     @property
     def events_url(self) -> str:
@@ -65,6 +70,8 @@ class Server:
 
     def stop(self) -> None:
         self.served.stop()
+        if self.front is not None:
+            self.front.runner.close()
         self.runtime.stop.set()
         self.runtime.outbox.wake.set()
         for t in self.runtime.threads:
@@ -72,8 +79,12 @@ class Server:
         self.sim.stop()
 
 
-def start_server(db: Database, *, process_before_response: bool, outbox: bool) -> Server:
-    sim = SlackSimulator().start()
+def start_server(
+    db: Database, *, process_before_response: bool, outbox: bool, front: str = "processes"
+) -> Server:
+    """The app as ``portbot serve`` runs it. ``front``: where slow requests' work goes after
+    the immediate answer: ``processes`` (as served), ``threads``, or ``none`` (no deferral)."""
+    sim = RemoteSimulator()
     sim.add_user(AGENT, "avery", "avery@porting.example")
     sim.add_user(CUSTOMER, "casey", "casey@acme.example")
     sim.add_channel(CHANNEL, "acme-telecom", members=[CUSTOMER])
@@ -85,6 +96,8 @@ def start_server(db: Database, *, process_before_response: bool, outbox: bool) -
             "SLACK_API_URL": sim.url,
             "PORTBOT_AGENTS": AGENT,
             "PORTBOT_AGENTS_CHANNEL": AGENTS_CHANNEL,
+            "PORTBOT_SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": db.url.render_as_string(hide_password=False),
         }
     )
     ctx = Context(db=db, calendar=settings.calendar, default_region="US")
@@ -95,11 +108,21 @@ def start_server(db: Database, *, process_before_response: bool, outbox: bool) -
     if outbox:
         runtime.start_background()
     assert runtime.bolt is not None
-    served = ServedApp(create_app(ctx, runtime.bolt)).start()
-    return Server(sim, runtime, served, ctx, settings, client)
+    made: Front | None = None
+    if front == "processes":
+        runner = ProcessRunner(settings, processes=os.cpu_count() or 1)
+        runner.warm_up()
+        made = Front(runner, SIGNING_SECRET)
+    elif front == "threads":
+        made = Front(ThreadRunner(runtime.bolt), SIGNING_SECRET)
+    served = ServedApp(create_app(ctx, runtime.bolt, front=made)).start()
+    return Server(sim, runtime, served, ctx, settings, client, made)
 
 
 # ---------------------------------------------------------------------- Slack's requests
+SLACK_TEXT_LIMIT = 3_000  # characters a plain_text_input takes
+
+
 def sign(body: str, content_type: str = "application/x-www-form-urlencoded") -> Prepared:
     """Headers as Slack sends them: ``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{body}``."""
     stamp = str(int(time.time()))
@@ -110,43 +133,61 @@ def sign(body: str, content_type: str = "application/x-www-form-urlencoded") -> 
     return body.encode(), headers
 
 
-def command_body(sim: SlackSimulator, text: str, user_id: str, user_name: str) -> str:
+def command_body(sim: RemoteSimulator, text: str, user_id: str, user_name: str) -> str:
     """A slash command's form body, as ``SlackDriver.command`` builds it."""
+    return command(sim, text, user_id, user_name)[0]
+
+
+def command(sim: RemoteSimulator, text: str, user_id: str, user_name: str) -> tuple[str, str]:
+    """A slash command's form body, and the ``/_sim/wait`` query for its ``response_url``."""
     payload = {"token": VERIFICATION_TOKEN, "team_id": sim.team_id}
     payload.update(team_domain=sim.team_domain, channel_id=CHANNEL, channel_name="acme-telecom")
     payload.update(user_id=user_id, user_name=user_name, command="/port", text=text)
     payload.update(api_app_id=sim.app_id, is_enterprise_install="false")
     payload["response_url"] = sim.new_response_url(CHANNEL, None, user_id)
     payload["trigger_id"] = sim.new_trigger(user_id)
-    return urlencode(payload)
+    token = payload["response_url"].rstrip("/").rsplit("/", 1)[-1]
+    return urlencode(payload), f"{sim.root}?response_url={token}"
 
 
-def submission_body(sim: SlackSimulator, session_id: str, user_id: str, landlines: str) -> str:
-    """Step 2 of ``/port new`` submitted: the view as Slack stores it, with ``state.values``."""
+def split_paste(paste: str) -> tuple[str, str]:
+    """A paste of numbers as it fits step 2: Slack caps a text input at 3,000 characters,
+    so 500 numbers go as 10 digits a line, half in the landline box, half in the mobile one."""
+    digits = [line.replace("-", "") for line in paste.splitlines()]
+    half = (len(digits) + 1) // 2
+    return "\n".join(digits[:half]), "\n".join(digits[half:])
+
+
+def submission_body(
+    sim: RemoteSimulator, client: WebClient, session_id: str, user_id: str, paste: str
+) -> tuple[str, str]:
+    """Step 2 of ``/port new`` submitted: the view as Slack stores it (opened in the simulator
+    with ``views.open``), with ``state.values``; and the ``/_sim/wait`` query for the view."""
+    landlines, wireless = split_paste(paste)
+    if max(len(landlines), len(wireless)) > SLACK_TEXT_LIMIT:
+        raise ValueError("the paste does not fit Slack's text inputs")
     typed = {
         "landlines": landlines,
-        "wireless": None,
+        "wireless": wireless or None,
         "losing_carrier": "Old Phone Co",
         "account_number": "88001234567",
         "btn": landlines.split("\n", 1)[0],
-        "pin": None,
+        "pin": "4321" if wireless else None,
     }
     values = {
         INTAKE_BLOCKS[f].value: {VALUE: {"type": "plain_text_input", "value": typed[f.value]}}
         for f in STEP_FIELDS[2]
     }
-    view = intake_views.numbers_step(session_id).to_dict()
-    view_id = f"V{secrets.token_hex(5).upper()}"
-    view.update(id=view_id, team_id=sim.team_id, app_id=sim.app_id, bot_id=sim.bot_id)
-    view.update(app_installed_team_id=sim.team_id, external_id="", root_view_id=view_id)
-    view.update(previous_view_id=None, clear_on_close=False, notify_on_close=False)
-    view.update(hash=f"{int(time.time())}.{secrets.token_hex(4)}", state={"values": values})
+    opened = client.views_open(
+        trigger_id=sim.new_trigger(user_id), view=intake_views.numbers_step(session_id)
+    )
+    view = {**opened["view"], "state": {"values": values}}
     user = {"id": user_id, "username": user_id.lower(), "name": user_id.lower()}
     payload = {"type": "view_submission", "team": {"id": sim.team_id, "domain": sim.team_domain}}
     payload.update(user={**user, "team_id": sim.team_id}, api_app_id=sim.app_id)
     payload.update(token=VERIFICATION_TOKEN, trigger_id=sim.new_trigger(user_id))
     payload.update(is_enterprise_install=False, enterprise=None, view=view, response_urls=[])
-    return urlencode({"payload": json.dumps(payload)})
+    return urlencode({"payload": json.dumps(payload)}), f"{sim.root}?view_id={view['id']}"
 
 
 def landline_sets(count: int, size: int, rng: random.Random) -> list[str]:
@@ -173,10 +214,12 @@ def landline_sets(count: int, size: int, rng: random.Random) -> list[str]:
     return pastes
 
 
-def submissions(server: Server, count: int, pastes: list[str], rng: random.Random) -> list[str]:
-    """``count`` step-2 bodies, each with its own intake session (step 1 done)."""
+def submissions(
+    server: Server, count: int, pastes: list[str], rng: random.Random
+) -> list[tuple[str, str]]:
+    """``count`` step-2 bodies (and wait queries), each with its own intake session."""
     agreements = frozenset(a.value for a in Agreement)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for _ in range(count):
         user_id = f"U0LD{secrets.token_hex(4).upper()}"
         session_id = intake_flow.start(
@@ -187,13 +230,20 @@ def submissions(server: Server, count: int, pastes: list[str], rng: random.Rando
             channel_id=CHANNEL,
             agreements=agreements,
         )
-        out.append(submission_body(server.sim, session_id, user_id, rng.choice(pastes)))
+        paste = rng.choice(pastes)
+        out.append(submission_body(server.sim, server.client, session_id, user_id, paste))
     return out
 
 
 # ---------------------------------------------------------------------- the clients
-def send(url: str, body: bytes, headers: dict[str, str], timeout: float = 30.0) -> Result:
-    """POST on a new connection (as Slack does); time from connecting to the full answer."""
+def send(
+    url: str, body: bytes, headers: dict[str, str], wait: str = "", timeout: float = 30.0
+) -> Result:
+    """POST on a new connection (as Slack does); time from connecting to the full answer.
+
+    With ``wait`` (a ``/_sim/wait`` query), then wait at the simulator for the answer that
+    comes after the ack, so each client sees its answer before sending again, as a person
+    does. The simulator's URL is the ``response_url``'s origin, or ``SIM_URL`` in the query."""
     parts = urlsplit(url)
     wall, started = time.time(), time.perf_counter()
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
@@ -201,14 +251,31 @@ def send(url: str, body: bytes, headers: dict[str, str], timeout: float = 30.0) 
         conn.request("POST", parts.path, body, headers)
         answer = conn.getresponse()
         raw = answer.read()
-        return wall, time.perf_counter() - started, answer.status, raw.decode("utf-8", "replace")
+        acked = time.perf_counter() - started
+        status, text = answer.status, raw.decode("utf-8", "replace")
     except OSError as exc:
-        return wall, time.perf_counter() - started, -1, repr(exc)
+        return Result(wall, time.perf_counter() - started, -1, repr(exc))
     finally:
         conn.close()
+    if not wait or status != 200:
+        return Result(wall, acked, status, text)
+    sim, _, query = wait.partition("?")
+    sim_parts = urlsplit(sim)
+    conn = http.client.HTTPConnection(sim_parts.hostname or "", sim_parts.port or 80, timeout=60)
+    try:
+        conn.request("GET", f"/_sim/wait?{query}&timeout=30")
+        got = conn.getresponse()
+        found = json.loads(got.read() or b"{}")
+    except (OSError, ValueError) as exc:
+        return Result(wall, acked, status, text, None, f"no answer: {exc!r}")
+    finally:
+        conn.close()
+    if got.status != 200:
+        return Result(wall, acked, status, text, None, f"no answer: HTTP {got.status}")
+    return Result(wall, acked, status, text, found["at"] - wall, found["body"])
 
 
-def fire(url: str, requests: list[Prepared], clients: int) -> dict[str, Any]:
+def fire(url: str, requests: list[Request], clients: int) -> dict[str, Any]:
     """Send every request with ``clients`` threads in a closed loop; results in send order."""
     results: list[Result | None] = [None] * len(requests)
     order = itertools.count()
@@ -248,7 +315,7 @@ class Load:
             None if same_process else ProcessPoolExecutor(1, mp_context=get_context("spawn"))
         )
 
-    def run(self, requests: list[Prepared], clients: int | None = None) -> dict[str, Any]:
+    def run(self, requests: list[Request], clients: int | None = None) -> dict[str, Any]:
         clients = clients or self.clients
         cpu = time.process_time()
         if self.pool is None:

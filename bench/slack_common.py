@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from dataclasses import dataclass
 
 from bench.numbers import build_lines, raw_phonenumbers
 
@@ -26,7 +27,24 @@ OPEN_TARGET_MS = 100.0
 SLACK_WAITS_MS = 3_000.0  # Slack shows the user an error when the ack takes longer
 
 Prepared = tuple[bytes, dict[str, str]]  # a signed body and its headers
-Result = tuple[float, float, int, str]  # wall-clock send time, seconds, HTTP status, body
+# A request to send and, when the answer comes after the ack, the simulator's wait query for it
+# (``response_url=<token>`` or ``view_id=<id>``; see ``SlackSimulator``'s ``/_sim/wait``).
+Request = tuple[bytes, dict[str, str], str]
+
+
+@dataclass(frozen=True)
+class Result:
+    wall: float  # time.time() when sent
+    seconds: float  # until the ack (the HTTP answer) was in
+    status: int
+    text: str  # the ack's body
+    answer_seconds: float | None = None  # until the answer after the ack reached Slack
+    answer: str = ""  # what that answer was (the post's JSON, or the new view's callback_id)
+
+    @property
+    def to_answer(self) -> float:
+        """Seconds until the person saw the answer: the ack, or what came after it."""
+        return self.seconds if self.answer_seconds is None else self.answer_seconds
 
 
 # ---------------------------------------------------------------------- statistics

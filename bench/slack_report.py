@@ -43,6 +43,7 @@ def build_report(
             "clients": args.clients,
             "client_mode": "same process" if args.same_process else "separate process",
             "process_before_response": args.process_before_response,
+            "front": args.front,
             "outbox": not args.no_outbox,
             "argv": argv,
             "seconds": seconds,
@@ -86,7 +87,8 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"python {cfg['python']}, {cfg['cores']} cores, {cfg['database']}; "
         f"clients in a {cfg['client_mode']}, "
-        f"process_before_response={cfg['process_before_response']}, outbox={cfg['outbox']}"
+        f"process_before_response={cfg['process_before_response']}, outbox={cfg['outbox']}, "
+        f"deferred work: {cfg['front']}"
     )
     before, after = cfg["calibration_ms"]
     print(
@@ -101,6 +103,7 @@ def print_report(report: dict[str, Any]) -> None:
     for key, label in (("status", "/port status ack"), ("submit", "step-2 submission ack")):
         p = report[key]
         print(_load_row(f"{label}, {p['n']:,} requests", p))
+        print(_row("  … until the answer reached Slack", p["answer"]))
         for i, r in enumerate(p["rounds"], 1):
             print(_row(f"  round {i}", r, f" {r['per_s']:7.1f}"))
         for sample in p["error_samples"]:
@@ -109,8 +112,9 @@ def print_report(report: dict[str, Any]) -> None:
         print("\nfewer clients")
         print(load_head)
         for clients, both in report["sweep"].items():
-            print(_load_row(f"/port status, {clients} clients", both["status"]))
-            print(_load_row(f"step-2 submission, {clients} clients", both["submit"]))
+            for key, label in (("status", "/port status"), ("submit", "step-2 submission")):
+                print(_load_row(f"{label}, {clients} clients", both[key]))
+                print(_row("  … until the answer reached Slack", both[key]["answer"]))
     opens = report["open"]
     print("\n/port new, one at a time")
     print(HEAD)

@@ -19,14 +19,24 @@ from slack_bolt import App, BoltRequest
 from bench.slack_clients import (
     Load,
     Server,
+    command,
     command_body,
     landline_sets,
     send,
     sign,
+    split_paste,
     submission_body,
     submissions,
 )
-from bench.slack_common import AGENT, CUSTOMER, PREFIX_LENGTH, Prepared, Result, summary
+from bench.slack_common import (
+    AGENT,
+    CUSTOMER,
+    PREFIX_LENGTH,
+    Prepared,
+    Request,
+    Result,
+    summary,
+)
 from bot import services as svc
 from bot.porting.intake import Agreement
 from bot.porting.numbers import parse_numbers
@@ -43,27 +53,31 @@ from storage import repositories as repo
 
 # ---------------------------------------------------------------------- checking answers
 def status_ok(result: Result, sid: str) -> str | None:
-    """None when the answer is the card of ``sid``; else what was wrong."""
-    _, _, code, text = result
-    if code != 200:
-        return f"HTTP {code}: {text[:200]}"
-    return None if sid in text else f"not the card of {sid}: {text[:200]}"
+    """None when the answer (in the ack, or posted after it) is the card of ``sid``."""
+    if result.status != 200:
+        return f"HTTP {result.status}: {result.text[:200]}"
+    if sid in result.text or sid in result.answer:
+        return None
+    return f"not the card of {sid}: {(result.text or result.answer)[:200]}"
 
 
 def submission_ok(result: Result) -> str | None:
-    _, _, code, text = result
-    if code != 200:
-        return f"HTTP {code}: {text[:200]}"
+    """None when the person got to the contact step: in the ack, or by ``views.update``
+    after a "checking" view."""
+    if result.status != 200:
+        return f"HTTP {result.status}: {result.text[:200]}"
     try:
-        answer = json.loads(text)
+        answer = json.loads(result.text)
     except ValueError:
-        return f"not JSON: {text[:200]}"
+        return f"not JSON: {result.text[:200]}"
     if answer.get("response_action") == "errors":
         return f"refused: {json.dumps(answer.get('errors'))[:200]}"
     callback = (answer.get("view") or {}).get("callback_id")
-    if answer.get("response_action") != "update" or callback != View.NEW_CONTACT:
-        return f"not the contact step: {text[:200]}"
-    return None
+    if answer.get("response_action") != "update":
+        return f"not a view update: {result.text[:200]}"
+    if callback == View.LOADING:
+        callback = result.answer
+    return None if callback == View.NEW_CONTACT else f"not the contact step: {callback[:200]}"
 
 
 @dataclass
@@ -71,6 +85,7 @@ class Phase:
     """Latencies of one kind of request, over all rounds."""
 
     seconds: list[float] = field(default_factory=list)
+    answers: list[float] = field(default_factory=list)  # until the person saw the answer
     wall: float = 0.0
     server_cpu: float = 0.0
     client_cpu: float | None = 0.0
@@ -81,6 +96,7 @@ class Phase:
 
     def add(self, out: dict[str, Any], check: Callable[[int, Result], str | None]) -> None:
         round_seconds = []
+        self.answers += [r.to_answer for r in out["results"]]
         for i, result in enumerate(out["results"]):
             problem = check(i, result)
             if problem is not None:
@@ -88,7 +104,7 @@ class Phase:
                 self.refused += problem.startswith("refused")
                 if len(self.samples) < 5:
                     self.samples.append(problem)
-            round_seconds.append(result[1])
+            round_seconds.append(result.seconds)
         self.seconds += round_seconds
         self.wall += out["seconds"]
         self.server_cpu += out["server_cpu"]
@@ -102,6 +118,7 @@ class Phase:
         n = len(self.seconds)
         return {
             **summary(self.seconds),
+            "answer": summary(self.answers),
             "per_s": n / self.wall if self.wall else 0.0,
             "errors": self.errors,
             "refused": self.refused,
@@ -126,24 +143,29 @@ class Workload:
         self.server, self.sids, self.rng = server, sids, rng
         self.pastes = landline_sets(PASTES, numbers, rng)
 
-    def status(self, count: int) -> tuple[list[Prepared], Check]:
+    def status(self, count: int) -> tuple[list[Request], Check]:
         """``/port status <prefix>`` of random stored requests, sent by an agent."""
         chosen = [self.rng.choice(self.sids) for _ in range(count)]
         sim = self.server.sim
-        bodies = [
-            sign(command_body(sim, f"status {sid[:PREFIX_LENGTH]}", AGENT, "avery"))
-            for sid in chosen
-        ]
-        return bodies, lambda i, result: status_ok(result, chosen[i])
+        requests = []
+        for sid in chosen:
+            body, wait = command(sim, f"status {sid[:PREFIX_LENGTH]}", AGENT, "avery")
+            requests.append((*sign(body), self.wait(wait)))
+        return requests, lambda i, result: status_ok(result, chosen[i])
 
-    def submit(self, count: int) -> tuple[list[Prepared], Check]:
+    def submit(self, count: int) -> tuple[list[Request], Check]:
         """Step 2 submissions, each in its own intake session."""
         made = submissions(self.server, count, self.pastes, self.rng)
-        return [sign(body) for body in made], lambda i, result: submission_ok(result)
+        requests = [(*sign(body), self.wait(wait)) for body, wait in made]
+        return requests, lambda i, result: submission_ok(result)
+
+    def wait(self, query: str) -> str:
+        """Clients wait for answers that come after the ack only when the app defers."""
+        return query if self.server.front is not None else ""
 
 
 def measure(
-    load: Load, made: tuple[list[Prepared], Check], clients: int | None = None
+    load: Load, made: tuple[list[Request], Check], clients: int | None = None
 ) -> dict[str, Any]:
     phase = Phase()
     bodies, check = made
@@ -187,7 +209,8 @@ def run_opens(server: Server, count: int) -> dict[str, Any]:
     before = len(server.sim.calls_to("views.open"))
     for i in range(count):
         body, headers = sign(command_body(server.sim, "new", CUSTOMER, "casey"))
-        wall, elapsed, code, _ = send(server.events_url, body, headers)
+        sent = send(server.events_url, body, headers)
+        wall, elapsed, code = sent.wall, sent.seconds, sent.status
         calls = server.sim.wait_for("views.open", count=before + i + 1, timeout=10)
         call = calls[before + i]
         if code != 200 or call.error is not None:
@@ -288,17 +311,11 @@ def run_breakdown(
     user, paste = "U0BREAKDOWN", work.pastes[0]
     agreements = frozenset(a.value for a in Agreement)
     session_id = intake_flow.start(ctx, user_id=user, team_id="T0PORTBOT", agreements=agreements)
-    body = submission_body(server.sim, session_id, user, paste)
+    body, _ = submission_body(server.sim, server.client, session_id, user, paste)
+    landlines, wireless = split_paste(paste)
     fields = STEP_FIELDS[2]
-    typed = dict.fromkeys(fields, "")
-    typed.update(
-        {
-            fields[0]: paste,
-            fields[2]: "Old Phone Co",
-            fields[3]: "88001234567",
-            fields[4]: paste.split("\n", 1)[0],
-        }
-    )
+    typed = dict(zip(fields, (landlines, wireless, "Old Phone Co", "88001234567"), strict=False))
+    typed.update({fields[4]: landlines.split("\n", 1)[0], fields[5]: "4321" if wireless else ""})
     e164s = [n.e164 for n in parse_numbers(paste).numbers]
 
     def load_session() -> None:
@@ -328,7 +345,7 @@ def run_breakdown(
             "intake_flow.load": load_session,
             "intake_flow.draft_of": draft,
             "intake_flow.check_numbers_step": check,
-            "  inside it: parse_numbers": lambda: parse_numbers(paste),
+            "  inside it: parse_numbers": lambda: parse_numbers(landlines + "\n" + wireless),
             "  inside it: repo.open_claims": claims,
             "intake_flow.save (write)": save,
             "contact step view to JSON": next_view,
