@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.services.base import Context
+from bot.services.base import EFFECT_TOPICS, Context
 from storage import crypto
 from storage.db import Database
+
+SLACK_TOPIC, ZENDESK_TOPIC = EFFECT_TOPICS
 
 
 def open_database(settings: Settings) -> Database:
@@ -17,4 +19,17 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
     """A service context; SQLite schemas are brought up to date, PostgreSQL ones must be."""
     db = open_database(settings)
     db.ensure_schema(auto_upgrade=upgrade)
-    return Context(db=db, calendar=settings.calendar, default_region=settings.portbot_country)
+    topics = tuple(
+        topic
+        for topic, wanted in (
+            (SLACK_TOPIC, settings.slack_bot_token is not None),
+            (ZENDESK_TOPIC, settings.zendesk_enabled),
+        )
+        if wanted
+    )
+    return Context(
+        db=db,
+        calendar=settings.calendar,
+        default_region=settings.portbot_country,
+        effect_topics=topics,
+    )

@@ -20,6 +20,9 @@ from bot.slack.agents import AgentDirectory
 from bot.slack.app import build_app, web_client
 from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
+from bot.zendesk import delivery as zendesk_delivery
+from bot.zendesk.gateway import ZenpyGateway
+from bot.zendesk.mapping import TicketOptions
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,16 @@ class Runtime:
         self.ctx.db.dispose()
 
 
+def zendesk_gateway(settings: Settings) -> ZenpyGateway:
+    assert settings.zendesk_email is not None and settings.zendesk_api_token is not None
+    return ZenpyGateway(
+        settings.zendesk_subdomain,
+        settings.zendesk_email,
+        settings.zendesk_api_token.get_secret_value(),
+        url=settings.zendesk_url,
+    )
+
+
 def require_slack(settings: Settings, *, socket_mode: bool) -> None:
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
@@ -78,6 +91,10 @@ def build_runtime(
         client = client or web_client(settings)
         handlers[slack_delivery.TOPIC] = slack_delivery.SlackDelivery(
             ctx, client, agents_channel=settings.portbot_agents_channel
+        )
+    if settings.zendesk_enabled:
+        handlers[zendesk_delivery.TOPIC] = zendesk_delivery.ZendeskDelivery(
+            ctx, zendesk_gateway(settings), TicketOptions.from_settings(settings)
         )
     outbox = Outbox(ctx, handlers, worker_id=worker_id)
     if slack:

@@ -65,6 +65,8 @@ class Context:
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     default_region: str = "US"
     clock: Callable[[], datetime] = utcnow
+    # Where side effects go: an install without Zendesk queues nothing for it.
+    effect_topics: tuple[str, ...] = EFFECT_TOPICS
 
     def now(self) -> datetime:
         return self.clock()
@@ -227,7 +229,7 @@ def record(
     )
     session.add(event)
     session.flush()
-    for topic in EFFECT_TOPICS:
+    for topic in ctx.effect_topics:
         session.add(
             OutboxMessage(
                 request_id=req.id,

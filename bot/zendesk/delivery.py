@@ -1,0 +1,81 @@
+"""The Zendesk side of a request event (outbox topic ``zendesk.request_event``).
+
+The first delivery for a request makes sure its one ticket exists: our link table first, then a
+lookup by ``external_id`` (a create that timed out may have succeeded), and only then a create,
+sent with an idempotency key. Every event after that becomes one minimal ticket update, rendered
+from the request as it is now (``bot.zendesk.mapping``). Rate limits reschedule the row at
+``Retry-After``; outages back off; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from bot.delivery.outbox import RetryLater
+from bot.services.base import Context, Snapshot, snapshot
+from bot.zendesk import mapping
+from bot.zendesk.gateway import Gateway, RateLimited
+from storage import repositories as repo
+from storage.models import OutboxMessage, TimelineEvent, ZendeskLink
+
+log = logging.getLogger(__name__)
+TOPIC = "zendesk.request_event"
+
+
+class ZendeskDelivery:
+    def __init__(self, ctx: Context, gateway: Gateway, options: mapping.TicketOptions) -> None:
+        self.ctx = ctx
+        self.gateway = gateway
+        self.options = options
+
+    def __call__(self, message: OutboxMessage) -> None:
+        try:
+            self._deliver(message)
+        except RateLimited as exc:
+            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        with self.ctx.db.read() as s:
+            req = repo.get_request(s, sid=message.payload["sid"])
+            if req is None:
+                return
+            snap = snapshot(s, req, events=5)
+            link = s.exec(select(ZendeskLink).where(ZendeskLink.request_id == req.id)).first()
+            event = s.get(TimelineEvent, message.payload.get("event_id"))
+        created = False
+        if link is None:
+            ticket_id, created = self.ensure_ticket(snap)
+        else:
+            ticket_id = link.ticket_id
+        if event is None or (created and event.action == "open"):
+            return  # the new ticket already says everything the opening event would
+        update = mapping.event_update(snap, event, self.options)
+        if update:
+            self.gateway.update_ticket(ticket_id, update)
+
+    def ensure_ticket(self, snap: Snapshot) -> tuple[int, bool]:
+        """The request's ticket id, and whether this call created the ticket."""
+        found = self.gateway.find_ticket(snap.sid)
+        created = found is None
+        if found is None:
+            found = self.gateway.create_ticket(
+                mapping.new_ticket(snap, self.options), idempotency_key=f"portbot-{snap.sid}"
+            )
+        try:
+            with self.ctx.db.write() as s:
+                s.add(
+                    ZendeskLink(
+                        request_id=snap.request.id, ticket_id=found, created_at=self.ctx.now()
+                    )
+                )
+        except sa.exc.IntegrityError:  # another worker linked it first; theirs stands
+            with self.ctx.db.read() as s:
+                link = s.exec(
+                    select(ZendeskLink).where(ZendeskLink.request_id == snap.request.id)
+                ).one()
+            return link.ticket_id, False
+        log.info("request %s linked to Zendesk ticket %s", snap.sid, found)
+        return found, created
