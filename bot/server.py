@@ -22,6 +22,7 @@ from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
 from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
+from bot.zendesk.inbound import NOTE_TOPIC, Inbound
 from bot.zendesk.mapping import TicketOptions
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,18 @@ def zendesk_gateway(settings: Settings) -> ZenpyGateway:
     )
 
 
+def zendesk_inbound(settings: Settings, ctx: Context) -> Inbound | None:
+    """The webhook receiver, when ``ZENDESK_WEBHOOK_SECRET`` is set."""
+    if settings.zendesk_webhook_secret is None:
+        return None
+    return Inbound(
+        ctx,
+        settings.zendesk_webhook_secret.get_secret_value(),
+        api_email=settings.zendesk_email,
+        foc_field=settings.zendesk_field_foc_date,
+    )
+
+
 def require_slack(settings: Settings, *, socket_mode: bool) -> None:
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
@@ -93,9 +106,11 @@ def build_runtime(
             ctx, client, agents_channel=settings.portbot_agents_channel
         )
     if settings.zendesk_enabled:
+        gateway = zendesk_gateway(settings)
         handlers[zendesk_delivery.TOPIC] = zendesk_delivery.ZendeskDelivery(
-            ctx, zendesk_gateway(settings), TicketOptions.from_settings(settings)
+            ctx, gateway, TicketOptions.from_settings(settings)
         )
+        handlers[NOTE_TOPIC] = zendesk_delivery.NoteDelivery(gateway)
     outbox = Outbox(ctx, handlers, worker_id=worker_id)
     if slack:
         assert client is not None
@@ -133,7 +148,12 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         log.info("Slack Socket Mode connected")
     try:
         uvicorn.run(
-            create_app(runtime.ctx, runtime.bolt, front=front),
+            create_app(
+                runtime.ctx,
+                runtime.bolt,
+                front=front,
+                zendesk=zendesk_inbound(settings, runtime.ctx),
+            ),
             host=host,
             port=port,
             log_level="info",

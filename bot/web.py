@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from bot.services.base import Context
 from bot.slack.deferral import Front, run
+from bot.zendesk.inbound import Inbound
 from storage import repositories as repo
 from storage.models import OutboxMessage
 from storage.values import OutboxStatus
@@ -82,7 +83,12 @@ class Metrics:
 
 
 def create_app(
-    ctx: Context, bolt: App | None, *, threads: int = 32, front: Front | None = None
+    ctx: Context,
+    bolt: App | None,
+    *,
+    threads: int = 32,
+    front: Front | None = None,
+    zendesk: Inbound | None = None,
 ) -> Starlette:
     """``front``: answer the slow kinds of Slack request at once and run their work after
     (``bot.slack.deferral``); without it every request is dispatched before answering."""
@@ -120,6 +126,15 @@ def create_app(
             headers=response.first_headers_without_set_cookie(),
         )
 
+    async def zendesk_webhook(request: Request) -> Response:
+        if zendesk is None:
+            return JSONResponse({"error": "Zendesk webhooks are not configured"}, status_code=503)
+        body = await request.body()
+        status, answer = await anyio.to_thread.run_sync(
+            zendesk.handle, body, dict(request.headers), limiter=limiter
+        )
+        return JSONResponse(answer, status_code=status)
+
     async def healthz(request: Request) -> Response:
         def ping() -> None:
             with ctx.db.engine.connect() as conn:
@@ -140,6 +155,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/zendesk/webhook", zendesk_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]

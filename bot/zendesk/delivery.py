@@ -79,3 +79,18 @@ class ZendeskDelivery:
             return link.ticket_id, False
         log.info("request %s linked to Zendesk ticket %s", snap.sid, found)
         return found, created
+
+
+class NoteDelivery:
+    """Outbox topic ``zendesk.note``: an internal note for the agents on a ticket (a change
+    made in Zendesk that the lifecycle refused)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def __call__(self, message: OutboxMessage) -> None:
+        comment = {"body": message.payload["body"], "public": False}
+        try:
+            self.gateway.update_ticket(int(message.payload["ticket_id"]), {"comment": comment})
+        except RateLimited as exc:
+            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None

@@ -1,0 +1,141 @@
+"""``POST /zendesk/webhook``: what agents do on a ticket, applied to its request.
+
+* The signature and its timestamp are checked first (401, nothing runs).
+* A public comment by an agent becomes a request comment (``source="zendesk"``), which the
+  Slack delivery posts in the card's thread; the Zendesk delivery skips it, so it never comes
+  back to the ticket. Comments written by portbot's own API user are ignored (they are our
+  own updates, echoed by the trigger), and so are internal notes, which stay in Zendesk.
+* A change of the FOC-date field (``ZENDESK_FIELD_FOC_DATE``) becomes ``set_foc`` under the
+  same lifecycle rules as the Slack command; when the lifecycle refuses, an internal note on
+  the ticket says why.
+* Zendesk retries deliveries: every action is keyed by the delivery (invocation id, or the
+  body's hash), so a repeat is applied once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+
+from bot import services as svc
+from bot.porting.errors import DomainError
+from bot.services.base import Context
+from bot.zendesk import webhook
+from storage import repositories as repo
+from storage.models import OutboxMessage, PortRequest, ZendeskLink
+
+log = logging.getLogger(__name__)
+NOTE_TOPIC = "zendesk.note"
+
+
+@dataclass
+class Inbound:
+    ctx: Context
+    secret: str
+    api_email: str | None = None
+    foc_field: int | None = None
+
+    def handle(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """The HTTP status and JSON answer for one webhook delivery."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        try:
+            webhook.verify(
+                self.secret,
+                body,
+                lower.get(webhook.SIGNATURE_HEADER.lower()),
+                lower.get(webhook.TIMESTAMP_HEADER.lower()),
+                now=self.ctx.now(),
+            )
+        except webhook.BadSignature:
+            return 401, {"error": "bad or stale signature"}
+        try:
+            event = webhook.parse(body)
+        except webhook.InvalidWebhook as exc:
+            return 400, {"error": str(exc)}
+        sid, ticket_id = self._request_of(event)
+        if sid is None:
+            return 200, {"result": "ignored", "reason": "no port request for this ticket"}
+        key = webhook.dedupe_key(lower, event)
+        if event.kind is webhook.EventKind.COMMENT_CREATED:
+            return 200, self._comment(sid, event)
+        return 200, self._fields(sid, ticket_id, event, key)
+
+    def _request_of(self, event: webhook.WebhookEvent) -> tuple[str | None, int]:
+        with self.ctx.db.read() as s:
+            link = s.exec(
+                select(ZendeskLink).where(ZendeskLink.ticket_id == event.ticket_id)
+            ).first()
+            if link is not None and link.request_id is not None:
+                req = s.get(PortRequest, link.request_id)
+                return (req.sid if req else None), event.ticket_id
+            if event.external_id and repo.get_request(s, sid=event.external_id) is not None:
+                return event.external_id, event.ticket_id
+        return None, event.ticket_id
+
+    def _comment(self, sid: str, event: webhook.WebhookEvent) -> dict[str, Any]:
+        comment = event.comment
+        assert comment is not None
+        author = comment.author
+        if author is not None and self.api_email and author.email == self.api_email:
+            return {"result": "ignored", "reason": "portbot's own comment"}
+        if not comment.public:
+            return {"result": "ignored", "reason": "internal note"}
+        name = (author.name if author else "") or "Zendesk agent"
+        actor_id = f"zendesk:{author.id}" if author and author.id else "zendesk"
+        actor = (
+            svc.Actor.agent(actor_id, name)
+            if author is None or author.is_agent
+            else svc.Actor.customer(actor_id, name)
+        )
+        svc.add_comment(
+            self.ctx, sid, comment.body, actor=actor, source="zendesk", source_id=str(comment.id)
+        )
+        return {"result": "comment added"}
+
+    def _fields(
+        self, sid: str, ticket_id: int, event: webhook.WebhookEvent, key: str
+    ) -> dict[str, Any]:
+        value = event.field_value(self.foc_field) if self.foc_field else None
+        if not value:
+            return {"result": "ignored", "reason": "no field portbot follows changed"}
+        try:
+            foc = date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return self._refuse(sid, ticket_id, key, f"“{value}” is not a date (YYYY-MM-DD).")
+        with self.ctx.db.read() as s:
+            req = repo.get_request(s, sid=sid)
+        if req is not None and req.foc_date == foc:
+            return {"result": "ignored", "reason": "the FOC date is already set"}
+        actor = svc.Actor.agent("zendesk", "Zendesk")
+        try:
+            svc.set_foc(self.ctx, sid, foc, actor=actor, key=f"{key}:foc")
+        except DomainError as exc:
+            return self._refuse(sid, ticket_id, key, str(exc))
+        return {"result": "foc set", "foc_date": foc.isoformat()}
+
+    def _refuse(self, sid: str, ticket_id: int, key: str, why: str) -> dict[str, Any]:
+        """Tell the agents on the ticket, with an internal note, why their change was not
+        applied to the port request."""
+        text = f"portbot did not apply this change to {sid}: {why}"
+        with self.ctx.db.write() as s:
+            req = repo.get_request(s, sid=sid)
+            exists = s.exec(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key == f"{NOTE_TOPIC}:{key}")
+            ).first()
+            if exists is None:
+                s.add(
+                    OutboxMessage(
+                        request_id=req.id if req else None,
+                        topic=NOTE_TOPIC,
+                        payload={"ticket_id": ticket_id, "body": text},
+                        dedupe_key=f"{NOTE_TOPIC}:{key}",
+                        next_attempt_at=self.ctx.now(),
+                        created_at=self.ctx.now(),
+                    )
+                )
+        return {"result": "refused", "reason": why}

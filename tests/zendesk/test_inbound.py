@@ -1,0 +1,131 @@
+"""``POST /zendesk/webhook`` end to end: the simulator's agent acts, signs, and posts to the
+served app over HTTP; the request changes once, and no change echoes back."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import select
+
+from bot import services as svc
+from bot.delivery.outbox import Outbox
+from bot.sandbox.serving import ServedApp
+from bot.sandbox.zendesk_sim import ZendeskSimulator
+from bot.web import create_app
+from bot.zendesk.delivery import TOPIC, NoteDelivery, ZendeskDelivery
+from bot.zendesk.gateway import ZenpyGateway
+from bot.zendesk.inbound import NOTE_TOPIC, Inbound
+from bot.zendesk.mapping import TicketOptions
+from storage.models import TimelineEvent
+from tests.services.helpers import draft, numbers
+
+EMAIL, TOKEN, SECRET, FOC_FIELD = "porting@acme.example", "zd-token", "hook-secret", 360001
+CUSTOMER, AGENT = svc.Actor.customer("U0CUSTOMER", "casey"), svc.Actor.agent("U0AGENT", "avery")
+
+
+class Setup:
+    def __init__(self, ctx, sim: ZendeskSimulator, url: str) -> None:
+        gateway = ZenpyGateway(None, EMAIL, TOKEN, url=sim.url, timeout=2)
+        options = TicketOptions(field_foc_date=FOC_FIELD)
+        self.ctx, self.sim, self.url = ctx, sim, url
+        self.outbox = Outbox(
+            ctx,
+            {TOPIC: ZendeskDelivery(ctx, gateway, options), NOTE_TOPIC: NoteDelivery(gateway)},
+        )
+
+    def open(self, *, submitted: bool = False) -> tuple[str, int]:
+        sid = svc.open_request(self.ctx, draft(numbers(2)), actor=CUSTOMER, team_id="T1").sid
+        if submitted:
+            svc.mark_loa_signed(self.ctx, sid, actor=CUSTOMER)
+            svc.submit_to_carrier(self.ctx, sid, actor=AGENT)
+        self.outbox.drain()
+        (ticket,) = [t for t in self.sim.tickets() if t["external_id"] == sid]
+        return sid, ticket["id"]
+
+    def comments_in_request(self, sid: str) -> list[TimelineEvent]:
+        with self.ctx.db.read() as s:
+            return [
+                e
+                for e in s.exec(select(TimelineEvent).where(TimelineEvent.action == "comment"))
+                if (e.data or {}).get("source") == "zendesk"
+            ]
+
+
+@pytest.fixture
+def zd(ctx, clock) -> Iterator[Setup]:
+    clock.set(datetime.now(UTC))  # webhook timestamps are checked against the service clock
+    inbound = Inbound(ctx, SECRET, api_email=EMAIL, foc_field=FOC_FIELD)
+    with (
+        ZendeskSimulator(email=EMAIL, token=TOKEN, ticket_fields=[FOC_FIELD]) as sim,
+        ServedApp(create_app(ctx, None, zendesk=inbound)) as served,
+    ):
+        sim.webhook(f"{served.url}/zendesk/webhook", SECRET)
+        yield Setup(ctx, sim, served.url)
+
+
+def _last_attempt_status(sim: ZendeskSimulator) -> int | None:
+    return sim.webhooks[-1].attempts[-1].status
+
+
+def test_a_public_agent_comment_becomes_a_request_comment_once(zd):
+    sid, ticket = zd.open()
+    zd.sim.agent_comment(ticket, "The carrier wants a new bill.", public=True, author="Dana")
+    assert _last_attempt_status(zd.sim) == 200
+    (comment,) = zd.comments_in_request(sid)
+    assert comment.detail == "The carrier wants a new bill." and comment.actor_name == "Dana"
+    zd.sim.redeliver()  # Zendesk retries a delivery
+    assert _last_attempt_status(zd.sim) == 200
+    assert len(zd.comments_in_request(sid)) == 1
+    before = len(zd.sim.calls(method="PUT"))
+    zd.outbox.drain()  # the comment is not sent back to the ticket
+    assert len(zd.sim.calls(method="PUT")) == before
+
+
+def test_internal_notes_stay_in_zendesk(zd):
+    sid, ticket = zd.open()
+    zd.sim.agent_comment(ticket, "internal: check the CSR", public=False)
+    assert zd.comments_in_request(sid) == []
+
+
+def test_bad_and_stale_signatures_get_401(zd):
+    _, ticket = zd.open()
+    zd.sim.agent_comment(ticket, "hello", public=True)
+    zd.sim.redeliver(secret="wrong")
+    assert _last_attempt_status(zd.sim) == 401
+    zd.sim.redeliver(timestamp="2020-01-01T00:00:00Z")
+    assert _last_attempt_status(zd.sim) == 401
+
+
+def test_the_foc_field_sets_the_port_date_under_the_lifecycle_rules(zd):
+    sid, ticket = zd.open(submitted=True)
+    zd.sim.set_field(ticket, FOC_FIELD, "2026-12-01")
+    assert _last_attempt_status(zd.sim) == 200
+    req = svc.find(zd.ctx, sid, svc.Viewer(user_id="U0AGENT", is_agent=True)).request
+    assert req.foc_date == date(2026, 12, 1) and req.status.value == "foc_confirmed"
+
+
+def test_a_refused_field_change_gets_an_internal_note_saying_why(zd):
+    sid, ticket = zd.open()  # not submitted yet: no FOC possible
+    zd.sim.set_field(ticket, FOC_FIELD, "2026-12-01")
+    assert _last_attempt_status(zd.sim) == 200
+    zd.sim.redeliver()
+    zd.outbox.drain()
+    notes = [c for c in zd.sim.comments(ticket) if "did not apply" in c["body"]]
+    assert len(notes) == 1 and notes[0]["public"] is False and sid in notes[0]["body"]
+
+
+def test_unsigned_posts_are_refused_and_nothing_changes(zd):
+    sid, ticket = zd.open()
+    body = json.dumps({"event": "comment_created", "ticket_id": ticket}).encode()
+    request = urllib.request.Request(f"{zd.url}/zendesk/webhook", body, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 401
+    time.sleep(0.05)
+    assert zd.comments_in_request(sid) == []
