@@ -42,7 +42,8 @@ def _open(ctx) -> str:
 
 def _rows(ctx) -> list[OutboxMessage]:
     with ctx.db.read() as s:
-        return list(s.exec(select(OutboxMessage).where(OutboxMessage.topic == TOPIC)).all())
+        query = select(OutboxMessage).where(OutboxMessage.topic == TOPIC)
+        return list(s.exec(query.order_by(OutboxMessage.id)).all())
 
 
 def _later(ctx, clock, minutes: float) -> None:
