@@ -12,10 +12,10 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.sandbox.loopback import LoopbackServer, SimHandler
 from bot.sandbox.slack_state import (
     _MESSAGE_KEYS,
     RESPONSE_URL_USES,
@@ -30,34 +30,14 @@ from bot.sandbox.slack_state import (
 _JSON_ARGS = ("view", "blocks", "attachments", "metadata")  # JSON strings in form bodies
 
 
-class SimHttp(SimState):
+class SimHttp(LoopbackServer, SimState):
     """Serving and request handling; ``api_*`` handlers come from the other mixins."""
 
-    # ------------------------------------------------------------------ lifecycle
-    def start(self) -> Self:
-        """Bind ``127.0.0.1:0`` (loopback only) and serve in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.sim = self  # type: ignore[attr-defined]
-        serve = self._server.serve_forever
-        threading.Thread(target=serve, args=(0.05,), name="slack-sim", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    handler = SimHandler
+    thread_name = "slack-sim"
 
     # ------------------------------------------------------------------ HTTP
-    def _serve(self, req: _Handler) -> None:
+    def _serve(self, req: SimHandler) -> None:
         parts = urlsplit(req.path)
         path = parts.path.strip("/").split("/")
         size = int(req.headers.get("Content-Length") or 0)
@@ -94,7 +74,7 @@ class SimHttp(SimState):
         self._record(method, args, fault.status, error)
         return fault
 
-    def _api(self, req: _Handler, method: str, args: Args, body: bytes) -> None:
+    def _api(self, req: SimHandler, method: str, args: Args, body: bytes) -> None:
         """A Web API call: JSON or form body (JSON-string args decoded), Bearer token."""
         ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
@@ -139,7 +119,7 @@ class SimHttp(SimState):
             self._calls.append(Call(method, args, time.time(), status, error))
             self._changed.notify_all()
 
-    def _response_url(self, req: _Handler, token: str, raw: bytes) -> None:
+    def _response_url(self, req: SimHandler, token: str, raw: bytes) -> None:
         """A post to a ``response_url``: record it, then act on it as Slack does."""
         try:
             body = json.loads(raw or b"{}")
@@ -171,7 +151,7 @@ class SimHttp(SimState):
             self._record("response_url", body, 200, None)
         _send_json(req, 200, {"ok": True})
 
-    def _wait(self, req: _Handler, query: dict[str, str]) -> None:
+    def _wait(self, req: SimHandler, query: dict[str, str]) -> None:
         """Not Slack: lets a load generator in another process wait for the app's answer.
 
         ``?response_url=<token>``: until something was posted to that hook; ``?view_id=V``:
@@ -194,7 +174,7 @@ class SimHttp(SimState):
                 at, body = self._view_updated[view_id], self._views[view_id]["callback_id"]
         _send_json(req, 200, {"ok": True, "at": at, "body": body})
 
-    def _download(self, req: _Handler, fid: str) -> None:
+    def _download(self, req: SimHandler, fid: str) -> None:
         """``url_private``: the file's bytes, for a request with a valid bot token only."""
         token = (req.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         if (fault := self._gate("files.download", {"file": fid})) is not None:
@@ -214,16 +194,6 @@ class SimHttp(SimState):
 
 
 # ---------------------------------------------------------------------- plumbing
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self.server.sim._serve(self)  # type: ignore[attr-defined]
-
-    do_POST = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
 
 
 def _send(

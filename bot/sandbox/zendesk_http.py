@@ -17,10 +17,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from bot.sandbox.loopback import LoopbackServer, SimHandler
 from bot.sandbox.zendesk_state import (
     ApiError,
     Call,
@@ -79,31 +80,16 @@ class _Answer:
     deliveries: list[WebhookDelivery] = field(default_factory=list)
 
 
-class SimHttp(SimWebhooks):
+class _Handler(SimHandler):
+    wbufsize = -1  # headers and body leave in one write (no Nagle / delayed-ACK stalls)
+    do_PUT = do_DELETE = SimHandler.do_GET
+
+
+class SimHttp(LoopbackServer, SimWebhooks):
     """Serving and the Support API handlers (``_api_*``)."""
 
-    # ------------------------------------------------------------------ lifecycle
-    def start(self) -> Self:
-        """Bind ``127.0.0.1:0`` (loopback only) and serve in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.sim = self  # type: ignore[attr-defined]
-        serve = self._server.serve_forever
-        threading.Thread(target=serve, args=(0.05,), name="zendesk-sim", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    handler = _Handler
+    thread_name = "zendesk-sim"
 
     # ------------------------------------------------------------------ one request
     def _serve(self, handler: _Handler) -> None:
@@ -342,19 +328,6 @@ class SimHttp(SimWebhooks):
             "previous_page": link + prev if page > 1 else None,
             "count": len(items),
         }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    wbufsize = -1  # headers and body leave in one write (no Nagle / delayed-ACK stalls)
-
-    def do_GET(self) -> None:
-        self.server.sim._serve(self)  # type: ignore[attr-defined]
-
-    do_POST = do_PUT = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
 
 
 def _write(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
