@@ -1,0 +1,1 @@
+"""Customer documents (bills, LOAs): checked by content, stored with a checksum."""

@@ -1,0 +1,1 @@
+"""The Letter of Authorization: the PDF, its signing tokens, the signing page."""
