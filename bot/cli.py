@@ -37,6 +37,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000, help="port to listen on (3000)")
     commands.add_parser("worker", help="run deliveries only, without the web app")
     commands.add_parser("demo", help="play a whole port offline against simulated Slack")
+
+    outbox = commands.add_parser("outbox", help="deliveries waiting, done or set aside")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION")
+    listing = outbox_commands.add_parser("list", help="list deliveries (dead ones by default)")
+    listing.add_argument(
+        "--state",
+        choices=("dead", "pending", "delivered", "all"),
+        default="dead",
+        help="which deliveries to show (dead)",
+    )
+    listing.add_argument("--limit", type=int, default=50, help="at most this many, newest first")
+    retry = outbox_commands.add_parser("retry", help="try dead deliveries again, now")
+    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="the deliveries to retry")
+    retry.add_argument("--all-dead", action="store_true", help="retry every dead delivery")
     return parser
 
 
@@ -160,6 +174,45 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.delivery import admin
+    from bot.runtime import build_context
+
+    ctx = build_context(settings)
+    if args.outbox_command == "retry":
+        if not args.ids and not args.all_dead:
+            return _fail(
+                "outbox retry: name the deliveries (IDs from `portbot outbox list`) "
+                "or pass --all-dead"
+            )
+        done = admin.retry(ctx, args.ids, all_dead=args.all_dead)
+        skipped = sorted(set(args.ids) - set(done))
+        if done:
+            print(f"Queued again, due now: {', '.join(map(str, done))}.")
+        if skipped:
+            print(f"Not found or not dead, left alone: {', '.join(map(str, skipped))}.")
+        if not done and not skipped:
+            print("No dead deliveries.")
+        print("A running `portbot serve` or `portbot worker` delivers them within seconds.")
+        return 0
+    state = getattr(args, "state", "dead")
+    found = admin.rows(ctx, state=state, limit=getattr(args, "limit", 50))
+    totals = admin.counts(ctx)
+    print("  ".join(f"{name} {count}" for name, count in totals.items()))
+    if not found:
+        print(f"No {state} deliveries." if state != "all" else "No deliveries yet.")
+        return 0
+    for row in found:
+        when = row.when.strftime("%Y-%m-%d %H:%M:%S UTC") if row.when else "-"
+        print(
+            f"{row.id:>7}  {row.status:<9}  {row.topic:<22}  {row.sid or '-':<34}  "
+            f"tries {row.attempts:<3} {when}" + (f"\n         {row.error}" if row.error else "")
+        )
+    if state == "dead":
+        print("Retry with `portbot outbox retry ID...` or `portbot outbox retry --all-dead`.")
+    return 0
+
+
 def _count(items: frozenset[str], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
@@ -192,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = config.load()
         if args.command in ("serve", "worker"):
             return cmd_run(settings, args)
+        if args.command == "outbox":
+            return cmd_outbox(settings, args)
         handler = {
             ("check", None): cmd_check,
             ("db", "upgrade"): cmd_db_upgrade,

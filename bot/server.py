@@ -105,13 +105,18 @@ def build_runtime(
         handlers[slack_delivery.TOPIC] = slack_delivery.SlackDelivery(
             ctx, client, agents_channel=settings.portbot_agents_channel
         )
+        if settings.portbot_agents_channel:
+            handlers[slack_delivery.ALERT_TOPIC] = slack_delivery.AlertDelivery(
+                client, agents_channel=settings.portbot_agents_channel
+            )
     if settings.zendesk_enabled:
         gateway = zendesk_gateway(settings)
         handlers[zendesk_delivery.TOPIC] = zendesk_delivery.ZendeskDelivery(
             ctx, gateway, TicketOptions.from_settings(settings)
         )
         handlers[NOTE_TOPIC] = zendesk_delivery.NoteDelivery(gateway)
-    outbox = Outbox(ctx, handlers, worker_id=worker_id)
+    alerts = slack_delivery.ALERT_TOPIC if slack_delivery.ALERT_TOPIC in handlers else None
+    outbox = Outbox(ctx, handlers, worker_id=worker_id, alert_topic=alerts)
     if slack:
         assert client is not None
         agents = AgentDirectory(settings.agents.users, settings.agents.groups)

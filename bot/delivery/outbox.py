@@ -8,8 +8,10 @@ change that caused it; this loop hands each row to the handler for its topic.
   same request and topic is still pending, so a card is never updated before it is posted, and
   a destination that is down never holds up the others.
 * **Retries back off** exponentially with jitter; a handler that knows better (a 429 with
-  ``Retry-After``) raises :class:`RetryLater`. After ``max_attempts`` a row is dead: kept, shown,
-  and retried only by hand.
+  ``Retry-After``) raises :class:`RetryLater`. After ``max_attempts`` a row is dead: kept, shown
+  by ``portbot outbox``, and retried only by hand. When ``alert_topic`` is set, the same
+  transaction that sets a row aside queues an alert for the agents (an alert that dies itself
+  raises no further alert).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -31,6 +33,25 @@ from storage.values import OutboxStatus
 log = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], None]
+
+
+def dead_letter_alert(row: OutboxMessage, topic: str, *, now: datetime) -> OutboxMessage:
+    """The agents' alert that ``row`` was set aside, as an outbox row of its own."""
+    payload: dict[str, object] = {
+        "row_id": row.id,
+        "topic": row.topic,
+        "sid": row.payload.get("sid"),
+        "attempts": row.attempts,
+        "error": (row.last_error or "")[:300],
+    }
+    return OutboxMessage(
+        request_id=row.request_id,
+        topic=topic,
+        payload=payload,
+        dedupe_key=f"dead:{row.id}:{now.isoformat()}",
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 class RetryLater(Exception):
@@ -55,6 +76,7 @@ class Outbox:
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 10
     on_dead: Callable[[OutboxMessage], None] | None = None
+    alert_topic: str | None = None
     wake: threading.Event = field(default_factory=threading.Event)
 
     def claim(self) -> list[OutboxMessage]:
@@ -104,6 +126,8 @@ class Outbox:
             row.claimed_by = None
             row.claimed_until = None
             s.add(row)
+            if row.status is OutboxStatus.DEAD and self.alert_topic not in (None, row.topic):
+                s.add(dead_letter_alert(row, self.alert_topic, now=self.ctx.now()))
 
     def deliver(self, row: OutboxMessage) -> bool:
         """Hand one row to its handler; True when delivered."""

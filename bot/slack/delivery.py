@@ -106,3 +106,44 @@ class SlackDelivery:
             found.agents_message_ts = notice_ts
             s.add(found)
         return found
+
+
+ALERT_TOPIC = "slack.alert"
+_WHAT = {
+    TOPIC: "the Slack card and thread update",
+    "zendesk.request_event": "the Zendesk ticket update",
+    "zendesk.note": "the internal note on the Zendesk ticket",
+}
+
+
+def alert_text(payload: dict) -> str:
+    """The agents' message for a delivery that was set aside (outbox topic ``slack.alert``)."""
+    what = _WHAT.get(str(payload.get("topic")), f"a delivery ({payload.get('topic')})")
+    sid = payload.get("sid")
+    error = text.escape(str(payload.get("error") or "no error recorded"))
+    return (
+        f":warning: portbot gave up on {what}"
+        + (f" for {sid}" if sid else "")
+        + f" after {payload.get('attempts')} tries. Last error: {error}\n"
+        f"When the cause is fixed, run `portbot outbox retry {payload.get('row_id')}` "
+        "(or `portbot outbox list` to see everything set aside)."
+    )
+
+
+class AlertDelivery:
+    """Posts dead-letter alerts in the agents channel."""
+
+    def __init__(self, client: WebClient, *, agents_channel: str) -> None:
+        self.client = client
+        self.agents_channel = agents_channel
+
+    def __call__(self, message: OutboxMessage) -> None:
+        try:
+            self.client.chat_postMessage(
+                channel=self.agents_channel, text=alert_text(message.payload)
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", 30))
+                raise RetryLater(retry_after, "Slack rate limit") from None
+            raise
