@@ -36,27 +36,18 @@ Customer-facing wording for "what happens next" is the Slack card's
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from bot.porting import rejections
 from bot.porting.numbers import format_display
 from bot.services.base import Snapshot
 from bot.slack.blocks.text import day, next_step, plural, short_sid, window
-from storage.models import PortNumber, PortRequest, TimelineEvent
+from bot.zendesk import ticket_text as tt
+from bot.zendesk.ticket_text import DESCRIPTION_NUMBERS
+from storage.models import TimelineEvent
 from storage.values import (
-    AccountType,
-    LineType,
     NumberStatus,
     RequestStatus,
-    Role,
-    Secret,
-    account_secret,
 )
 
 if TYPE_CHECKING:
@@ -83,9 +74,6 @@ TAG_PORT_IN = "port_in"
 TAG_PORT_OUT = "port_out"
 STATUS_TAG_PREFIX = "port_status_"
 
-DESCRIPTION_NUMBERS = 50
-"""Numbers listed one per line in the description before "…and K more"."""
-_NOTE_NUMBERS = 10
 _SUBJECT_NAME = 60
 _MAX_COMMENT = 60_000  # Zendesk takes 64 KB per comment; leave room for the JSON around it
 
@@ -106,17 +94,6 @@ _CUSTOMER_FACING = frozenset(
 _NOTEWORTHY = frozenset({"set_foc", "complete", "reject", "edit", "follow_up"})
 # Events the ticket does not need: the ticket is created from the request as it stands.
 _IGNORED = frozenset({"open"})
-
-_ROLE_WORDS = {
-    Role.CUSTOMER: "customer",
-    Role.AGENT: "porting team",
-    Role.SYSTEM: "automatic",
-}
-_LINE_WORDS = {
-    LineType.LANDLINE: "landline",
-    LineType.WIRELESS: "wireless",
-    LineType.TOLL_FREE: "toll-free",
-}
 
 
 @dataclass(frozen=True)
@@ -173,9 +150,9 @@ def subject(snap: Snapshot) -> str:
     req = snap.request
     text = f"Port {short_sid(req.sid)} — {plural(len(snap.numbers), 'number')}"
     if req.losing_carrier:
-        text += f" from {_one_line(req.losing_carrier)}"
+        text += f" from {tt.one_line(req.losing_carrier)}"
     if req.name:
-        text += f" ({_clip(_one_line(req.name), _SUBJECT_NAME)})"
+        text += f" ({tt.clip(tt.one_line(req.name), _SUBJECT_NAME)})"
     return text
 
 
@@ -184,26 +161,26 @@ def description(snap: Snapshot, options: TicketOptions) -> str:
     req = snap.request
     lines = [f"Port-in request {req.sid}"]
     if req.name:
-        lines.append(f"Request name: {_one_line(req.name)}")
+        lines.append(f"Request name: {tt.one_line(req.name)}")
     lines += [
         f"Status: {req.status.label}",
-        f"Next step: {_plain(next_step(req))}",
+        f"Next step: {tt.plain(next_step(req))}",
         "",
         "ACCOUNT",
-        f"Account holder: {_holder(req)}",
-        f"Current carrier: {_one_line(req.losing_carrier) or 'not given'}",
-        f"Account number: {_masked_account(req)}",
+        f"Account holder: {tt.holder(req)}",
+        f"Current carrier: {tt.one_line(req.losing_carrier) or 'not given'}",
+        f"Account number: {tt.masked_account(req)}",
         f"Billing telephone number (BTN): {format_display(req.btn) if req.btn else 'not given'}",
     ]
-    pin = _pin_state(req, snap.numbers)
+    pin = tt.pin_state(req, snap.numbers)
     if pin:
         lines.append(f"Wireless PIN / SSN digits: {pin}")
     lines += [
-        f"Authorized representative: {_rep(req)}",
-        f"Service address: {_address(req)}",
+        f"Authorized representative: {tt.rep(req)}",
+        f"Service address: {tt.address(req)}",
         "",
         f"NUMBERS ({len(snap.numbers):,})",
-        *_number_lines(snap.numbers),
+        *tt.number_lines(snap.numbers),
         "",
         "DATES",
         "Desired date: "
@@ -214,17 +191,17 @@ def description(snap: Snapshot, options: TicketOptions) -> str:
         ),
     ]
     if req.foc_date:
-        lines.append(f"Port date (FOC): {_foc_text(req.foc_date, req, options)}")
+        lines.append(f"Port date (FOC): {tt.foc_text(req.foc_date, req, options)}")
     lines += [
         "",
         "DOCUMENTS",
-        f"Letter of Authorization: {_loa_state(req, options)}",
-        f"Billing statement: {_bill_state(req)}",
+        f"Letter of Authorization: {tt.loa_state(req, options)}",
+        f"Billing statement: {tt.bill_state(req)}",
         "",
-        f"Opened in Slack by {_one_line(req.requester_name) or req.requester_id or 'a customer'}"
-        + (f" on {day(_local_day(req.created_at, options))}." if req.created_at else "."),
+        f"Opened in Slack by {tt.one_line(req.requester_name) or req.requester_id or 'a customer'}"
+        + (f" on {day(tt.local_day(req.created_at, options))}." if req.created_at else "."),
     ]
-    return _clip("\n".join(lines), _MAX_COMMENT)
+    return tt.clip("\n".join(lines), _MAX_COMMENT)
 
 
 def status_tag(status: RequestStatus) -> str:
@@ -276,7 +253,7 @@ def event_update(
         options.public_updates and event.public and current and event.action in _CUSTOMER_FACING
     )
     body = _customer_text(snap, event, options) if public else _status_note(snap, event)
-    update: dict[str, Any] = {"comment": {"body": _clip(body, _MAX_COMMENT), "public": public}}
+    update: dict[str, Any] = {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
     update |= tag_changes(snap.status)
     fields = custom_fields(snap, options)
     if fields:
@@ -290,18 +267,18 @@ def _conversation(
     if source == "zendesk":
         return None  # it is already on the ticket
     where = "in Slack" if source in ("slack", "") else f"({source})"
-    body = f"{_author(event)} wrote {where}:\n\n{event.detail}"
+    body = f"{tt.author(event)} wrote {where}:\n\n{event.detail}"
     public = options.public_updates and event.public
-    return {"comment": {"body": _clip(body, _MAX_COMMENT), "public": public}}
+    return {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
 
 
 def _note(event: TimelineEvent, options: TicketOptions) -> dict[str, Any]:
     public = options.public_updates and event.public
     if public:
-        body = f"{_author(event)}:\n\n{event.detail}"
+        body = f"{tt.author(event)}:\n\n{event.detail}"
     else:
-        body = f"Note from {_author(event)} in Slack:\n\n{event.detail}"
-    return {"comment": {"body": _clip(body, _MAX_COMMENT), "public": public}}
+        body = f"Note from {tt.author(event)} in Slack:\n\n{event.detail}"
+    return {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
 
 
 def _status_note(snap: Snapshot, event: TimelineEvent) -> str:
@@ -314,17 +291,17 @@ def _status_note(snap: Snapshot, event: TimelineEvent) -> str:
     if event.detail:
         lines.append(event.detail)
     if event.numbers:
-        lines.append(f"Numbers: {_numbers_inline(event.numbers, _NOTE_NUMBERS)}")
+        lines.append(f"Numbers: {tt.numbers_inline(event.numbers, tt.NOTE_NUMBERS)}")
     codes = (event.data or {}).get("codes") or []
     if codes:
         lines.append("Rejection codes: " + ", ".join(str(c) for c in codes))
     warnings = (event.data or {}).get("csr_warnings") or []
     if warnings:
         lines.append("Differences from the CSR:")
-        lines += [f"- {_one_line(str(w))}" for w in list(warnings)[:8]]
-    lines.append(f"By {_author(event)} ({_ROLE_WORDS.get(event.actor_role, 'someone')}).")
+        lines += [f"- {tt.one_line(str(w))}" for w in list(warnings)[:8]]
+    lines.append(f"By {tt.author(event)} ({tt.ROLE_WORDS.get(event.actor_role, 'someone')}).")
     if after == snap.status:
-        lines.append(f"Next step: {_plain(next_step(snap.request))}")
+        lines.append(f"Next step: {tt.plain(next_step(snap.request))}")
     else:
         lines.append(f"Since then the request has moved on; it is now: {snap.status.label}.")
     return "\n".join(lines)
@@ -336,7 +313,7 @@ def _status_note(snap: Snapshot, event: TimelineEvent) -> str:
 def _customer_text(snap: Snapshot, event: TimelineEvent, options: TicketOptions) -> str:
     """A public comment in plain customer words, for an event that is still the latest news."""
     req = snap.request
-    carrier = _one_line(req.losing_carrier) or "your current carrier"
+    carrier = tt.one_line(req.losing_carrier) or "your current carrier"
     count = len(event.numbers or ())
     what = plural(count, "number") if count else "your numbers"
     parts: list[str] = []
@@ -360,10 +337,10 @@ def _customer_text(snap: Snapshot, event: TimelineEvent, options: TicketOptions)
                     f"{plural(len(rejected), 'number')} could not be ported this time. "
                     "Here is why, and what can be done:"
                 )
-                parts.append(_rejection_text(rejected))
+                parts.append(tt.rejection_text(rejected))
         case "reject":
             parts.append(f"{carrier} turned down the request for {what}. Here is why:")
-            parts.append(_rejection_text(_affected(snap, event), codes=_codes(event)))
+            parts.append(tt.rejection_text(tt.affected(snap, event), codes=tt.codes(event)))
             follow = False
         case "request_cancel":
             parts.append("We've received the request to cancel this port.")
@@ -374,15 +351,15 @@ def _customer_text(snap: Snapshot, event: TimelineEvent, options: TicketOptions)
         case "expire":
             pass  # the next step says it all
     if follow:
-        parts.append(_plain(next_step(req)))
+        parts.append(tt.plain(next_step(req)))
     return "\n\n".join(p for p in parts if p)
 
 
 def _foc_news(snap: Snapshot, event: TimelineEvent, options: TicketOptions, what: str) -> str:
     data = event.data or {}
-    foc = _parse_date(data.get("foc_date")) or snap.request.foc_date
-    start = _parse_datetime(data.get("window_start"))
-    end = _parse_datetime(data.get("window_end"))
+    foc = tt.parse_date(data.get("foc_date")) or snap.request.foc_date
+    start = tt.parse_datetime(data.get("window_start"))
+    end = tt.parse_datetime(data.get("window_end"))
     verb = "moved the port date" if data.get("moved") else "confirmed the port date"
     text = f"The carriers {verb} for {what}"
     if foc is None:
@@ -391,169 +368,3 @@ def _foc_news(snap: Snapshot, event: TimelineEvent, options: TicketOptions, what
     if start and end:
         text += f", {window(start, end, options.timezone)}"
     return text + "."
-
-
-def _affected(snap: Snapshot, event: TimelineEvent) -> list[PortNumber]:
-    wanted = set(event.numbers or ())
-    return [n for n in snap.numbers if n.e164 in wanted] if wanted else []
-
-
-def _codes(event: TimelineEvent) -> list[str]:
-    return [str(c) for c in (event.data or {}).get("codes") or ()]
-
-
-def _rejection_text(numbers: Sequence[PortNumber], *, codes: Iterable[str] = ()) -> str:
-    """Each reason with its meaning and the steps to fix it, from the rejection catalog.
-
-    ``codes`` (the event's) win; without them, the reasons stored on each number are used.
-    """
-    wanted = list(codes)
-    by_code: dict[rejections.RejectionCode, list[str]] = {}
-    for code in wanted:
-        entry = _catalog_entry(code)
-        if entry is not None:
-            by_code.setdefault(entry.code, [])
-    for n in numbers:
-        for code in wanted or n.rejection_codes or ():
-            entry = _catalog_entry(code)
-            if entry is not None and n.e164 not in by_code.setdefault(entry.code, []):
-                by_code[entry.code].append(n.e164)
-    blocks = []
-    fixable = False
-    for code in [c for c in rejections.CATALOG if c in by_code]:
-        entry = rejections.CATALOG[code]
-        fixable = fixable or entry.customer_can_fix
-        which = f" ({_numbers_inline(by_code[code], _NOTE_NUMBERS)})" if by_code[code] else ""
-        heading = "How to fix it" if entry.customer_can_fix else "Your options"
-        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(entry.fix, 1))
-        blocks.append(f"{entry.title}{which}\n{entry.meaning}\n{heading}:\n{steps}")
-    if fixable:
-        blocks.append(rejections.RESUBMIT_NOTE)
-    return "\n\n".join(blocks)
-
-
-def _catalog_entry(code: object) -> rejections.Rejection | None:
-    try:
-        return rejections.get(str(code))
-    except KeyError:
-        return None
-
-
-# --- small formatters ------------------------------------------------------------------------
-
-_BOLD = re.compile(r"\*([^*\n]+)\*")
-_CODE = re.compile(r"`([^`\n]+)`")
-
-
-def _plain(mrkdwn: str) -> str:
-    """Slack ``mrkdwn`` from the shared wording as plain text: no entities, bold or code marks."""
-    text = _CODE.sub(r"\1", _BOLD.sub(r"\1", mrkdwn))
-    return html.unescape(text).replace("\u2060", "")
-
-
-def _one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _author(event: TimelineEvent) -> str:
-    if event.actor_role is Role.SYSTEM:
-        return "portbot"
-    return _one_line(event.actor_name) or event.actor_id or "someone"
-
-
-def _holder(req: PortRequest) -> str:
-    if req.account_type is AccountType.BUSINESS:
-        return f"{_one_line(req.company_name) or 'company name missing'} (business)"
-    return f"{_one_line(req.rep_name) or 'name missing'} (residential)"
-
-
-def _rep(req: PortRequest) -> str:
-    name = _one_line(req.rep_name) or "not given"
-    return f"{name} <{req.rep_email}>" if req.rep_email else name
-
-
-def _address(req: PortRequest) -> str:
-    place = " ".join(p for p in (req.region, req.postal_code) if p)
-    parts = [req.street, req.street2, req.city, place, req.country]
-    return ", ".join(_one_line(p) for p in parts if p and _one_line(p)) or "not given"
-
-
-def _masked_account(req: PortRequest) -> str:
-    value = req.account_number
-    if not value:
-        return "not given"
-    secret = value if isinstance(value, Secret) else account_secret(str(value))
-    return secret.masked
-
-
-def _pin_state(req: PortRequest, numbers: Sequence[PortNumber]) -> str:
-    """Only whether a PIN is on file; its digits never leave portbot."""
-    if not any(n.line_type is LineType.WIRELESS for n in numbers):
-        return "on file (not shown)" if req.pin else ""
-    return "on file (not shown)" if req.pin else "needed for the wireless numbers, not given yet"
-
-
-def _number_lines(numbers: Sequence[PortNumber]) -> list[str]:
-    lines = []
-    for n in numbers[:DESCRIPTION_NUMBERS]:
-        extra = _LINE_WORDS[n.line_type]
-        if n.status is not NumberStatus.PENDING:
-            extra += f", {n.status.value.replace('_', ' ')}"
-        if n.foc_date:
-            extra += f", port date {n.foc_date.isoformat()}"
-        lines.append(f"{format_display(n.e164)}  ({extra})")
-    if len(numbers) > DESCRIPTION_NUMBERS:
-        lines.append(f"…and {len(numbers) - DESCRIPTION_NUMBERS:,} more")
-    return lines or ["none"]
-
-
-def _numbers_inline(e164s: Sequence[str], limit: int) -> str:
-    shown = ", ".join(format_display(e) for e in e164s[:limit])
-    more = f" and {len(e164s) - limit:,} more" if len(e164s) > limit else ""
-    return shown + more
-
-
-def _foc_text(foc: date, req: PortRequest, options: TicketOptions) -> str:
-    text = day(foc)
-    if req.foc_window_start and req.foc_window_end:
-        text += f", {window(req.foc_window_start, req.foc_window_end, options.timezone)}"
-    return text
-
-
-def _loa_state(req: PortRequest, options: TicketOptions) -> str:
-    if req.signed_at:
-        return f"signed on {day(_local_day(req.signed_at, options))}"
-    if req.status is RequestStatus.DRAFT:
-        return "goes out once the request is complete"
-    if req.status is RequestStatus.AWAITING_SIGNATURE:
-        return f"sent for signature to {_rep(req)}, not signed yet"
-    return "not signed"
-
-
-def _bill_state(req: PortRequest) -> str:
-    if not req.bill_filename:
-        return "not uploaded yet"
-    issued = f", issued {day(req.bill_issued_on)}" if req.bill_issued_on else ""
-    return f"{_one_line(req.bill_filename)}{issued}"
-
-
-def _local_day(moment: datetime, options: TicketOptions) -> date:
-    return moment.astimezone(ZoneInfo(options.timezone)).date()
-
-
-def _parse_date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _parse_datetime(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
