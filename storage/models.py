@@ -8,6 +8,7 @@ replicas and races, on SQLite and PostgreSQL alike (NULLs never collide).
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -288,3 +289,55 @@ class IntakeSession(SQLModel, table=True):
     request_sid: str | None = Field(default=None, max_length=34)
     created_at: datetime = _utc()
     expires_at: datetime = _utc(index=True)
+
+
+class DocumentKind(StrEnum):
+    """What a stored document is."""
+
+    BILL = "bill"
+    LOA = "loa"
+    LOA_SIGNED = "loa_signed"
+
+
+class Document(SQLModel, table=True):
+    """A customer document (bill, LOA, signed LOA) with its checksum.
+
+    The bytes live in ``data`` when no files directory is configured, otherwise in a file named
+    by its SHA-256 under ``PORTBOT_FILES_DIR`` (``path`` is relative to it). ``content_type`` is
+    the type portbot detected from the content, never the one the uploader claimed. A retried
+    download carries the same ``source_ref`` (e.g. the Slack file id) and finds its first row.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.UniqueConstraint("request_id", "kind", "source_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="port_requests.id", index=True)
+    kind: DocumentKind = Field(sa_type=enum_column(DocumentKind))
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    data: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    path: str | None = Field(default=None, max_length=255)
+    source_ref: str | None = Field(default=None, max_length=128)
+    issued_on: date | None = None
+    created_at: datetime = _utc()
+
+
+class LoaToken(SQLModel, table=True):
+    """A signing link for a request's LOA. Only the SHA-256 of the token is kept."""
+
+    __tablename__ = "loa_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="port_requests.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None)
+    revoked_at: datetime | None = _utc(default=None)
+    signed_name: str | None = Field(default=None, max_length=200)
+    signed_ip: str | None = Field(default=None, max_length=64)
+    signed_user_agent: str | None = Field(default=None, max_length=512)
+    document_sha256: str | None = Field(default=None, max_length=64)
