@@ -111,13 +111,42 @@ def file_input(*files: Args) -> Args:
 
 # ---------------------------------------------------------------------- events
 def message_event(
-    text: str, user_id: str, channel_id: str, *, thread_ts: str | None = None, ts: str | None = None
+    text: str,
+    user_id: str,
+    channel_id: str,
+    *,
+    thread_ts: str | None = None,
+    ts: str | None = None,
+    files: list[Args] | None = None,
 ) -> Args:
-    """A ``message`` event from a person (in a thread when ``thread_ts`` is given)."""
+    """A ``message`` event from a person (in a thread when ``thread_ts`` is given). With
+    ``files`` (as ``add_file`` returns them) it is a ``file_share`` message, as Slack sends one
+    when someone attaches files to a reply."""
     ts = ts or f"{time.time():.6f}"
     event = {"type": "message", "user": user_id, "text": text, "ts": ts, "channel": channel_id}
     event.update(channel_type="im" if channel_id.startswith("D") else "channel", event_ts=ts)
+    if files:
+        event.update(subtype="file_share", upload=False, files=[dict(f) for f in files])
     return {**event, "thread_ts": thread_ts} if thread_ts else event
+
+
+def message_changed_event(original: Args, new_text: str, *, ts: str | None = None) -> Args:
+    """The ``message_changed`` event for an edit of ``original`` (a ``message_event``)."""
+    ts = ts or f"{time.time():.6f}"
+    before = {k: v for k, v in original.items() if k not in ("channel", "channel_type", "event_ts")}
+    after = {**before, "text": new_text, "edited": {"user": original.get("user"), "ts": ts}}
+    event = {"type": "message", "subtype": "message_changed", "hidden": True, "ts": ts}
+    event.update(channel=original["channel"], channel_type=original.get("channel_type"))
+    return {**event, "message": after, "previous_message": before, "event_ts": ts}
+
+
+def message_deleted_event(original: Args, *, ts: str | None = None) -> Args:
+    """The ``message_deleted`` event for ``original`` (a ``message_event``)."""
+    ts = ts or f"{time.time():.6f}"
+    before = {k: v for k, v in original.items() if k not in ("channel", "channel_type", "event_ts")}
+    event = {"type": "message", "subtype": "message_deleted", "hidden": True, "ts": ts}
+    event.update(channel=original["channel"], channel_type=original.get("channel_type"))
+    return {**event, "deleted_ts": original["ts"], "previous_message": before, "event_ts": ts}
 
 
 def app_home_opened_event(user_id: str, channel_id: str = "", tab: str = "home") -> Args:

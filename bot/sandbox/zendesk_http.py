@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.sandbox.loopback import LoopbackServer, SimHandler
 from bot.sandbox.zendesk_state import (
     ApiError,
     Call,
     Json,
-    Upload,
     _copy,
     _Remembered,
     iso,
@@ -241,13 +240,7 @@ class SimHttp(LoopbackServer, SimWebhooks):
         if "token" in req.query and all(u.token != token for u in self._uploads):
             raise not_found()
         ctype = req.headers.get("content-type") or "application/octet-stream"
-        aid, link = next(self._attachment_ids), f"{self._base()}/attachments/token/{token}/"
-        attachment = {"id": aid, "url": f"{self._base()}/api/v2/attachments/{aid}.json"}
-        attachment.update(file_name=name, content_type=ctype, size=len(req.raw), inline=False)
-        attachment.update(content_url=f"{link}?name={quote(name)}", deleted=False, thumbnails=[])
-        attachment.update(mapped_content_url=attachment["content_url"], width=None, height=None)
-        attachment.update(malware_access_override=False, malware_scan_result="malware_not_found")
-        self._uploads.append(Upload(token, name, ctype, req.raw, attachment))
+        attachment = self._store_upload(token, name, ctype, req.raw).attachment
         upload = {"token": token, "expires_at": iso(self.clock() + 3600), "attachment": attachment}
         upload["attachments"] = [u.attachment for u in self._uploads if u.token == token]
         return _Answer(201, {"upload": _copy(upload)})

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote
 
 Json = dict[str, Any]
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
@@ -178,6 +179,18 @@ class ZendeskState:
         if self._server is None:
             raise RuntimeError("ZendeskSimulator is not started")
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def _store_upload(self, token: str, name: str, ctype: str, raw: bytes) -> Upload:
+        """Keep an uploaded file under ``token`` (lock held), as Zendesk describes it."""
+        aid, link = next(self._attachment_ids), f"{self._base()}/attachments/token/{token}/"
+        attachment = {"id": aid, "url": f"{self._base()}/api/v2/attachments/{aid}.json"}
+        attachment.update(file_name=name, content_type=ctype, size=len(raw), inline=False)
+        attachment.update(content_url=f"{link}?name={quote(name)}", deleted=False, thumbnails=[])
+        attachment.update(mapped_content_url=attachment["content_url"], width=None, height=None)
+        attachment.update(malware_access_override=False, malware_scan_result="malware_not_found")
+        upload = Upload(token, name, ctype, raw, attachment)
+        self._uploads.append(upload)
+        return upload
 
     def _base(self) -> str:
         return self.url if self._server is not None else "http://127.0.0.1"

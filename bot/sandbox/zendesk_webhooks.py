@@ -20,11 +20,12 @@ import re
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox.zendesk_state import Json, iso
+from bot.sandbox.zendesk_state import Json, iso, new_token
 from bot.sandbox.zendesk_tickets import SimTickets
 
 ACCOUNT_ID = "9000001"
@@ -141,9 +142,17 @@ class SimWebhooks(SimTickets):
         author: str = "Agent Name",
         *,
         status: str | None = None,
+        files: Sequence[tuple[str, bytes, str]] = (),
     ) -> Json:
-        """Add a comment as agent ``author`` (optionally changing the status); returns it."""
+        """Add a comment as agent ``author`` (optionally changing the status), with ``files``
+        (name, content, content type) attached as an agent would; returns it."""
         spec: Json = {"comment": {"body": body, "public": public}}
+        if files:
+            with self._lock:
+                token = new_token()
+                for name, content, ctype in files:
+                    self._store_upload(token, name, ctype, content)
+            spec["comment"]["uploads"] = [token]
         if status is not None:
             spec["status"] = status
         _, comment = self._agent_update(ticket_id, spec, author)
@@ -205,6 +214,9 @@ class SimWebhooks(SimTickets):
             author = self._users[comment["author_id"]]
             payload["comment"] = {"id": comment["id"], "body": comment["body"]}
             payload["comment"].update(public=comment["public"], author=_person(author))
+            # As the README's trigger body writes them: a Liquid loop, links separated by spaces.
+            links = [a["content_url"] for a in comment.get("attachments") or ()]
+            payload["comment"]["attachments"] = " ".join(links)
         delivery = WebhookDelivery(
             target.webhook_id,
             str(next(self._invocations)),

@@ -11,6 +11,7 @@ from bot.services.progress import (
     mark_ported,
     set_foc,
     submit_to_carrier,
+    withdraw_comment,
 )
 from bot.services.queries import Viewer, find, list_requests
 from bot.services.requests import (
@@ -46,4 +47,5 @@ __all__ = [
     "set_foc",
     "submit_to_carrier",
     "update_details",
+    "withdraw_comment",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -32,6 +33,7 @@ from storage.values import NumberStatus, RequestStatus
 
 LOA_MAX_AGE_DAYS = 30
 MAX_NOTE = 3000
+MAX_FILES = 10  # files carried with one conversation message
 
 
 # --- signature and submission -----------------------------------------------------------
@@ -305,13 +307,35 @@ def add_comment(
     actor: Actor,
     source: str,
     source_id: str,
+    files: Sequence[Mapping[str, Any]] = (),
+    edit_of: str | None = None,
 ) -> Snapshot:
-    """A message someone wrote in the request's conversation (a Slack thread reply, later a
-    ticket comment). Recorded once per source message; ``source`` tells deliveries not to echo
-    it back where it came from."""
+    """A message someone wrote in the request's conversation (a Slack thread reply or a ticket
+    comment). Recorded once per source message; ``source`` tells deliveries not to echo it back
+    where it came from. ``files`` are references (name, and an id or a link) that deliveries
+    carry across; ``edit_of`` names the message this one corrects."""
     text = text.strip()
-    if not text:
+    if not text and not files:
         raise InvalidInput("The comment is empty.")
+    data: dict[str, Any] = {"source": source, "source_id": source_id}
+    if files:
+        data["files"] = [dict(f) for f in files[:MAX_FILES]]
+    if edit_of:
+        data["edit_of"] = edit_of
+
+    def body(session: Session) -> Snapshot:
+        req = load(session, sid)
+        record(ctx, session, req, "comment", actor, detail=text[:MAX_NOTE], data=data)
+        return snapshot(session, req)
+
+    return run(ctx, "add_comment", body, key=f"comment:{source}:{source_id}")
+
+
+def withdraw_comment(
+    ctx: Context, sid: str, *, actor: Actor, source: str, source_id: str
+) -> Snapshot:
+    """The author deleted a message of the conversation where they wrote it. Copies elsewhere
+    (a ticket comment) stay; the porting team is told, privately, so they can remove it."""
 
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
@@ -319,14 +343,15 @@ def add_comment(
             ctx,
             session,
             req,
-            "comment",
+            "comment_withdrawn",
             actor,
-            detail=text[:MAX_NOTE],
+            detail=f"deleted a message they wrote in {source.capitalize()}",
             data={"source": source, "source_id": source_id},
+            public=False,
         )
         return snapshot(session, req)
 
-    return run(ctx, "add_comment", body, key=f"comment:{source}:{source_id}")
+    return run(ctx, "withdraw_comment", body, key=f"withdrawn:{source}:{source_id}")
 
 
 def expire(ctx: Context, sid: str, *, actor: Actor = SYSTEM, key: str | None = None) -> Snapshot:

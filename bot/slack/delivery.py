@@ -30,6 +30,22 @@ def _card_channel(channel_id: str, agents_channel: str | None) -> str | None:
     return agents_channel
 
 
+def _link(url: str) -> str:
+    """A URL made safe inside Slack's ``<url|label>`` syntax."""
+    return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+
+
+def _file_links(event: TimelineEvent) -> str:
+    """Files that came with a ticket comment, as links under the message."""
+    files = (event.data or {}).get("files") or ()
+    links = [
+        f"\n:paperclip: <{_link(f['url'])}|{text.escape(str(f.get('name') or 'file'))}>"
+        for f in files
+        if str(f.get("url", "")).startswith(("https://", "http://"))
+    ]
+    return "".join(links)
+
+
 class SlackDelivery:
     def __init__(self, ctx: Context, client: WebClient, *, agents_channel: str | None) -> None:
         self.ctx = ctx
@@ -76,7 +92,7 @@ class SlackDelivery:
             self.client.chat_postMessage(
                 channel=link.channel_id,
                 thread_ts=link.message_ts,
-                text=f"{who}: {text.escape(event.detail)}",
+                text=f"{who}: {text.escape(event.detail)}" + _file_links(event),
             )
 
     def _post_card(self, req: PortRequest, blocks: list, fallback: str) -> SlackLink:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Actor, Viewer
 from bot.services.base import Context
@@ -20,6 +21,25 @@ class SlackDeps:
     agents: AgentDirectory
     agents_channel: str | None = None
     wake: Callable[[], None] = field(default=lambda: None)  # nudge the outbox after a change
+    _names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def display_name(self, user_id: str, client: WebClient) -> str:
+        """The name people know a user by (``users.info``, remembered); the id if Slack can't
+        tell. Only for work done after the ack: it may call Slack."""
+        if (known := self._names.get(user_id)) is not None:
+            return known
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            return user_id
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
+        )
+        if len(self._names) >= 10_000:
+            self._names.clear()
+        self._names[user_id] = name
+        return name
 
     def is_agent(self, user_id: str, client: WebClient | None = None) -> bool:
         return self.agents.is_agent(user_id, client)

@@ -10,12 +10,14 @@ from the request as it is now (``bot.zendesk.mapping``). Rate limits reschedule 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
 from bot.services.base import Context, Snapshot, snapshot
+from bot.slack.files import FileUnavailable, SlackFiles
 from bot.zendesk import mapping
 from bot.zendesk.gateway import Gateway, RateLimited
 from storage import repositories as repo
@@ -26,10 +28,21 @@ TOPIC = "zendesk.request_event"
 
 
 class ZendeskDelivery:
-    def __init__(self, ctx: Context, gateway: Gateway, options: mapping.TicketOptions) -> None:
+    """``files`` fetches Slack files (a reply's attachments, the bill) so they travel to the
+    ticket as attachments: one upload per file, then the one update that carries them."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        gateway: Gateway,
+        options: mapping.TicketOptions,
+        *,
+        files: SlackFiles | None = None,
+    ) -> None:
         self.ctx = ctx
         self.gateway = gateway
         self.options = options
+        self.files = files
 
     def __call__(self, message: OutboxMessage) -> None:
         try:
@@ -54,7 +67,38 @@ class ZendeskDelivery:
             return  # the new ticket already says everything the opening event would
         update = mapping.event_update(snap, event, self.options)
         if update:
+            wanted = self._files_of(snap, event)
+            if wanted:
+                update = mapping.with_files(update, *self._carry(wanted))
             self.gateway.update_ticket(ticket_id, update)
+
+    def _files_of(self, snap: Snapshot, event: TimelineEvent) -> list[dict[str, Any]]:
+        """The files an event brings: a Slack reply's attachments, or the bill that completed
+        the request (it goes with that event's note, once)."""
+        data = event.data or {}
+        if event.action == "comment" and data.get("source") == "slack":
+            return list(data.get("files") or ())
+        req = snap.request
+        if event.action == "complete_draft" and req.bill_file_id:
+            return [{"id": req.bill_file_id, "name": req.bill_filename or "bill", "url": ""}]
+        return []
+
+    def _carry(self, wanted: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+        """Upload what can be fetched; the upload tokens, and the files left as links."""
+        uploads: list[str] = []
+        linked: list[dict[str, Any]] = []
+        for ref in wanted:
+            if self.files is None or not ref.get("id"):
+                linked.append(ref)
+                continue
+            try:
+                got = self.files.fetch(str(ref["id"]))
+            except FileUnavailable as exc:
+                log.info("file %s stays in Slack: %s", ref.get("id"), exc)
+                linked.append(ref)
+                continue
+            uploads.append(self.gateway.upload(got.name, got.data, got.content_type))
+        return uploads, linked
 
     def ensure_ticket(self, snap: Snapshot) -> tuple[int, bool]:
         """The request's ticket id, and whether this call created the ticket."""

@@ -92,8 +92,15 @@ class Inbound:
             if author is None or author.is_agent
             else svc.Actor.customer(actor_id, name)
         )
+        files = [{"name": a.name, "url": a.url} for a in comment.attachments]
         svc.add_comment(
-            self.ctx, sid, comment.body, actor=actor, source="zendesk", source_id=str(comment.id)
+            self.ctx,
+            sid,
+            comment.body,
+            actor=actor,
+            source="zendesk",
+            source_id=str(comment.id),
+            files=files,
         )
         return {"result": "comment added"}
 

@@ -36,6 +36,7 @@ Customer-facing wording for "what happens next" is the Slack card's
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -243,6 +244,8 @@ def event_update(
         return None
     if event.action == "comment":
         return _conversation(event, options, source=str(data.get("source") or ""))
+    if event.action == "comment_withdrawn":
+        return _withdrawn(event)
     if event.action == "note":
         return _note(event, options)
     changed = event.from_status is not None and event.from_status != event.to_status
@@ -266,10 +269,43 @@ def _conversation(
 ) -> dict[str, Any] | None:
     if source == "zendesk":
         return None  # it is already on the ticket
+    data = event.data or {}
     where = "in Slack" if source in ("slack", "") else f"({source})"
-    body = f"{tt.author(event)} wrote {where}:\n\n{event.detail}"
+    if data.get("edit_of"):
+        body = f"{tt.author(event)} edited their message {where}; it now reads:\n\n{event.detail}"
+    else:
+        body = f"{tt.author(event)} wrote {where}:\n\n{event.detail}".rstrip()
     public = options.public_updates and event.public
     return {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
+
+
+def with_files(
+    update: dict[str, Any], uploads: Sequence[str], linked: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``update`` (a conversation comment) carrying the files of its message: ``uploads`` are
+    Zendesk upload tokens; ``linked`` are files that could not be carried, shown as links."""
+    comment = dict(update["comment"])
+    if uploads:
+        comment["uploads"] = list(uploads)
+    if linked:
+        lines = [
+            f"- {f.get('name') or 'file'}: {f.get('url') or 'no longer in Slack'}" for f in linked
+        ]
+        comment["body"] = tt.clip(
+            comment["body"]
+            + "\n\nFiles left in Slack (too large or unavailable):\n"
+            + "\n".join(lines),
+            _MAX_COMMENT,
+        )
+    return {**update, "comment": comment}
+
+
+def _withdrawn(event: TimelineEvent) -> dict[str, Any]:
+    body = (
+        f"{tt.author(event)} {event.detail}. Its copy on this ticket stays as it was "
+        "(ticket comments cannot be changed); redact it here if it should go."
+    )
+    return {"comment": {"body": body, "public": False}}
 
 
 def _note(event: TimelineEvent, options: TicketOptions) -> dict[str, Any]:

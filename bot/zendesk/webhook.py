@@ -74,6 +74,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = [
     "INVOCATION_HEADER",
@@ -128,11 +129,18 @@ class WebhookAuthor:
 
 
 @dataclass(frozen=True)
+class WebhookAttachment:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
 class WebhookComment:
     id: int
     body: str
     public: bool
     author: WebhookAuthor
+    attachments: tuple[WebhookAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -331,7 +339,36 @@ def _comment(value: Any, *, required: bool) -> WebhookComment | None:
             email=_text(author.get("email"), "comment.author.email").strip().lower(),
             role=_text(author.get("role"), "comment.author.role").strip().lower(),
         ),
+        attachments=_attachments(value.get("attachments")),
     )
+
+
+def _attachments(value: Any) -> tuple[WebhookAttachment, ...]:
+    """A comment's files: a list of ``{"name"|"file_name", "url"|"content_url"}`` objects, or a
+    string of links separated by spaces (what a Liquid loop over the attachments writes).
+    Only http(s) links are kept; a link's name is its ``name`` parameter or its last part."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split()
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise InvalidWebhook('"comment.attachments" should be a list or a string of links')
+    found: list[WebhookAttachment] = []
+    for item in items[:20]:
+        if isinstance(item, dict):
+            url = _text(item.get("url") or item.get("content_url"), "attachment url").strip()
+            name = _text(item.get("name") or item.get("file_name"), "attachment name").strip()
+        else:
+            url, name = _text(item, "attachment").strip(), ""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            continue
+        name = name or parse_qs(parts.query).get("name", [""])[0]
+        name = name or unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) or "file"
+        found.append(WebhookAttachment(name=name[:200], url=url))
+    return tuple(found)
 
 
 def _fields(value: Any) -> Mapping[int, str]:

@@ -13,6 +13,7 @@ from bot.services.queries import OPEN_STATUSES
 from bot.slack.blocks import home
 from bot.slack.deps import SlackDeps
 from bot.slack.errors import guarded
+from bot.slack.files import slack_file_ref
 from bot.slack.ids import Event
 from storage import repositories as repo
 
@@ -43,25 +44,52 @@ def register(app: App, deps: SlackDeps) -> None:
 
     @guarded
     def thread_reply(event: dict[str, Any], client: WebClient) -> None:
-        """A person's reply under a request card joins the request's conversation."""
-        thread_ts, ts = event.get("thread_ts"), event.get("ts")
-        if not thread_ts or thread_ts == ts or event.get("bot_id") or event.get("subtype"):
-            return  # not a reply, or a bot (ourselves included), an edit, a join…
+        """A person's reply under a request card joins the request's conversation: its text and
+        files, later its edits; a deleted reply is reported to the porting team."""
+        subtype = event.get("subtype")
+        message = (event.get("message") or {}) if subtype == "message_changed" else event
+        if subtype == "message_deleted":
+            message = event.get("previous_message") or {}
+        elif subtype not in (None, "file_share", "message_changed"):
+            return  # joins, topic changes, bot messages…
+        thread_ts, ts = message.get("thread_ts"), message.get("ts")
+        if not thread_ts or thread_ts == ts or message.get("bot_id") or not message.get("user"):
+            return  # not a reply, or written by a bot (ourselves included)
+        if subtype == "message_changed" and message.get("text") == (
+            (event.get("previous_message") or {}).get("text")
+        ):
+            return  # Slack added a link preview; the words are the same
+        channel = event.get("channel", "")
         with ctx.db.read() as s:
-            req = repo.request_for_thread(
-                s, channel_id=event.get("channel", ""), thread_ts=thread_ts
-            )
+            req = repo.request_for_thread(s, channel_id=channel, thread_ts=thread_ts)
         if req is None:
             return
-        actor = deps.actor({"id": event.get("user", "")}, client)
-        svc.add_comment(
-            ctx,
-            req.sid,
-            event.get("text", ""),
-            actor=actor,
-            source="slack",
-            source_id=f"{event.get('channel')}:{ts}",
-        )
+        user_id = message["user"]
+        actor = deps.actor({"id": user_id, "name": deps.display_name(user_id, client)}, client)
+        source_id = f"{channel}:{ts}"
+        if subtype == "message_deleted":
+            svc.withdraw_comment(ctx, req.sid, actor=actor, source="slack", source_id=source_id)
+        elif subtype == "message_changed":
+            edited = (message.get("edited") or {}).get("ts") or event.get("ts", "")
+            svc.add_comment(
+                ctx,
+                req.sid,
+                message.get("text", ""),
+                actor=actor,
+                source="slack",
+                source_id=f"{source_id}:edit:{edited}",
+                edit_of=source_id,
+            )
+        else:
+            svc.add_comment(
+                ctx,
+                req.sid,
+                message.get("text", ""),
+                actor=actor,
+                source="slack",
+                source_id=source_id,
+                files=[slack_file_ref(f) for f in message.get("files") or ()],
+            )
         deps.wake()
 
     app.event(Event.APP_HOME_OPENED)(home_opened)
