@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.services.base import EFFECT_TOPICS, Context
+from bot.services.base import EFFECT_TOPICS, LOA_TOPIC, Context
 from storage import crypto
 from storage.db import Database
 
@@ -32,4 +32,6 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
         calendar=settings.calendar,
         default_region=settings.portbot_country,
         effect_topics=topics,
+        # The LOA goes out by e-mail, or by Slack DM when the representative is a Slack user.
+        loa_topic=LOA_TOPIC if settings.smtp_url or settings.slack_bot_token else None,
     )

@@ -33,6 +33,8 @@ T = TypeVar("T")
 # holds up the other. Their consumers (Slack card/thread, Zendesk ticket) render the request's
 # state at delivery time, so a late delivery shows the newest state.
 EFFECT_TOPICS = ("slack.request_event", "zendesk.request_event")
+# A request that starts waiting for a signature gets its LOA sent: a new signing link each time.
+LOA_TOPIC = "loa.send"
 
 
 def utcnow() -> datetime:
@@ -67,6 +69,9 @@ class Context:
     clock: Callable[[], datetime] = utcnow
     # Where side effects go: an install without Zendesk queues nothing for it.
     effect_topics: tuple[str, ...] = EFFECT_TOPICS
+    # Who sends the LOA out when a request starts waiting for its signature (None: nobody can,
+    # as without e-mail and Slack).
+    loa_topic: str | None = LOA_TOPIC
 
     def now(self) -> datetime:
         return self.clock()
@@ -229,7 +234,11 @@ def record(
     )
     session.add(event)
     session.flush()
-    for topic in ctx.effect_topics:
+    topics = list(ctx.effect_topics)
+    entered = before is not None and before != req.status
+    if ctx.loa_topic and entered and req.status is RequestStatus.AWAITING_SIGNATURE:
+        topics.append(ctx.loa_topic)
+    for topic in topics:
         session.add(
             OutboxMessage(
                 request_id=req.id,

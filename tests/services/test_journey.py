@@ -69,8 +69,12 @@ def test_the_whole_journey(ctx, db):
         "complete",
     ]
     assert events[3].actor_id == AGENT.id and events[3].actor_role.value == "agent"
-    # Each event queued one message per destination, in the same transaction.
+    # Each event queued one message per destination, in the same transaction; entering
+    # awaiting_signature also queued the LOA's sending, once.
     outbox = outbox_for(db, snap.sid)
+    loa = [m for m in outbox if m.topic == "loa.send"]
+    assert [m.payload["action"] for m in loa] == ["complete_draft"]
+    outbox = [m for m in outbox if m.topic != "loa.send"]
     assert len(outbox) == 2 * len(events)
     assert {m.payload["event_id"] for m in outbox} == {e.id for e in events}
 
