@@ -16,6 +16,7 @@ change that caused it; this loop hands each row to the handler for its topic.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -78,6 +79,18 @@ class Outbox:
     on_dead: Callable[[OutboxMessage], None] | None = None
     alert_topic: str | None = None
     wake: threading.Event = field(default_factory=threading.Event)
+
+    def lanes(self) -> list[Outbox]:
+        """One loop per destination (the topic's part before the dot: ``slack``, ``zendesk``,
+        ``loa``…), so a destination that hangs holds up only its own deliveries. The lanes share
+        ``wake``: a nudge reaches every lane that is waiting, and the others poll."""
+        groups: dict[str, dict[str, Handler]] = {}
+        for topic, handler in self.handlers.items():
+            groups.setdefault(topic.split(".", 1)[0], {})[topic] = handler
+        return [
+            dataclasses.replace(self, handlers=handlers, worker_id=f"{self.worker_id}/{name}")
+            for name, handlers in sorted(groups.items())
+        ]
 
     def claim(self) -> list[OutboxMessage]:
         now = self.ctx.now()
