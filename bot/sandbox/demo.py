@@ -24,13 +24,16 @@ from bot.porting.intake import Agreement
 from bot.runtime import build_context
 from bot.sandbox import render
 from bot.sandbox.serving import ServedApp
-from bot.sandbox.slack_driver import SlackDriver, datepicker, file_input
+from bot.sandbox.slack_driver import SlackDriver, datepicker, file_input, message_event
 from bot.sandbox.slack_sim import SlackSimulator
-from bot.server import build_runtime
+from bot.sandbox.zendesk_sim import ZendeskSimulator
+from bot.server import build_runtime, zendesk_inbound
 from bot.slack.ids import Action, Block
 from bot.web import create_app
 
 SECRET = "demo-signing-secret"  # noqa: S105 - the simulator's, on loopback
+ZENDESK_EMAIL, ZENDESK_TOKEN = "portbot@acme.example", "demo-zendesk-token"
+HOOK_SECRET = "demo-webhook-secret"  # noqa: S105 - the simulator's, on loopback
 CUSTOMER, AGENT = "U0CASEY", "U0AVERY"
 CHANNEL, AGENTS = "C0ACME", "C0PORTING"
 NAMES = {CUSTOMER: "casey", AGENT: "avery", CHANNEL: "acme-telecom", AGENTS: "porting-team"}
@@ -64,7 +67,11 @@ def _view_lines(view: dict[str, Any]) -> list[str]:
 
 def run(out: TextIO) -> int:
     t = Transcript(out)
-    with tempfile.TemporaryDirectory(prefix="portbot-demo-") as tmp, SlackSimulator() as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="portbot-demo-") as tmp,
+        SlackSimulator() as sim,
+        ZendeskSimulator(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN) as zendesk,
+    ):
         sim.add_user(CUSTOMER, "casey", "casey@acme.example")
         sim.add_user(AGENT, "avery", "avery@porting.example")
         sim.add_channel(CHANNEL, "acme-telecom", members=[CUSTOMER])
@@ -77,19 +84,27 @@ def run(out: TextIO) -> int:
                 "SLACK_API_URL": sim.url,
                 "PORTBOT_AGENTS": AGENT,
                 "PORTBOT_AGENTS_CHANNEL": AGENTS,
+                "ZENDESK_SUBDOMAIN": "acme",
+                "ZENDESK_URL": zendesk.url,
+                "ZENDESK_EMAIL": ZENDESK_EMAIL,
+                "ZENDESK_API_TOKEN": ZENDESK_TOKEN,
+                "ZENDESK_WEBHOOK_SECRET": HOOK_SECRET,
             }
         )
         ctx = build_context(settings)
         client = WebClient(token="xoxb-test", base_url=sim.url)  # noqa: S106 - simulator's
         runtime = build_runtime(settings, ctx=ctx, client=client)
-        with ServedApp(create_app(ctx, runtime.bolt)) as served:
+        app = create_app(ctx, runtime.bolt, zendesk=zendesk_inbound(settings, ctx))
+        with ServedApp(app) as served:
+            zendesk.webhook(f"{served.url}/zendesk/webhook", HOOK_SECRET)
             print(
                 "portbot demo: everything runs on this machine: portbot at "
-                f"{served.url}, a simulated Slack at {sim.url}, a database in {tmp}.",
+                f"{served.url}, a simulated Slack at {sim.url}, a simulated Zendesk at "
+                f"{zendesk.url}, a database in {tmp}.",
                 file=out,
             )
             driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
-            journey(t, sim, driver, runtime.outbox.drain, ctx)
+            journey(t, sim, driver, runtime.outbox.drain, ctx, zendesk)
         runtime.close()
     print(f"\nDone in {time.monotonic() - t.started:.1f} s.", file=out)
     return 0
@@ -125,6 +140,7 @@ def journey(
     driver: SlackDriver,
     deliver: Callable[[], int],
     ctx: svc.Context,
+    zendesk: ZendeskSimulator,
 ) -> None:
     today = ctx.today()
     t.step("casey (customer)", "types `/port new` in #acme-telecom")
@@ -190,6 +206,9 @@ def journey(
     t.saw(render.blocks(card["blocks"], _name))
     t.step("#porting-team", "gets a notice")
     t.saw(render.mrkdwn(sim.messages(AGENTS)[-1]["text"], _name))
+    (ticket,) = zendesk.tickets()
+    t.step("Zendesk", f"gets ticket #{ticket['id']}, linked to the request")
+    t.saw(_ticket_lines(zendesk, ticket))
 
     t.step("Jordan Rivera (representative)", "signs the Letter of Authorization")
     t.note(
@@ -202,6 +221,26 @@ def journey(
     t.step("casey", f"types `/port status {sid[:12]}`")
     status = driver.command("/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL)
     t.saw(render.blocks(status.json.get("blocks"), _name, limit=16))
+
+    t.step("casey", "asks in the card's thread: “Do you need anything else from us?”")
+    ask = message_event(
+        "Do you need anything else from us?", CUSTOMER, CHANNEL, thread_ts=card["ts"]
+    )
+    before = len(zendesk.comments(ticket["id"]))
+    driver.event(ask)
+    _until(lambda: deliver() >= 0 and len(zendesk.comments(ticket["id"])) > before)
+    t.step("Zendesk", "adds it to the ticket, naming who wrote it")
+    t.saw(_comment_lines(zendesk.comments(ticket["id"])[-1]))
+
+    t.step("dana (Zendesk agent)", "answers on the ticket, publicly")
+    zendesk.agent_comment(
+        ticket["id"],
+        "Nothing else for now. We will send the request to the carrier today.",
+        author="Dana Lee",
+    )
+    deliver()
+    t.step("#acme-telecom", "sees the answer in the card's thread")
+    t.saw("↳ " + render.mrkdwn(sim.thread(CHANNEL, card["ts"])[-1].get("text", ""), _name))
 
     t.step("avery (agent)", "presses Submit on the card")
     expect(
@@ -231,6 +270,44 @@ def journey(
         f"Slack received {len(sim.calls)} calls; the card was edited {updates} times, "
         "never posted twice"
     )
+    final = zendesk.ticket(ticket["id"])
+    t.step("Zendesk", f"ticket #{ticket['id']} now")
+    t.saw(_ticket_lines(zendesk, final))
+    writes = [c for c in zendesk.calls() if c.method in ("POST", "PUT")]
+    t.note(
+        f"Zendesk received {len(zendesk.calls())} calls ({len(writes)} writes); "
+        f"one ticket, {len(zendesk.comments(ticket['id']))} comments"
+    )
+
+
+def _until(done: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait for work that portbot does after its ack (delivering what is due meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo waited too long for portbot")
+        time.sleep(0.02)
+
+
+def _ticket_lines(zendesk: ZendeskSimulator, ticket: dict[str, Any]) -> list[str]:
+    status = [t for t in ticket["tags"] if t.startswith("port_status_")]
+    lines = [
+        f"subject: {ticket['subject']}",
+        f"tags: {', '.join(sorted(ticket['tags']))}",
+        f"status tag: {status[0] if status else 'none'}",
+    ]
+    for comment in zendesk.comments(ticket["id"])[-2:]:
+        lines += _comment_lines(comment)
+    return lines
+
+
+def _comment_lines(comment: dict[str, Any]) -> list[str]:
+    kind = "public reply" if comment["public"] else "internal note"
+    files = ", ".join(a["file_name"] for a in comment.get("attachments") or ())
+    body = comment["body"].strip().splitlines()
+    head = f"[{kind}] " + (body[0] if body else "")
+    rest = [f"    {line}" for line in body[1:6] if line.strip()]
+    return [head, *rest] + ([f"    attached: {files}"] if files else [])
 
 
 def _said(answer: Any) -> list[str]:

@@ -16,13 +16,19 @@ def test_the_demo_plays_the_whole_journey_quickly(monkeypatch, tmp_path):
     expected = [
         "is a fictional number",
         "#acme-telecom gets the request card",
-        "Waiting for LOA signature",
+        "Zendesk gets ticket #1, linked to the request",
+        "attached: october-bill.pdf",
         "In review",
+        "casey wrote in Slack:",
+        "Do you need anything else from us?",
+        "↳ Dana Lee: Nothing else for now.",
         "Submitted PR",
         "Port date confirmed",
         "Completed",
         "↳ @avery: Ported 2 numbers.",
         "never posted twice",
+        "tags: port_in, port_status_completed, portbot",
+        "one ticket",
     ]
     at = 0
     for phrase in expected:  # each one after the one before
