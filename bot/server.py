@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -20,10 +21,14 @@ from bot.slack.agents import AgentDirectory
 from bot.slack.app import build_app, web_client
 from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
+from bot.slack.files import SlackFiles
 from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import NOTE_TOPIC, Inbound
 from bot.zendesk.mapping import TicketOptions
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +44,17 @@ class Runtime:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Deliver the outbox in a thread (``serve`` and ``worker`` both do this)."""
-        worker = threading.Thread(
-            target=self.outbox.run_forever, args=(self.stop,), name="portbot-outbox", daemon=True
-        )
-        worker.start()
-        self.threads.append(worker)
+        """Deliver the outbox (``serve`` and ``worker`` both do this): a thread per destination,
+        so a slow Zendesk never holds up Slack messages, nor the other way round."""
+        for lane in self.outbox.lanes():
+            worker = threading.Thread(
+                target=lane.run_forever,
+                args=(self.stop,),
+                name=f"portbot-outbox-{lane.worker_id.rsplit('/', 1)[-1]}",
+                daemon=True,
+            )
+            worker.start()
+            self.threads.append(worker)
 
     def close(self) -> None:
         self.stop.set()
@@ -112,7 +122,10 @@ def build_runtime(
     if settings.zendesk_enabled:
         gateway = zendesk_gateway(settings)
         handlers[zendesk_delivery.TOPIC] = zendesk_delivery.ZendeskDelivery(
-            ctx, gateway, TicketOptions.from_settings(settings)
+            ctx,
+            gateway,
+            TicketOptions.from_settings(settings),
+            files=SlackFiles(client) if client is not None else None,
         )
         handlers[NOTE_TOPIC] = zendesk_delivery.NoteDelivery(gateway)
     alerts = slack_delivery.ALERT_TOPIC if slack_delivery.ALERT_TOPIC in handlers else None
@@ -145,13 +158,11 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     front = None
     if settings.slack_app_token is None and runtime.bolt is not None:
         front = _front(settings, runtime)
-    if settings.slack_app_token is not None and runtime.bolt is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value())
-        handler.connect()  # events arrive over the socket; HTTP still serves health and metrics
-        log.info("Slack Socket Mode connected")
+    socket_mode = None
     try:
+        if settings.slack_app_token is not None and runtime.bolt is not None:
+            # events arrive over the socket; HTTP still serves health and metrics
+            socket_mode = socket_mode_handler(settings, runtime)
         uvicorn.run(
             create_app(
                 runtime.ctx,
@@ -165,9 +176,41 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             access_log=False,
         )
     finally:
+        if socket_mode is not None:
+            socket_mode.close()
         if front is not None:
             front.runner.close()
         runtime.close()
+
+
+def socket_mode_handler(settings: Settings, runtime: Runtime) -> SocketModeHandler:
+    """Connect to Slack in Socket Mode (``SLACK_APP_TOKEN``) and return the connected handler;
+    ``close()`` it when done. Bolt's handler uses the bot's Web API client, so ``SLACK_API_URL``
+    applies to ``apps.connections.open`` too. A token that is not an app-level one, or that
+    Slack refuses, is a ``ConfigError``; a websocket that fails to open is retried by the client.
+    """
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    assert runtime.bolt is not None and settings.slack_app_token is not None
+    token = settings.slack_app_token.get_secret_value()
+    if not token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN: needs the app-level token (xapp-…, Basic Information → App-Level "
+            "Tokens, scope connections:write), not a bot or user token"
+        )
+    handler = SocketModeHandler(runtime.bolt, token)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        handler.close()
+        error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+        raise ConfigError(f"SLACK_APP_TOKEN: Slack did not open Socket Mode ({error})") from None
+    if handler.client.is_connected():
+        log.info("Slack Socket Mode connected")
+    else:
+        log.warning("Slack Socket Mode: the websocket did not open; the client keeps trying")
+    return handler
 
 
 def _front(settings: Settings, runtime: Runtime) -> Front:
@@ -187,8 +230,9 @@ def worker(settings: Settings) -> None:
     """Deliveries only (no HTTP): for deployments that scale web and workers apart."""
     runtime = build_runtime(settings)
     log.info("worker %s delivering the outbox", runtime.outbox.worker_id)
+    runtime.start_background()
     try:
-        runtime.outbox.run_forever(runtime.stop)
+        runtime.stop.wait()
     except KeyboardInterrupt:
         pass
     finally:

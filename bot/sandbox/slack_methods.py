@@ -39,6 +39,15 @@ class SimMethods(SimState):
         who = {"url": self.root, "team": self.team_domain, "user": "portbot"}
         return {**who, "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
 
+    def api_apps_connections_open(self, args: Args) -> Args:
+        """``apps.connections.open``: a Socket Mode URL, for an app-level token (``xapp-``) sent
+        in the Authorization header; the attached endpoint (``slack_socket``) issues it."""
+        if not str(getattr(self._caller, "token", "")).startswith("xapp-"):
+            raise _Refusal("not_allowed_token_type")
+        if self.socket_mode is None:
+            raise _Refusal("access_denied")  # Socket Mode is off: no endpoint is attached
+        return {"url": self.socket_mode()}
+
     def api_chat_postMessage(self, args: Args) -> Args:
         """``chat.postMessage``: to a channel, a user's DM (user id) or a thread (``thread_ts``)."""
         channel = self._channel(args)

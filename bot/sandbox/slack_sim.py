@@ -22,6 +22,7 @@ The simulator is split by responsibility; this module assembles it and keeps the
 from __future__ import annotations
 
 from bot.sandbox.blockkit_limits import check_blocks, check_view
+from bot.sandbox.loopback import SimHandler
 from bot.sandbox.slack_http import SimHttp
 from bot.sandbox.slack_methods import SimMethods
 from bot.sandbox.slack_state import RESPONSE_URL_USES, Args, Call, ResponsePost
@@ -53,4 +54,11 @@ class SlackSimulator(SimHttp, SimViews, SimMethods):
     * A ``response_url`` takes five posts, then 404 ``used_url``; it never expires (Slack: 30 min).
     * ``views.push`` needs a modal already open for the trigger's user.
     * A ``thread_ts`` naming no message still files the reply under that ``thread_ts``.
+    * ``apps.connections.open`` answers ``access_denied`` until a ``SlackSocket`` is attached.
     """
+
+    def _api(self, req: SimHandler, method: str, args: Args, body: bytes) -> None:
+        """Note the caller's bearer token first: ``apps.connections.open`` depends on its type."""
+        bearer = req.headers.get("Authorization") or ""
+        self._caller.token = bearer.removeprefix("Bearer ").strip()
+        super()._api(req, method, args, body)

@@ -120,6 +120,8 @@ class SimState:
         self._homes: dict[str, str] = {}  # user -> App Home view id
         self._hooks: dict[str, _Hook] = {}
         self._server: ThreadingHTTPServer | None = None
+        self.socket_mode: Callable[[], str] | None = None  # issues Socket Mode URLs (slack_socket)
+        self._caller = threading.local()  # ``token``: the bearer token of the call being answered
 
     # ------------------------------------------------------------------ addresses
     @property
