@@ -106,16 +106,21 @@ def check_bill(
 
     ``today`` is the date in the account's time zone (the age rule counts calendar days).
     """
-    problems: list[str] = []
-    if not data:
-        problems.append(f"The file is empty. {_HOW_TO_FIX}")
-    else:
-        kind = _kind_problem(data, filename)
-        if kind:
-            problems.append(kind)
-        if len(data) > max_bytes:
-            problems.append(_size_problem(len(data), max_bytes))
+    problems = check_content(data, filename=filename, max_bytes=max_bytes)
     problems.extend(_date_problems(issued_on, today=today, max_age_days=max_age_days))
+    return problems
+
+
+def check_content(data: bytes, *, filename: str, max_bytes: int = MAX_BILL_BYTES) -> list[str]:
+    """What is wrong with the file itself (kind by content, size), one sentence each."""
+    if not data:
+        return [f"The file is empty. {_HOW_TO_FIX}"]
+    problems: list[str] = []
+    kind = _kind_problem(data, filename)
+    if kind:
+        problems.append(kind)
+    if len(data) > max_bytes:
+        problems.append(_size_problem(len(data), max_bytes))
     return problems
 
 

@@ -177,3 +177,42 @@ def test_a_200_number_paste_goes_through(slack, ctx):
 
     with ctx.db.read() as s:
         assert len(repo.numbers_of(s, request_id=req.id)) == 200
+
+
+def test_the_bill_is_judged_by_what_is_inside_it(slack, ctx):
+    bill_view = _through_contact(slack)
+    issued = {Block.BILL_ISSUED_ON: datepicker(date(2026, 11, 10))}
+    zipped = slack.sim.add_file(
+        "bill.pdf", b"PK\x03\x04" + b"\x00" * 200, "application/pdf", "pdf", user=CUSTOMER
+    )
+    answer = slack.driver.view_submission(
+        bill_view, {Block.BILL: file_input(zipped), **issued}, CUSTOMER
+    )
+    assert answer.json["response_action"] == "errors"
+    message = answer.json["errors"][Block.BILL]
+    assert "ZIP" in message and "not a PDF, PNG or JPEG" in message
+    assert _count(ctx) == 0
+    assert slack.sim.calls_to("files.download"), "the file itself was read"
+
+    # A photo of the bill, named .pdf by mistake, is a PNG inside: that is fine.
+    photo = slack.sim.add_file(
+        "bill.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "application/pdf", "pdf", user=CUSTOMER
+    )
+    answer = slack.driver.view_submission(
+        bill_view, {Block.BILL: file_input(photo), **issued}, CUSTOMER
+    )
+    assert answer.status == 200 and _latest_view(slack)["callback_id"] == View.NEW_DONE
+    assert _count(ctx) == 1
+
+
+def test_a_bill_slack_cannot_hand_over_is_refused_with_a_way_forward(slack, ctx):
+    bill_view = _through_contact(slack)
+    pdf = slack.sim.add_file("bill.pdf", b"%PDF-1.7 x", "application/pdf", "pdf", user=CUSTOMER)
+    slack.sim.fail("files.info", error="file_not_found")
+    answer = slack.driver.view_submission(
+        bill_view,
+        {Block.BILL: file_input(pdf), Block.BILL_ISSUED_ON: datepicker(date(2026, 11, 10))},
+        CUSTOMER,
+    )
+    assert "Attach it again" in answer.json["errors"][Block.BILL]
+    assert _count(ctx) == 0

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import requests
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import services as svc
+from bot.documents.checks import MAX_BILL_BYTES, check_content
 from bot.porting import intake
 from bot.porting.errors import InvalidInput
 from bot.porting.fields import Bill, F
@@ -18,6 +21,7 @@ from bot.services import intake_flow
 from bot.slack.blocks import intake as intake_views
 from bot.slack.deps import SlackDeps, load_meta
 from bot.slack.errors import guarded
+from bot.slack.files import FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
 from bot.slack.state import State
 
@@ -65,6 +69,29 @@ def _bill(state: State) -> Bill | None:
         issued_on=state.day(Block.BILL_ISSUED_ON),
         file_id=f.get("id"),
     )
+
+
+BILL_FETCH_SECONDS = 1.5  # the file comes from Slack's own servers; the ack must stay in 3 s
+
+
+def _bill_content_problem(bill: Bill, client: WebClient) -> str | None:
+    """What is wrong with the bill's bytes (a ZIP named .pdf, an empty file…), read from Slack;
+    None when it is a real PDF, PNG or JPEG of an acceptable size. The name and Slack's own
+    idea of the type do not count: carriers open the file, so we look inside it."""
+    if not bill.file_id:
+        return None
+    try:
+        fetched = SlackFiles(client, max_bytes=MAX_BILL_BYTES, timeout=BILL_FETCH_SECONDS).fetch(
+            bill.file_id
+        )
+    except FileUnavailable:
+        return (
+            "We could not read that file from Slack. Attach it again "
+            "(a PDF, PNG or JPEG of 10 MB at most)."
+        )
+    except (requests.RequestException, SlackApiError):
+        return "Slack did not let us read the file just now. Press the button again in a moment."
+    return " ".join(check_content(fetched.data, filename=bill.filename)) or None
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -119,6 +146,9 @@ def register(app: App, deps: SlackDeps) -> None:
         result = intake_flow.check_bill_step(ctx, attached, later=later, desired=desired)
         if result.errors:
             ack(response_action="errors", errors=slack_errors(result.errors))
+            return
+        if attached is not None and (refused := _bill_content_problem(attached, client)):
+            ack(response_action="errors", errors={Block.BILL: refused})
             return
         actor = deps.actor(body["user"], client)
         existing = load_meta(view).get("sid")
