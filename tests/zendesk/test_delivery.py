@@ -138,3 +138,21 @@ def test_an_install_without_zendesk_queues_nothing_for_it(ctx):
     quiet = replace(ctx, effect_topics=("slack.request_event",))
     _open(quiet)
     assert _rows(ctx) == []
+
+
+def test_a_429_storm_is_waited_out_without_hammering_zendesk(ctx, clock, sim, outbox):
+    sids = [_open(ctx) for _ in range(10)]
+    sim.rate_limit(retry_after=60, times=None)  # every call is refused until told otherwise
+    outbox.drain()
+    # One try per request: each request's later rows wait behind its first, in order.
+    assert len(sim.calls()) == 10 and sim.tickets() == []
+    for _ in range(5):  # time passes, but not the minute Zendesk asked for
+        _later(ctx, clock, 0.15)
+        outbox.drain()
+    assert len(sim.calls()) == 10
+    sim.clear_faults()
+    _later(ctx, clock, 0.3)
+    outbox.drain()
+    assert sorted(t["external_id"] for t in sim.tickets()) == sorted(sids)
+    rows = _rows(ctx)
+    assert {r.status for r in rows} == {OutboxStatus.DELIVERED}  # a storm never kills a row
