@@ -10,6 +10,8 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +29,7 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+LOA_MAX_TTL_DAYS = 30
 
 
 class ConfigError(ValueError):
@@ -74,6 +77,11 @@ class Settings(BaseModel):
     zendesk_public_updates: bool = False
     smtp_url: SecretStr | None = None
     portbot_mail_from: str | None = None
+    # Seconds between reminder sweeps (bot.delivery.scheduler); the rows decide what is due.
+    portbot_reminder_interval: int = 30
+    portbot_loa_ttl_days: int = 14
+    portbot_files_dir: Path | None = None
+    portbot_trust_proxy: bool = False
 
     # --- field checks (each message is the part after "NAME: ") --------------------------
 
@@ -209,7 +217,45 @@ class Settings(BaseModel):
             return self.portbot_slack_processes
         return min(4, os.cpu_count() or 1)
 
-    @field_validator("zendesk_public_updates", mode="before")
+    @field_validator("portbot_loa_ttl_days", mode="before")
+    @classmethod
+    def _loa_ttl(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= LOA_MAX_TTL_DAYS:
+            raise ValueError(
+                f'"{_clip(text)}" is not a number of days from 1 to {LOA_MAX_TTL_DAYS} '
+                "(carriers accept a signed LOA for 30 days)"
+            )
+        return int(text)
+
+    @field_validator("portbot_files_dir", mode="before")
+    @classmethod
+    def _files_dir(cls, value: object) -> object:
+        if value is None or isinstance(value, Path):
+            return value
+        text = str(value).strip()
+        path = Path(text).expanduser()
+        if not text or (path.exists() and not path.is_dir()):
+            raise ValueError(f'"{_clip(text)}" is not a directory')
+        return path
+
+    @field_validator("portbot_mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        address = parseaddr(value.strip())[1]
+        if not _EMAIL.match(address):
+            raise ValueError(
+                f'"{_clip(value)}" is not an e-mail address '
+                '(e.g. portbot@example.com or "Porting team <porting@example.com>")'
+            )
+        return value.strip()
+
+    @field_validator("zendesk_public_updates", "portbot_trust_proxy", mode="before")
     @classmethod
     def _flag(cls, value: object) -> object:
         if isinstance(value, bool):
@@ -246,6 +292,16 @@ class Settings(BaseModel):
     @property
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(country=self.portbot_country, timezone=self.portbot_timezone)
+
+    @property
+    def loa_ttl(self) -> timedelta:
+        """How long an LOA signing link works (``PORTBOT_LOA_TTL_DAYS``)."""
+        return timedelta(days=self.portbot_loa_ttl_days)
+
+    @property
+    def files_dir(self) -> Path | None:
+        """Where document bytes are kept (``PORTBOT_FILES_DIR``); None: in the database."""
+        return self.portbot_files_dir
 
     @property
     def zendesk_enabled(self) -> bool:

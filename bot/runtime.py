@@ -27,11 +27,13 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
         )
         if wanted
     )
+    reachable = settings.smtp_url is not None or settings.slack_bot_token is not None
     return Context(
         db=db,
         calendar=settings.calendar,
         default_region=settings.portbot_country,
         effect_topics=topics,
-        # The LOA goes out by e-mail, or by Slack DM when the representative is a Slack user.
-        loa_topic=LOA_TOPIC if settings.smtp_url or settings.slack_bot_token else None,
+        # The LOA goes out by e-mail, or by Slack DM when the representative is a Slack user;
+        # either way its link needs the address people reach portbot at.
+        loa_topic=LOA_TOPIC if settings.portbot_public_url and reachable else None,
     )

@@ -14,6 +14,8 @@ from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
 from bot.delivery.outbox import Outbox
+from bot.loa.delivery import loa_handlers, loa_store
+from bot.loa.web import loa_routes
 from bot.runtime import build_context
 from bot.services.base import Context
 from bot.slack import delivery as slack_delivery
@@ -126,8 +128,11 @@ def build_runtime(
             gateway,
             TicketOptions.from_settings(settings),
             files=SlackFiles(client) if client is not None else None,
+            documents=loa_store(settings, ctx),
         )
         handlers[NOTE_TOPIC] = zendesk_delivery.NoteDelivery(gateway)
+    if ctx.loa_topic:
+        handlers.update(loa_handlers(settings, ctx, client))
     alerts = slack_delivery.ALERT_TOPIC if slack_delivery.ALERT_TOPIC in handlers else None
     outbox = Outbox(ctx, handlers, worker_id=worker_id, alert_topic=alerts)
     if slack:
@@ -169,11 +174,14 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
                 runtime.bolt,
                 front=front,
                 zendesk=zendesk_inbound(settings, runtime.ctx),
+                loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
             ),
             host=host,
             port=port,
             log_level="info",
-            access_log=False,
+            access_log=False,  # signing links carry their token in the path: never log them
+            # X-Forwarded-For decides the signer's recorded IP: trusted only when told so.
+            proxy_headers=settings.portbot_trust_proxy,
         )
     finally:
         if socket_mode is not None:

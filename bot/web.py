@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -27,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.services.base import Context
 from bot.slack.deferral import Front, run
@@ -89,9 +90,11 @@ def create_app(
     threads: int = 32,
     front: Front | None = None,
     zendesk: Inbound | None = None,
+    loa: Sequence[BaseRoute] | None = None,
 ) -> Starlette:
     """``front``: answer the slow kinds of Slack request at once and run their work after
-    (``bot.slack.deferral``); without it every request is dispatched before answering."""
+    (``bot.slack.deferral``); without it every request is dispatched before answering.
+    ``loa``: the LOA signing page's routes (``bot.loa.web.loa_routes``)."""
     metrics = Metrics(ctx)
     limiter = anyio.CapacityLimiter(threads)
 
@@ -158,6 +161,7 @@ def create_app(
             Route("/zendesk/webhook", zendesk_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *(loa or ()),
         ]
     )
     app.state.metrics = metrics

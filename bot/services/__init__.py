@@ -3,6 +3,7 @@
 from bot.services.base import SYSTEM, Actor, Context, Snapshot
 from bot.services.cancel import confirm_cancel, decline_cancel, request_cancel
 from bot.services.fixes import reject, resubmit
+from bot.services.loa import IssuedLink, issue_link, resend_loa, sign_loa
 from bot.services.progress import (
     add_comment,
     add_note,
@@ -26,6 +27,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "Context",
+    "IssuedLink",
     "Snapshot",
     "Viewer",
     "add_comment",
@@ -35,6 +37,7 @@ __all__ = [
     "decline_cancel",
     "expire",
     "find",
+    "issue_link",
     "list_requests",
     "mark_loa_signed",
     "mark_ported",
@@ -42,9 +45,11 @@ __all__ = [
     "open_request",
     "reject",
     "request_cancel",
+    "resend_loa",
     "resubmit",
     "save_draft",
     "set_foc",
+    "sign_loa",
     "submit_to_carrier",
     "update_details",
     "withdraw_comment",

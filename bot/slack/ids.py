@@ -86,6 +86,7 @@ class Action(StrEnum):
     CONFIRM_CANCEL = "port-confirm-cancel"
     NEW = "port-new"
     RESUME = "port-resume"
+    RESEND_LOA = "port-resend-loa"
 
 
 class Event(StrEnum):

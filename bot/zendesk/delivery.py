@@ -17,11 +17,12 @@ from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
 from bot.services.base import Context, Snapshot, snapshot
-from bot.slack.files import FileUnavailable, SlackFiles
+from bot.slack.files import FetchedFile, FileUnavailable, SlackFiles
 from bot.zendesk import mapping
 from bot.zendesk.gateway import Gateway, RateLimited
 from storage import repositories as repo
-from storage.models import OutboxMessage, TimelineEvent, ZendeskLink
+from storage.documents import DocumentStore
+from storage.models import Document, OutboxMessage, TimelineEvent, ZendeskLink
 
 log = logging.getLogger(__name__)
 TOPIC = "zendesk.request_event"
@@ -38,11 +39,13 @@ class ZendeskDelivery:
         options: mapping.TicketOptions,
         *,
         files: SlackFiles | None = None,
+        documents: DocumentStore | None = None,
     ) -> None:
         self.ctx = ctx
         self.gateway = gateway
         self.options = options
         self.files = files
+        self.documents = documents
 
     def __call__(self, message: OutboxMessage) -> None:
         try:
@@ -81,6 +84,8 @@ class ZendeskDelivery:
         req = snap.request
         if event.action == "complete_draft" and req.bill_file_id:
             return [{"id": req.bill_file_id, "name": req.bill_filename or "bill", "url": ""}]
+        if event.action == "sign_loa" and data.get("document_id"):
+            return [{"document_id": data["document_id"], "name": "signed LOA", "url": ""}]
         return []
 
     def _carry(self, wanted: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -88,17 +93,29 @@ class ZendeskDelivery:
         uploads: list[str] = []
         linked: list[dict[str, Any]] = []
         for ref in wanted:
-            if self.files is None or not ref.get("id"):
+            got = self._fetch(ref)
+            if got is None:
                 linked.append(ref)
-                continue
-            try:
-                got = self.files.fetch(str(ref["id"]))
-            except FileUnavailable as exc:
-                log.info("file %s stays in Slack: %s", ref.get("id"), exc)
-                linked.append(ref)
-                continue
-            uploads.append(self.gateway.upload(got.name, got.data, got.content_type))
+            else:
+                uploads.append(self.gateway.upload(got.name, got.data, got.content_type))
         return uploads, linked
+
+    def _fetch(self, ref: dict[str, Any]) -> FetchedFile | None:
+        """A file's bytes: a document we keep, or a file in Slack; None when unavailable."""
+        if ref.get("document_id") and self.documents is not None:
+            with self.ctx.db.read() as s:
+                doc = s.get(Document, int(ref["document_id"]))
+                if doc is None:
+                    return None
+                data = self.documents.get_bytes(doc)  # checks the checksum
+                return FetchedFile(doc.filename, doc.content_type, data)
+        if self.files is None or not ref.get("id"):
+            return None
+        try:
+            return self.files.fetch(str(ref["id"]))
+        except FileUnavailable as exc:
+            log.info("file %s stays in Slack: %s", ref.get("id"), exc)
+            return None
 
     def ensure_ticket(self, snap: Snapshot) -> tuple[int, bool]:
         """The request's ticket id, and whether this call created the ticket."""

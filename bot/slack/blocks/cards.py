@@ -114,6 +114,8 @@ def _buttons(snap: Snapshot) -> list[ButtonElement]:
     out = [_button("Details", ids.Action.STATUS, sid)]
     if Move.COMPLETE_DRAFT in moves:
         out.append(_button("Add the bill", ids.Action.RESUME, sid, "primary"))
+    if status is S.AWAITING_SIGNATURE:
+        out.append(_button("Resend LOA", ids.Action.RESEND_LOA, sid))
     if Move.SUBMIT in moves:
         out.append(_button("Submit to carrier", ids.Action.SUBMIT, sid, "primary"))
     if Move.SET_FOC in moves:  # submitted or foc_confirmed

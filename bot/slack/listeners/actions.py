@@ -14,6 +14,7 @@ from bot.porting.errors import InvalidInput
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
+from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import guarded
 from bot.slack.ids import Action
@@ -121,6 +122,28 @@ def register(app: App, deps: SlackDeps) -> None:
         )
 
     @guarded
+    def resend_loa(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """Customers resend the LOA of requests they opened (the service checks), agents any."""
+        ack()
+        snap = find(body, client)
+        done = svc.resend_loa(
+            ctx,
+            snap.sid,
+            actor=deps.actor(body["user"], client),
+            key=f"resend-loa:{snap.sid}:{body['actions'][0].get('action_ts', '')}",
+        )
+        deps.wake()
+        rep = done.request.rep_email or done.request.rep_name
+        respond(
+            text=(
+                f"A new signing link for {done.sid} is on its way to {escape(rep)}; "
+                "the previous link stops working."
+            ),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    @guarded
     def new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         _, team, _ = _context(body)
@@ -138,3 +161,4 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(Action.RESUME)(resume)
     app.action(Action.CONFIRM_CANCEL)(confirm_cancel)
     app.action(Action.NEW)(new)
+    app.action(Action.RESEND_LOA)(resend_loa)
