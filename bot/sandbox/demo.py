@@ -8,6 +8,8 @@ to ported. The transcript is built from what the simulated Slack actually receiv
 
 from __future__ import annotations
 
+import html
+import re
 import tempfile
 import textwrap
 import time
@@ -16,13 +18,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+import requests
 from slack_sdk import WebClient
 
 from bot import config
 from bot import services as svc
+from bot.loa.delivery import loa_store
+from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
 from bot.runtime import build_context
 from bot.sandbox import render
+from bot.sandbox.mail_sim import MailCatcher
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.slack_driver import SlackDriver, datepicker, file_input, message_event
 from bot.sandbox.slack_sim import SlackSimulator
@@ -71,6 +77,8 @@ def run(out: TextIO) -> int:
         tempfile.TemporaryDirectory(prefix="portbot-demo-") as tmp,
         SlackSimulator() as sim,
         ZendeskSimulator(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN) as zendesk,
+        MailCatcher() as mail,
+        ServedApp(late := LateApp()) as served,
     ):
         sim.add_user(CUSTOMER, "casey", "casey@acme.example")
         sim.add_user(AGENT, "avery", "avery@porting.example")
@@ -89,22 +97,29 @@ def run(out: TextIO) -> int:
                 "ZENDESK_EMAIL": ZENDESK_EMAIL,
                 "ZENDESK_API_TOKEN": ZENDESK_TOKEN,
                 "ZENDESK_WEBHOOK_SECRET": HOOK_SECRET,
+                "PORTBOT_PUBLIC_URL": served.url,
+                "SMTP_URL": mail.url,
+                "PORTBOT_MAIL_FROM": "Porting team <porting@acme-telecom.example>",
             }
         )
         ctx = build_context(settings)
         client = WebClient(token="xoxb-test", base_url=sim.url)  # noqa: S106 - simulator's
         runtime = build_runtime(settings, ctx=ctx, client=client)
-        app = create_app(ctx, runtime.bolt, zendesk=zendesk_inbound(settings, ctx))
-        with ServedApp(app) as served:
-            zendesk.webhook(f"{served.url}/zendesk/webhook", HOOK_SECRET)
-            print(
-                "portbot demo: everything runs on this machine: portbot at "
-                f"{served.url}, a simulated Slack at {sim.url}, a simulated Zendesk at "
-                f"{zendesk.url}, a database in {tmp}.",
-                file=out,
-            )
-            driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
-            journey(t, sim, driver, runtime.outbox.drain, ctx, zendesk)
+        late.app = create_app(
+            ctx,
+            runtime.bolt,
+            zendesk=zendesk_inbound(settings, ctx),
+            loa=loa_routes(ctx, loa_store(settings, ctx), settings),
+        )
+        zendesk.webhook(f"{served.url}/zendesk/webhook", HOOK_SECRET)
+        print(
+            "portbot demo: everything runs on this machine: portbot at "
+            f"{served.url}, a simulated Slack at {sim.url}, a simulated Zendesk at "
+            f"{zendesk.url}, a mail server at {mail.url}, a database in {tmp}.",
+            file=out,
+        )
+        driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
+        journey(t, sim, driver, runtime.outbox.drain, ctx, zendesk, mail)
         runtime.close()
     print(f"\nDone in {time.monotonic() - t.started:.1f} s.", file=out)
     return 0
@@ -141,6 +156,7 @@ def journey(
     deliver: Callable[[], int],
     ctx: svc.Context,
     zendesk: ZendeskSimulator,
+    mail: MailCatcher,
 ) -> None:
     today = ctx.today()
     t.step("casey (customer)", "types `/port new` in #acme-telecom")
@@ -210,13 +226,17 @@ def journey(
     t.step("Zendesk", f"gets ticket #{ticket['id']}, linked to the request")
     t.saw(_ticket_lines(zendesk, ticket))
 
-    t.step("Jordan Rivera (representative)", "signs the Letter of Authorization")
-    t.note(
-        "the e-mailed signing page comes with the LOA work; here portbot records the "
-        "signature as that page will"
-    )
-    svc.mark_loa_signed(ctx, sid, actor=svc.Actor.customer("", "Jordan Rivera"))
+    (letter,) = mail.wait()
+    link = _signing_link(letter)
+    t.step("Jordan Rivera (representative)", f"gets an e-mail at {letter['To']}")
+    t.saw(_mail_lines(letter, link))
+    t.step("Jordan", "opens the link, types “Jordan Rivera”, ticks the box and signs")
+    page = requests.get(link, timeout=10)
+    signed = requests.post(link, data={"name": "Jordan Rivera", "authorized": "yes"}, timeout=10)
+    t.saw([*_page_lines(page.text)[:2], "…", *_page_lines(signed.text)[:3]])
     deliver()
+    t.step("Zendesk", "gets the signed letter on the ticket")
+    t.saw(_comment_lines(zendesk.comments(ticket["id"])[-1]))
 
     t.step("casey", f"types `/port status {sid[:12]}`")
     status = driver.command("/port", f"status {sid[:12]}", user_id=CUSTOMER, channel_id=CHANNEL)
@@ -278,6 +298,41 @@ def journey(
         f"Zendesk received {len(zendesk.calls())} calls ({len(writes)} writes); "
         f"one ticket, {len(zendesk.comments(ticket['id']))} comments"
     )
+
+
+class LateApp:
+    """An ASGI app set after the server started: the app needs the server's address (the LOA
+    links point at it) before it can be built."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+def _signing_link(letter: Any) -> str:
+    text = letter.get_body(("plain",)).get_content()
+    return next(word for word in text.split() if "/loa/" in word).strip("<>.,")
+
+
+def _mail_lines(letter: Any, link: str) -> list[str]:
+    files = [part.get_filename() for part in letter.iter_attachments()]
+    shown = link.rsplit("/", 1)[0] + "/…"  # the token is personal; the transcript need not show it
+    return [
+        f"From: {letter['From']}",
+        f"Subject: {letter['Subject']}",
+        f"a link to sign: {shown}",
+        f"attached: {', '.join(f for f in files if f)}",
+    ]
+
+
+def _page_lines(page: str) -> list[str]:
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page.replace("\n", " "), flags=re.S)
+    text = re.sub(r"</?(p|h\d|li|tr|div|br|title|form|label)\b[^>]*>", "\n", text)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return [line for line in lines if line][1:]
 
 
 def _until(done: Callable[[], bool], timeout: float = 10) -> None:
