@@ -70,5 +70,12 @@ def both(ctx, clock) -> Iterator[Both]:
             driver = SlackDriver(
                 f"{served.url}/slack/events", SIGNING_SECRET, slack, team_id=slack.team_id
             )
-            yield Both(slack, zendesk, driver, runtime)
+            try:
+                yield Both(slack, zendesk, driver, runtime)
+            finally:  # delivery lanes a test started stop before the database goes
+                runtime.stop.set()
+                runtime.outbox.wake.set()
+                zendesk.clear_faults()
+                for thread in runtime.threads:
+                    thread.join(timeout=15)
     slack.stop()
