@@ -139,7 +139,11 @@ def build_runtime(
         assert client is not None
         agents = AgentDirectory(settings.agents.users, settings.agents.groups)
         deps = SlackDeps(
-            ctx, agents, agents_channel=settings.portbot_agents_channel, wake=outbox.wake.set
+            ctx,
+            agents,
+            agents_channel=settings.portbot_agents_channel,
+            wake=outbox.wake.set,
+            documents=loa_store(settings, ctx),
         )
         bolt = build_app(
             settings,

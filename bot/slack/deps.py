@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services import Actor, Viewer
 from bot.services.base import Context
 from bot.slack.agents import AgentDirectory
+from storage.documents import DocumentStore
 
 
 @dataclass
@@ -21,6 +22,7 @@ class SlackDeps:
     agents: AgentDirectory
     agents_channel: str | None = None
     wake: Callable[[], None] = field(default=lambda: None)  # nudge the outbox after a change
+    documents: DocumentStore | None = None  # where bills are kept once checked
     _names: dict[str, str] = field(default_factory=dict, repr=False)
 
     def display_name(self, user_id: str, client: WebClient) -> str:

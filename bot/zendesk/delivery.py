@@ -22,7 +22,7 @@ from bot.zendesk import mapping
 from bot.zendesk.gateway import Gateway, RateLimited
 from storage import repositories as repo
 from storage.documents import DocumentStore
-from storage.models import Document, OutboxMessage, TimelineEvent, ZendeskLink
+from storage.models import Document, DocumentKind, OutboxMessage, TimelineEvent, ZendeskLink
 
 log = logging.getLogger(__name__)
 TOPIC = "zendesk.request_event"
@@ -83,7 +83,8 @@ class ZendeskDelivery:
             return list(data.get("files") or ())
         req = snap.request
         if event.action == "complete_draft" and req.bill_file_id:
-            return [{"id": req.bill_file_id, "name": req.bill_filename or "bill", "url": ""}]
+            bill = {"id": req.bill_file_id, "name": req.bill_filename or "bill", "url": ""}
+            return [{**bill, "bill_of": req.id}]
         if event.action == "sign_loa" and data.get("document_id"):
             return [{"document_id": data["document_id"], "name": "signed LOA", "url": ""}]
         return []
@@ -102,13 +103,19 @@ class ZendeskDelivery:
 
     def _fetch(self, ref: dict[str, Any]) -> FetchedFile | None:
         """A file's bytes: a document we keep, or a file in Slack; None when unavailable."""
-        if ref.get("document_id") and self.documents is not None:
+        if self.documents is not None and (ref.get("document_id") or ref.get("bill_of")):
             with self.ctx.db.read() as s:
-                doc = s.get(Document, int(ref["document_id"]))
-                if doc is None:
-                    return None
-                data = self.documents.get_bytes(doc)  # checks the checksum
-                return FetchedFile(doc.filename, doc.content_type, data)
+                if ref.get("document_id"):
+                    doc = s.get(Document, int(ref["document_id"]))
+                else:  # the bill as checked and kept at intake; else fetched from Slack below
+                    doc = self.documents.latest(
+                        s, request_id=int(ref["bill_of"]), kind=DocumentKind.BILL
+                    )
+                if doc is not None:
+                    data = self.documents.get_bytes(doc)  # checks the checksum
+                    return FetchedFile(doc.filename, doc.content_type, data)
+            if ref.get("document_id"):
+                return None
         if self.files is None or not ref.get("id"):
             return None
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ from sqlmodel import func, select
 from bot.porting.intake import Agreement
 from bot.sandbox.slack_driver import datepicker, file_input
 from bot.slack.ids import Block, View
-from storage.models import PortRequest
+from storage.models import Document, DocumentKind, PortRequest
 from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL, CUSTOMER
 
 ALL_AGREEMENTS = [a.value for a in Agreement]
@@ -203,6 +204,15 @@ def test_the_bill_is_judged_by_what_is_inside_it(slack, ctx):
     )
     assert answer.status == 200 and _latest_view(slack)["callback_id"] == View.NEW_DONE
     assert _count(ctx) == 1
+    assert resend(slack, answer).status == 200  # a double click stores the bill once
+
+    # The bill is kept, as the type found inside it, with its checksum.
+    with ctx.db.read() as s:
+        (doc,) = s.exec(select(Document)).all()
+    content = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+    assert doc.kind == DocumentKind.BILL and doc.content_type == "image/png"
+    assert doc.sha256 == hashlib.sha256(content).hexdigest() and doc.size == len(content)
+    assert doc.source_ref == photo["id"] and doc.issued_on == date(2026, 11, 10)
 
 
 def test_a_bill_slack_cannot_hand_over_is_refused_with_a_way_forward(slack, ctx):

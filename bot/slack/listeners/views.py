@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import services as svc
-from bot.documents.checks import MAX_BILL_BYTES, check_content
+from bot.documents.checks import MAX_BILL_BYTES, check_content, sniff
 from bot.porting import intake
 from bot.porting.errors import InvalidInput
 from bot.porting.fields import Bill, F
@@ -21,9 +21,10 @@ from bot.services import intake_flow
 from bot.slack.blocks import intake as intake_views
 from bot.slack.deps import SlackDeps, load_meta
 from bot.slack.errors import guarded
-from bot.slack.files import FileUnavailable, SlackFiles
+from bot.slack.files import FetchedFile, FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
 from bot.slack.state import State
+from storage.models import DocumentKind
 
 MAX_ERROR = 1000
 STEP_FIELDS = {
@@ -74,24 +75,25 @@ def _bill(state: State) -> Bill | None:
 BILL_FETCH_SECONDS = 1.5  # the file comes from Slack's own servers; the ack must stay in 3 s
 
 
-def _bill_content_problem(bill: Bill, client: WebClient) -> str | None:
-    """What is wrong with the bill's bytes (a ZIP named .pdf, an empty file…), read from Slack;
-    None when it is a real PDF, PNG or JPEG of an acceptable size. The name and Slack's own
-    idea of the type do not count: carriers open the file, so we look inside it."""
+def _read_bill(bill: Bill, client: WebClient) -> tuple[str | None, FetchedFile | None]:
+    """The bill's bytes, read from Slack, and what is wrong with them (a ZIP named .pdf, an
+    empty file…), or None when it is a real PDF, PNG or JPEG of an acceptable size. The name and
+    Slack's idea of the type do not count: carriers open the file, so we look inside it."""
     if not bill.file_id:
-        return None
+        return None, None
+    files = SlackFiles(client, max_bytes=MAX_BILL_BYTES, timeout=BILL_FETCH_SECONDS)
     try:
-        fetched = SlackFiles(client, max_bytes=MAX_BILL_BYTES, timeout=BILL_FETCH_SECONDS).fetch(
-            bill.file_id
-        )
+        fetched = files.fetch(bill.file_id)
     except FileUnavailable:
         return (
             "We could not read that file from Slack. Attach it again "
-            "(a PDF, PNG or JPEG of 10 MB at most)."
+            "(a PDF, PNG or JPEG of 10 MB at most).",
+            None,
         )
     except (requests.RequestException, SlackApiError):
-        return "Slack did not let us read the file just now. Press the button again in a moment."
-    return " ".join(check_content(fetched.data, filename=bill.filename)) or None
+        return "Slack did not hand the file over just now. Press the button again.", None
+    problems = check_content(fetched.data, filename=bill.filename)
+    return (" ".join(problems) or None), fetched
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -147,9 +149,12 @@ def register(app: App, deps: SlackDeps) -> None:
         if result.errors:
             ack(response_action="errors", errors=slack_errors(result.errors))
             return
-        if attached is not None and (refused := _bill_content_problem(attached, client)):
-            ack(response_action="errors", errors={Block.BILL: refused})
-            return
+        content: FetchedFile | None = None
+        if attached is not None:
+            refused, content = _read_bill(attached, client)
+            if refused:
+                ack(response_action="errors", errors={Block.BILL: refused})
+                return
         actor = deps.actor(body["user"], client)
         existing = load_meta(view).get("sid")
         if existing:  # "Add the bill" on a draft
@@ -161,6 +166,7 @@ def register(app: App, deps: SlackDeps) -> None:
                 return
             snap = svc.complete_draft(ctx, existing, actor=actor, bill=attached)
             ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
+            _keep_bill(snap, attached, content)
             deps.wake()
             return
         try:
@@ -174,7 +180,25 @@ def register(app: App, deps: SlackDeps) -> None:
             )
             return
         ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
+        _keep_bill(snap, attached, content)
         deps.wake()
+
+    def _keep_bill(snap: svc.Snapshot, bill: Bill | None, content: FetchedFile | None) -> None:
+        """Keep the checked bill with its checksum (once per request and Slack file)."""
+        if deps.documents is None or bill is None or content is None:
+            return
+        with ctx.db.write() as s:
+            deps.documents.put(
+                s,
+                request_id=snap.request.id,
+                kind=DocumentKind.BILL,
+                filename=bill.filename,
+                data=content.data,
+                content_type=sniff(content.data) or "application/octet-stream",
+                issued_on=bill.issued_on,
+                source_ref=bill.file_id,
+                now=ctx.now(),
+            )
 
     app.view(View.NEW_AGREEMENT)(agreement)
     app.view(View.NEW_NUMBERS)(step(2, lambda s: intake_views.contact_step(s)))
