@@ -165,8 +165,8 @@ class Reminder(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int | None = Field(default=None, foreign_key="port_requests.id", index=True)
-    window_id: int | None = Field(default=None, foreign_key="port_out_windows.id")
-    port_out_id: int | None = Field(default=None, foreign_key="port_outs.id")
+    window_id: int | None = Field(default=None, foreign_key="port_out_windows.id", index=True)
+    port_out_id: int | None = Field(default=None, foreign_key="port_outs.id", index=True)
     kind: str = Field(max_length=48)
     dedupe_key: str = Field(max_length=200, unique=True)
     due_at: datetime = _utc()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
-from storage.models import PortNumber, PortRequest, SlackLink, TimelineEvent
-from storage.values import RequestStatus
+from storage.models import PortNumber, PortRequest, Reminder, SlackLink, TimelineEvent
+from storage.values import NumberStatus, ReminderStatus, RequestStatus
 
 
 def get_request(session: Session, *, sid: str, lock: bool = False) -> PortRequest | None:
@@ -141,3 +142,216 @@ def events_of(
         return list(session.exec(stmt.order_by(TimelineEvent.id)).all())
     newest = session.exec(stmt.order_by(col(TimelineEvent.id).desc()).limit(limit)).all()
     return list(reversed(newest))
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+# What the reminder sweep reads of a request: no secrets (nothing to decrypt, nothing to leak).
+REQUEST_SUMMARY = (
+    PortRequest.id,
+    PortRequest.sid,
+    PortRequest.status,
+    PortRequest.team_id,
+    PortRequest.channel_id,
+    PortRequest.requester_id,
+    PortRequest.requester_name,
+    PortRequest.name,
+    PortRequest.company_name,
+    PortRequest.losing_carrier,
+    PortRequest.rep_name,
+    PortRequest.rep_email,
+    PortRequest.bill_filename,
+    PortRequest.bill_issued_on,
+    PortRequest.foc_date,
+    PortRequest.foc_window_start,
+    PortRequest.foc_window_end,
+    PortRequest.loa_sent_at,
+    PortRequest.signed_at,
+    PortRequest.submitted_at,
+    PortRequest.completed_at,
+    PortRequest.created_at,
+    PortRequest.updated_at,
+)
+
+
+def _unclaimed(now: datetime) -> Any:
+    return sa.or_(col(Reminder.claimed_until).is_(None), col(Reminder.claimed_until) < now)
+
+
+def reminders_of(
+    session: Session,
+    *,
+    request_id: int | None = None,
+    window_id: int | None = None,
+    port_out_id: int | None = None,
+    lock: bool = False,
+) -> list[Reminder]:
+    """Every reminder row (any status) of one request, window or port-out."""
+    stmt = select(Reminder)
+    if request_id is not None:
+        stmt = stmt.where(Reminder.request_id == request_id)
+    elif window_id is not None:
+        stmt = stmt.where(Reminder.window_id == window_id)
+    elif port_out_id is not None:
+        stmt = stmt.where(Reminder.port_out_id == port_out_id)
+    else:
+        raise ValueError("name a request, a window or a port-out")
+    if lock:
+        stmt = stmt.with_for_update()
+    return list(session.exec(stmt.order_by(Reminder.id)).all())
+
+
+def claim_due_reminders(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    kinds: Collection[str] | None = None,
+    exclude: Collection[int] = (),
+) -> list[Reminder]:
+    """Scheduled reminders due by ``now`` and not under someone's lease, oldest first, locked
+    for this transaction (``FOR UPDATE SKIP LOCKED``: concurrent sweeps take disjoint rows).
+    ``kinds`` limits the kinds; ``exclude`` skips rows this sweep already put off."""
+    stmt = select(Reminder).where(
+        Reminder.status == ReminderStatus.SCHEDULED, Reminder.due_at <= now, _unclaimed(now)
+    )
+    if kinds is not None:
+        stmt = stmt.where(col(Reminder.kind).in_(list(kinds)))
+    if exclude:
+        stmt = stmt.where(col(Reminder.id).not_in(list(exclude)))
+    stmt = stmt.order_by(Reminder.due_at).limit(limit).with_for_update(skip_locked=True)
+    return list(session.exec(stmt).all())
+
+
+def overdue_reminders_of(
+    session: Session,
+    *,
+    now: datetime,
+    request_ids: Collection[int] = (),
+    window_ids: Collection[int] = (),
+    port_out_ids: Collection[int] = (),
+    kinds: Collection[str] = (),
+) -> list[Reminder]:
+    """Scheduled, unleased reminders due by ``now`` of these subjects (rows of ``kinds`` whatever
+    their subject), read without locking: the sweep compares them with the rows it holds."""
+    found: list[Reminder] = []
+    base = select(Reminder).where(
+        Reminder.status == ReminderStatus.SCHEDULED, Reminder.due_at <= now, _unclaimed(now)
+    )
+    for column, values in (
+        (Reminder.request_id, request_ids),
+        (Reminder.window_id, window_ids),
+        (Reminder.port_out_id, port_out_ids),
+        (Reminder.kind, kinds),
+    ):
+        if values:
+            found.extend(session.exec(base.where(col(column).in_(list(values)))).all())
+    return found
+
+
+def lock_reminders(session: Session, *, ids: Collection[int]) -> list[Reminder]:
+    """Lock these reminder rows for this transaction, skipping rows another one holds."""
+    if not ids:
+        return []
+    stmt = select(Reminder).where(col(Reminder.id).in_(list(ids))).with_for_update(skip_locked=True)
+    return list(session.exec(stmt).all())
+
+
+def share_requests(session: Session, *, ids: Collection[int]) -> list[Any]:
+    """:data:`REQUEST_SUMMARY` rows of these requests, held with ``FOR KEY SHARE SKIP LOCKED``:
+    a request being changed right now (a use case holds it ``FOR UPDATE``) is left out, and no
+    use case can take it until this transaction ends."""
+    if not ids:
+        return []
+    stmt = (
+        sa.select(*REQUEST_SUMMARY)
+        .where(col(PortRequest.id).in_(list(ids)))
+        .with_for_update(read=True, key_share=True, skip_locked=True)
+    )
+    return list(session.execute(stmt).all())
+
+
+def request_summaries(
+    session: Session, *, statuses: Collection[RequestStatus], limit: int = 500
+) -> list[Any]:
+    """:data:`REQUEST_SUMMARY` rows of requests in these statuses, oldest change first."""
+    stmt = (
+        sa.select(*REQUEST_SUMMARY)
+        .where(col(PortRequest.status).in_(list(statuses)))
+        .order_by(PortRequest.updated_at, PortRequest.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
+
+
+def status_moments(
+    session: Session, *, request_ids: Collection[int], foc_action: str
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """``{request_id: (status_since, foc_set_at)}``: when each request last entered its current
+    status, and when its latest ``foc_action`` event happened (None when not on the timeline)."""
+    if not request_ids:
+        return {}
+    te, pr = TimelineEvent, PortRequest
+    entered = sa.and_(te.to_status == pr.status, te.from_status != te.to_status)
+    stmt = (
+        sa.select(
+            te.request_id,
+            sa.func.max(sa.case((entered, te.at))),
+            sa.func.max(sa.case((te.action == foc_action, te.at))),
+        )
+        .join(pr, pr.id == te.request_id)
+        .where(col(te.request_id).in_(list(request_ids)))
+        .group_by(te.request_id)
+    )
+    out: dict[int, tuple[datetime | None, datetime | None]] = {}
+    column = TimelineEvent.__table__.c.at  # type: ignore[attr-defined]
+    for rid, since, foc in session.execute(stmt).all():
+        out[rid] = (_aware(column, since, session), _aware(column, foc, session))
+    return out
+
+
+def ported_windows(
+    session: Session, *, request_ids: Collection[int]
+) -> dict[int, tuple[date | None, datetime | None, datetime | None]]:
+    """``{request_id: (foc_date, window_start, window_end)}`` of the ported numbers: the latest
+    port date and window (a completed request no longer carries them itself)."""
+    if not request_ids:
+        return {}
+    pn = PortNumber
+    stmt = (
+        sa.select(
+            pn.request_id,
+            sa.func.max(pn.foc_date),
+            sa.func.max(pn.foc_window_start),
+            sa.func.max(pn.foc_window_end),
+        )
+        .where(col(pn.request_id).in_(list(request_ids)), pn.status == NumberStatus.PORTED)
+        .group_by(pn.request_id)
+    )
+    column = PortNumber.__table__.c.foc_window_end  # type: ignore[attr-defined]
+    out: dict[int, tuple[date | None, datetime | None, datetime | None]] = {}
+    for rid, foc, start, end in session.execute(stmt).all():
+        if isinstance(foc, str):
+            foc = date.fromisoformat(foc)
+        out[rid] = (foc, _aware(column, start, session), _aware(column, end, session))
+    return out
+
+
+def _aware(column: Any, value: Any, session: Session) -> datetime | None:
+    """Aggregates lose the column type: convert like the column would."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return column.type.process_result_value(value, session.get_bind().dialect)
+
+
+def next_reminder_due(session: Session, *, after: datetime | None = None) -> datetime | None:
+    """When the earliest scheduled reminder (due after ``after``) is due; tests and the demo
+    step simulated time with it."""
+    stmt = select(sa.func.min(Reminder.due_at)).where(Reminder.status == ReminderStatus.SCHEDULED)
+    if after is not None:
+        stmt = stmt.where(Reminder.due_at > after)
+    value = session.exec(stmt).one()
+    column = Reminder.__table__.c.due_at  # type: ignore[attr-defined]
+    return _aware(column, value, session)

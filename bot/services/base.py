@@ -16,6 +16,7 @@ from bot.porting.calendar import BusinessCalendar
 from bot.porting.errors import InvalidInput, NotFound
 from bot.porting.lifecycle import Move
 from bot.porting.numbers import NumberIssue, parse_number
+from bot.porting.reminders import ReminderPolicy
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -72,6 +73,8 @@ class Context:
     # Who sends the LOA out when a request starts waiting for its signature (None: nobody can,
     # as without e-mail and Slack).
     loa_topic: str | None = LOA_TOPIC
+    # Reminder rows follow every change (bot.services.reminders); None switches them off.
+    reminders: ReminderPolicy | None = field(default_factory=ReminderPolicy)
 
     def now(self) -> datetime:
         return self.clock()
@@ -236,7 +239,10 @@ def record(
     session.flush()
     topics = list(ctx.effect_topics)
     entered = before is not None and before != req.status
-    if ctx.loa_topic and entered and req.status is RequestStatus.AWAITING_SIGNATURE:
+    # A new letter goes out when the request starts waiting for a signature, and when what the
+    # letter certifies changed while it waited (the old link no longer signs anything).
+    resend = entered or action == Move.AMEND.value
+    if ctx.loa_topic and resend and req.status is RequestStatus.AWAITING_SIGNATURE:
         topics.append(ctx.loa_topic)
     for topic in topics:
         session.add(
@@ -249,6 +255,10 @@ def record(
                 created_at=now,
             )
         )
+    if ctx.reminders is not None:
+        from bot.services.reminders import reconcile  # imports this module
+
+        reconcile(ctx, session, req)
     return event
 
 

@@ -1,0 +1,235 @@
+"""Several sweepers at once, and sweepers that die: every reminder is delivered exactly once.
+
+The big test runs two workers (each its own engine and connection pool, as two processes
+would) against 20,000 due reminders on PostgreSQL (2,000 on SQLite) and counts at the outbox
+rows: 20,000 posts through the Slack simulator (and the outbox's one transaction per delivered
+row) would take several times longer than the sweep itself. A smaller run goes all the way to
+the Slack simulator and counts there.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from sqlmodel import func, select
+
+from bot import services as svc
+from bot.delivery.outbox import Outbox
+from bot.delivery.reminders import SLACK_TOPIC, Sweeper
+from bot.porting.reminders import ReminderKind
+from bot.services.base import Context
+from bot.slack.reminder_delivery import ReminderDelivery
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import OutboxMessage, PortRequest, Reminder, SlackLink, TimelineEvent
+from storage.values import ReminderStatus, RequestStatus
+from tests.conftest import PG_URL
+from tests.reminders.conftest import ny
+from tests.reminders.seed import draft_requests
+from tests.services.helpers import CUSTOMER, draft
+from tests.slack.conftest import CHANNEL, new_sim
+
+CREATED = ny(2026, 11, 16, 10)  # Monday
+DUE = ny(2026, 11, 17, 10)  # bill-missing, 1 business day later
+
+
+class Killed(BaseException):
+    """The process dies: nothing after this line runs, no handler catches it."""
+
+
+def _count(db: Database, *where: object, model: type = Reminder) -> int:
+    with db.read() as s:
+        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def _worker_ctx(ctx: Context) -> Context:
+    """Another process: its own engine and pool, the same database and clock."""
+    return Context(
+        db=Database(ctx.db.url, pool_size=4),
+        calendar=ctx.calendar,
+        clock=ctx.clock,
+        effect_topics=("slack.request_event",),
+    )
+
+
+def test_two_workers_sweep_twenty_thousand_due_reminders_once_each(ctx, clock):
+    total = 20_000 if PG_URL else 2_000
+    draft_requests(ctx, total, created=CREATED)
+    clock.set(DUE)
+    contexts = [_worker_ctx(ctx) for _ in range(2)]
+    sweepers = [Sweeper(c, batch_size=500, worker_id=f"w{i}") for i, c in enumerate(contexts)]
+    results, errors = [None, None], []
+    start = threading.Barrier(2)
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = sweepers[i].sweep()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    swept = time.monotonic() - began
+    assert not errors
+    sent = [set(r.sent) for r in results]
+    if PG_URL:  # SQLite lets one writer in at a time: one worker may well take everything
+        assert sent[0] and sent[1], "both workers took part"
+    assert not sent[0] & sent[1]
+    assert len(sent[0] | sent[1]) == total
+    assert not results[0].skipped and not results[1].skipped
+
+    due = Reminder.kind == "bill-missing"
+    assert _count(ctx.db, due, Reminder.status == ReminderStatus.SENT) == total
+    assert _count(ctx.db, due, Reminder.status == ReminderStatus.SCHEDULED) == total
+    assert _count(ctx.db, Reminder.attempts != 0) == 0
+    with ctx.db.read() as s:
+        payloads = s.exec(
+            select(OutboxMessage.payload).where(OutboxMessage.topic == SLACK_TOPIC)
+        ).all()
+    per_reminder = Counter(p["reminder_id"] for p in payloads)
+    assert len(per_reminder) == total and set(per_reminder.values()) == {1}
+
+    for c in contexts:
+        c.db.dispose()
+    if PG_URL:
+        assert swept < 30, f"sweeping {total} reminders took {swept:.1f}s"
+
+
+def test_two_workers_and_two_deliverers_post_each_reminder_once_to_slack(ctx, clock):
+    """The same, smaller, through the outbox to the Slack simulator (counted there)."""
+    total = 400
+    ids = draft_requests(ctx, total, created=CREATED)
+    with ctx.db.write() as s:  # the cards, as if posted already
+        for n, rid in enumerate(ids):
+            s.add(SlackLink(request_id=rid, channel_id=CHANNEL, message_ts=f"1699999999.{n:06d}"))
+    clock.set(DUE)
+    sim = new_sim()
+    contexts = [_worker_ctx(ctx) for _ in range(2)]
+    client = WebClient(token="xoxb-test", base_url=sim.url)
+    workers = []
+    for i, c in enumerate(contexts):
+        sweeper = Sweeper(c, batch_size=50, worker_id=f"w{i}")
+        outbox = Outbox(c, {SLACK_TOPIC: ReminderDelivery(c, client)}, worker_id=f"o{i}")
+        workers.append((sweeper, outbox))
+
+    def work(sweeper, outbox) -> None:
+        for _ in range(200):
+            busy = sweeper.run_once().done + outbox.run_once()
+            if not busy and not outbox.claim_pending_exists():
+                break
+
+    threads = [threading.Thread(target=work, args=w) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    posted = Counter()
+    for call in sim.calls_to("chat.postMessage"):
+        meta = call.args["metadata"]
+        meta = json.loads(meta) if isinstance(meta, str) else meta
+        posted[meta["event_payload"]["subject"]] += 1
+    with ctx.db.read() as s:
+        sids = set(s.exec(select(PortRequest.sid)).all())
+    assert set(posted) == sids and set(posted.values()) == {1}
+    sim.stop()
+    for c in contexts:
+        c.db.dispose()
+
+
+def _due_requests(ctx, clock, n: int) -> None:
+    clock.set(CREATED)
+    for _ in range(n):
+        svc.open_request(ctx, draft(), actor=CUSTOMER, channel_id="C0CUSTOMER")
+    clock.set(ny(2026, 11, 17, 10))  # each has one LOA reminder due (thread + the rep's DM)
+
+
+def _kill_connection(session) -> None:
+    """PostgreSQL: the worker's connection dies (as with a killed process); SQLite: the
+    process dies before its commit."""
+    if session.get_bind().dialect.name != "postgresql":
+        raise Killed()
+    pid = session.execute(sa.text("select pg_backend_pid()")).scalar_one()
+    admin = sa.create_engine(session.get_bind().engine.url)
+    with admin.begin() as conn:
+        conn.execute(sa.text("select pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(ctx, clock):
+    _due_requests(ctx, clock, 12)
+    dying = Sweeper(ctx, batch_size=5, worker_id="dying", before_commit=_kill_connection)
+    with pytest.raises((Killed, sa.exc.OperationalError, sa.exc.InterfaceError)):
+        dying.run_once()
+    assert _count(ctx.db, Reminder.status == ReminderStatus.SENT) == 0
+    assert _count(ctx.db, OutboxMessage.topic == SLACK_TOPIC, model=OutboxMessage) == 0
+
+    survivor = Sweeper(_worker_ctx(ctx), batch_size=5, worker_id="survivor")
+    result = survivor.sweep()
+    assert len(result.sent) == 12
+    with ctx.db.read() as s:
+        keys = s.exec(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.topic == SLACK_TOPIC)
+        ).all()
+    assert len(keys) == len(set(keys)) == 24  # the thread and the DM, once per reminder
+    assert survivor.sweep().done == 0
+    survivor.ctx.db.dispose()
+
+
+def test_a_system_action_leased_by_a_dead_worker_runs_once_after_the_lease(ctx, clock):
+    clock.set(CREATED)
+    sid = svc.save_draft(ctx, draft(bill=None), actor=CUSTOMER, channel_id="C0CUSTOMER").sid
+    clock.set(CREATED + timedelta(days=31))  # the draft's 30 days are over
+    first = Sweeper(ctx, worker_id="first", lease=timedelta(minutes=5))
+    result, leased = first._batch(())  # claims and leases the expiry, then dies
+    assert [r.kind for r, _ in leased] == ["request-expiry"]  # (and bill-missing went out)
+
+    second = Sweeper(_worker_ctx(ctx), worker_id="second", lease=timedelta(minutes=5))
+    assert second.sweep().done == 0  # the lease holds
+    clock.set(clock.now + timedelta(minutes=5, seconds=1))
+    assert len(second.sweep().actions) == 1
+    with ctx.db.read() as s:
+        (row,) = s.exec(select(Reminder).where(Reminder.kind == "request-expiry")).all()
+        req = repo.get_request(s, sid=sid)
+    assert row.status is ReminderStatus.SENT and row.data["outcome"] == "done"
+    assert req.status is RequestStatus.EXPIRED
+    expired = TimelineEvent.action == "expire"
+    assert _count(ctx.db, expired, model=TimelineEvent) == 1
+
+    # The first worker wakes up and finishes what it leased: nothing happens twice.
+    first._act(*leased[0], result)
+    assert _count(ctx.db, expired, model=TimelineEvent) == 1
+    with ctx.db.read() as s:
+        assert s.get(Reminder, row.id).status is ReminderStatus.SENT
+    second.ctx.db.dispose()
+
+
+def test_a_failing_action_is_retried_after_its_lease_then_given_up(ctx, clock):
+    clock.set(CREATED)
+    svc.save_draft(ctx, draft(bill=None), actor=CUSTOMER, channel_id="C0CUSTOMER")
+    clock.set(CREATED + timedelta(days=31))
+    calls = []
+
+    def broken(c, row):
+        calls.append(row.id)
+        raise RuntimeError("the use case blew up")
+
+    sweeper = Sweeper(ctx, actions={ReminderKind.REQUEST_EXPIRY: broken}, max_attempts=3)
+    for _ in range(5):
+        sweeper.sweep()
+        clock.set(clock.now + sweeper.lease + timedelta(seconds=1))
+    assert len(calls) == 3
+    with ctx.db.read() as s:
+        (row,) = s.exec(select(Reminder).where(Reminder.kind == "request-expiry")).all()
+    assert row.status is ReminderStatus.CANCELLED and row.data["outcome"] == "failed"
