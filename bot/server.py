@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
 from bot.delivery.outbox import Outbox
+from bot.delivery.scheduler import install_reminders
 from bot.loa.delivery import loa_handlers, loa_store
 from bot.loa.web import loa_routes
 from bot.runtime import build_context
@@ -163,6 +164,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     from bot.web import create_app
 
     runtime = build_runtime(settings)
+    install_reminders(runtime)  # before the lanes start: they are made from its handlers
     runtime.start_background()
     front = None
     if settings.slack_app_token is None and runtime.bolt is not None:
@@ -241,7 +243,8 @@ def _front(settings: Settings, runtime: Runtime) -> Front:
 def worker(settings: Settings) -> None:
     """Deliveries only (no HTTP): for deployments that scale web and workers apart."""
     runtime = build_runtime(settings)
-    log.info("worker %s delivering the outbox", runtime.outbox.worker_id)
+    log.info("worker %s delivering the outbox and sweeping reminders", runtime.outbox.worker_id)
+    install_reminders(runtime)
     runtime.start_background()
     try:
         runtime.stop.wait()
