@@ -20,8 +20,11 @@ SLACK = "slack.request_event"
 
 def _rows(ctx, topic=SLACK):
     with ctx.db.read() as s:
-        return list(s.exec(select(OutboxMessage).where(OutboxMessage.topic == topic)
-                           .order_by(OutboxMessage.id)).all())
+        return list(
+            s.exec(
+                select(OutboxMessage).where(OutboxMessage.topic == topic).order_by(OutboxMessage.id)
+            ).all()
+        )
 
 
 def _open(ctx, n=1):

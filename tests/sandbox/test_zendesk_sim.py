@@ -371,8 +371,13 @@ def test_agent_actions_post_signed_webhooks(
         "fields": {str(STATUS_FIELD): None, str(FOC_FIELD): None},
         "updated_at": body["updated_at"],
         "actor": dana,
-        "comment": {"id": comment["id"], "body": "FOC is Friday", "public": True, "author": dana,
-                    "attachments": ""},
+        "comment": {
+            "id": comment["id"],
+            "body": "FOC is Friday",
+            "public": True,
+            "author": dana,
+            "attachments": "",
+        },
     }
     field_change = json.loads(receiver.posts[1][1])
     assert field_change["event"] == "ticket_updated" and field_change["comment"] is None
