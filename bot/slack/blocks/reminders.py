@@ -101,9 +101,9 @@ def _expires_on(anchor: datetime, policy: ReminderPolicy, calendar: BusinessCale
     return calendar.local_date(anchor) + timedelta(days=policy.expiry_days)
 
 
-def _plain(mrkdwn: str) -> str:
-    """Slack mrkdwn as plain text for a ticket note."""
-    out = re.sub(r"<@([A-Z0-9]+)>", r"@\1", mrkdwn)
+def _plain(mrkdwn: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack mrkdwn as plain text for a ticket note (mentions by name where it is known)."""
+    out = re.sub(r"<@([A-Z0-9]+)>", lambda m: "@" + ((names or {}).get(m[1]) or m[1]), mrkdwn)
     out = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", out)
     return html.unescape(out.replace("*", "").replace("`", ""))
 
@@ -129,7 +129,12 @@ def _context(text: str) -> Block:
 
 
 def _message(
-    body: str, *, sid: str | None, buttons: list[Block] | None = None, what: str = ""
+    body: str,
+    *,
+    sid: str | None,
+    buttons: list[Block] | None = None,
+    what: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Message:
     """Blocks are built as the plain dicts Slack receives (they travel in an outbox row; the
     ``slack_sdk.models`` round trip costs more than the rest of a sweep). A golden test checks
@@ -139,7 +144,8 @@ def _message(
         blocks.append({"type": "actions", "block_id": f"port-reminder-{sid}", "elements": buttons})
     if sid:
         blocks.append(_context(f"`{sid}` · a reminder from portbot"))
-    note = f"portbot reminder sent in Slack ({what}):\n{_plain(body)}" if what else _plain(body)
+    plain = _plain(body, names)
+    note = f"portbot reminder sent in Slack ({what}):\n{plain}" if what else plain
     return Message(text=body, blocks=blocks, note=note)
 
 
@@ -260,7 +266,8 @@ def request_message(
         )
     else:
         raise ValueError(f"{kind} is not a requester reminder")
-    return _message(body, sid=sid, buttons=buttons, what=kind.value)
+    names = {req.requester_id: req.requester_name} if req.requester_name else None
+    return _message(body, sid=sid, buttons=buttons, what=kind.value, names=names)
 
 
 def rep_message(
