@@ -14,7 +14,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,11 +23,13 @@ from slack_sdk import WebClient
 
 from bot import config
 from bot import services as svc
+from bot.delivery.scheduler import reminder_handlers
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
 from bot.runtime import build_context
 from bot.sandbox import render
+from bot.sandbox.demo_time import DemoClock, FastForward, Landed, first_morning
 from bot.sandbox.mail_sim import MailCatcher
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.slack_driver import SlackDriver, datepicker, file_input, message_event
@@ -103,8 +105,10 @@ def run(out: TextIO) -> int:
             }
         )
         ctx = build_context(settings)
+        ctx.clock = clock = DemoClock(first_morning(ctx))
         client = WebClient(token="xoxb-test", base_url=sim.url)  # noqa: S106 - simulator's
         runtime = build_runtime(settings, ctx=ctx, client=client)
+        runtime.outbox.handlers = reminder_handlers(runtime)
         late.app = create_app(
             ctx,
             runtime.bolt,
@@ -119,7 +123,8 @@ def run(out: TextIO) -> int:
             file=out,
         )
         driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
-        journey(t, sim, driver, runtime.outbox.drain, ctx, zendesk, mail)
+        ff = FastForward(ctx, clock, sim, runtime.outbox.drain)
+        journey(t, sim, driver, ff, ctx, zendesk, mail)
         runtime.close()
     print(f"\nDone in {time.monotonic() - t.started:.1f} s.", file=out)
     return 0
@@ -153,12 +158,13 @@ def journey(
     t: Transcript,
     sim: SlackSimulator,
     driver: SlackDriver,
-    deliver: Callable[[], int],
+    ff: FastForward,
     ctx: svc.Context,
     zendesk: ZendeskSimulator,
     mail: MailCatcher,
 ) -> None:
-    today = ctx.today()
+    deliver, today = ff.deliver, ctx.today()
+    t.note(f"the demo's clock starts at {ctx.now().astimezone(ctx.calendar.tz):%a %b %-d %H:%M %Z}")
     t.step("casey (customer)", "types `/port new` in #acme-telecom")
     expect(
         sim,
@@ -230,6 +236,9 @@ def journey(
     link = _signing_link(letter)
     t.step("Jordan Rivera (representative)", f"gets an e-mail at {letter['To']}")
     t.saw(_mail_lines(letter, link))
+    day1 = ctx.calendar.add_business_days(ctx.today(), 1)
+    t.step("⏩ the clock", f"jumps to {day1:%a %b %-d}, 10:30: the letter is still unsigned")
+    t.saw(_landed(ff.until(_at(ctx, day1, 10, 30))))
     t.step("Jordan", "opens the link, types “Jordan Rivera”, ticks the box and signs")
     page = requests.get(link, timeout=10)
     signed = requests.post(link, data={"name": "Jordan Rivera", "authorized": "yes"}, timeout=10)
@@ -271,20 +280,37 @@ def journey(
         ),
     )
     t.saw(render.mrkdwn(sim.responses[-1].body.get("text", ""), _name))
+    t.saw(_landed(ff.tick(), quiet=True))
 
-    foc = ctx.calendar.add_business_days(today, 10)
-    t.step("avery", f"records the port date the carrier confirmed: `/port foc {sid[:12]} {foc}`")
-    t.saw(_said(driver.command("/port", f"foc {sid[:12]} {foc}", user_id=AGENT, channel_id=AGENTS)))
+    foc = ctx.calendar.add_business_days(ctx.today(), 8)
+    t.step("avery", f"types `/port foc {sid[:12]}` and enters the date the carrier confirmed")
+    expect(
+        sim,
+        "views.open",
+        lambda: driver.command("/port", f"foc {sid[:12]}", user_id=AGENT, channel_id=AGENTS),
+    )
+    window = {Block.FOC_WINDOW_START: "09:00", Block.FOC_WINDOW_END: "13:00"}
+    driver.view_submission(_modal(sim, AGENT), {Block.FOC_DATE: datepicker(foc), **window}, AGENT)
+    t.saw(f"port date {foc:%a %b %-d, %Y}, between 09:00 and 13:00 {ctx.calendar.timezone}")
+    t.saw(_landed(ff.tick(), quiet=True))
 
-    t.step("avery", f"marks the numbers ported on the day: `/port complete {sid[:12]}`")
+    t.step("⏩ the clock", f"jumps to the port date, {foc:%a %b %-d}, 12:00")
+    t.saw(_landed(ff.until(_at(ctx, foc, 12))))
+
+    t.step("avery", f"marks the numbers ported: `/port complete {sid[:12]}`")
     t.saw(_said(driver.command("/port", f"complete {sid[:12]}", user_id=AGENT, channel_id=AGENTS)))
-    deliver()
+    t.step("⏩ the clock", "jumps to 18:00 the same day")
+    t.saw(_landed(ff.until(_at(ctx, foc, 18))))
+    digests = sum(1 for r in ff.landed if r.kind == "daily-digest")
+    t.note(f"and #porting-team got the daily digest at 09:00 on each of those {digests} days")
 
     t.step("#acme-telecom", "sees the card, updated in place, and its thread")
     t.saw(render.blocks(sim.message(CHANNEL, card["ts"])["blocks"], _name, limit=12))
+    reminders = {r.text for r in ff.landed}
     for reply in sim.thread(CHANNEL, card["ts"]):
-        if reply.get("ts") != card["ts"]:
+        if reply.get("ts") != card["ts"] and reply.get("text") not in reminders:
             t.saw("↳ " + render.mrkdwn(reply.get("text", ""), _name))
+    t.note(f"and the {len(reminders & _texts(sim))} reminders shown above")
     updates = len(sim.calls_to("chat.update"))
     t.note(
         f"Slack received {len(sim.calls)} calls; the card was edited {updates} times, "
@@ -363,6 +389,26 @@ def _comment_lines(comment: dict[str, Any]) -> list[str]:
     head = f"[{kind}] " + (body[0] if body else "")
     rest = [f"    {line}" for line in body[1:6] if line.strip()]
     return [head, *rest] + ([f"    attached: {files}"] if files else [])
+
+
+def _at(ctx: svc.Context, day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ctx.calendar.tz)
+
+
+def _texts(sim: SlackSimulator) -> set[str]:
+    return {str(m.get("text")) for m in sim.thread(CHANNEL, sim.messages(CHANNEL)[0]["ts"])}
+
+
+def _landed(items: list[Landed], *, quiet: bool = False) -> list[str]:
+    """One line per reminder (the daily digest is counted at the end, not shown each day)."""
+    lines = []
+    for r in items:
+        if r.kind == "daily-digest":
+            continue
+        where = "thread" if r.thread else _name(r.channel) if r.channel == AGENTS else "DM"
+        first = render.mrkdwn(r.text, _name).splitlines()[0]
+        lines.append(f"⏰ {r.at:%a %b %-d %H:%M} in the {where}: {first}")
+    return lines or ([] if quiet else ["(nothing was due)"])
 
 
 def _said(answer: Any) -> list[str]:
