@@ -180,11 +180,23 @@ class Reminder(SQLModel, table=True):
     data: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
+_where_pending = {
+    "postgresql_where": sa.text("status = 'pending'"),
+    "sqlite_where": sa.text("status = 'pending'"),
+}
+
+
 class OutboxMessage(SQLModel, table=True):
     """A side effect (Slack post, Zendesk update, e-mail) written with the change that causes it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Claims walk only the pending rows (migration 0005 says why): in claim order, and by
+        # the "is an earlier row of this request and topic still pending?" question.
+        sa.Index("ix_outbox_pending", "id", **_where_pending),
+        sa.Index("ix_outbox_pending_request", "request_id", "topic", "id", **_where_pending),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int | None = Field(default=None, foreign_key="port_requests.id", index=True)

@@ -130,6 +130,15 @@ class Outbox:
         return rows
 
     def _finish(self, row_id: int, **changes: object) -> None:
+        if changes.get("status") is not OutboxStatus.DEAD:
+            # The common case in one statement: no read of the row first. A row whose lease ran
+            # out and went to another worker matches nothing, as below.
+            mine = (OutboxMessage.id == row_id) & (OutboxMessage.claimed_by == self.worker_id)
+            update = sa.update(OutboxMessage).where(mine)
+            values = {**changes, "claimed_by": None, "claimed_until": None}
+            with self.ctx.db.write() as s:
+                s.execute(update.values(**values).execution_options(synchronize_session=False))
+            return
         with self.ctx.db.write() as s:
             row = s.get(OutboxMessage, row_id)
             if row is None or row.claimed_by != self.worker_id:
