@@ -218,8 +218,8 @@ class ThreadRunner(_Counted):
 class ProcessRunner(_Counted):
     """Jobs in ``processes`` child processes, each with its own Bolt app and database pool.
 
-    Children run at a lower CPU priority (``nice``): when the machine is busy, the event loop
-    that acks Slack comes first. A child that dies takes its jobs with it (the person sees no
+    Children run at a lower CPU priority (``nice``, and Linux's idle scheduling class): when the
+    machine is busy, the event loop that acks Slack comes first. A child that dies takes its jobs with it (the person sees no
     answer and asks again); the pool is started afresh for the next job.
     """
 
@@ -268,9 +268,22 @@ def _child_start(settings: Settings, nice: int) -> None:
 
     if nice:
         os.nice(nice)
+        _idle_class()
     logging.basicConfig(level=logging.INFO)
     runtime = build_runtime(settings, process_before_response=True, verify_requests=False)
     _child_app = runtime.bolt
+
+
+def _idle_class() -> None:
+    """On Linux, also the SCHED_IDLE class: the kernel then puts a waking web process on a core
+    that runs only idle-class work and lets it preempt at once, where ``nice`` alone only
+    shrinks the children's share. (Idle-class work still runs when the cores are busy, slowly.)
+    """
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            log.info("SCHED_IDLE is not allowed here; the children keep nice 19 only")
 
 
 def _child_run(job: Job) -> None:
