@@ -219,8 +219,9 @@ class ProcessRunner(_Counted):
     """Jobs in ``processes`` child processes, each with its own Bolt app and database pool.
 
     Children run at a lower CPU priority (``nice``, and Linux's idle scheduling class): when the
-    machine is busy, the event loop that acks Slack comes first. A child that dies takes its jobs with it (the person sees no
-    answer and asks again); the pool is started afresh for the next job.
+    machine is busy, the event loop that acks Slack comes first. A child that dies takes its
+    jobs with it (the person sees no answer and asks again); the pool is started afresh for the
+    next job.
     """
 
     def __init__(

@@ -119,3 +119,20 @@ def test_a_second_sweep_after_catch_up_sends_nothing(world):
     again = w.tick()
     assert again.done == 0
     assert sorted(s.kind for s in w.sent) == ["daily-digest", "loa-unsigned", "loa-unsigned"]
+
+
+def test_a_late_countdown_tells_the_count_of_the_day_it_goes_out(world):
+    w = world
+    _in_flight(w, date(2026, 11, 24))  # FOC Tuesday Nov 24: "3 days" is due Thursday the 19th
+    w.at(ny(2026, 11, 16, 10))
+    svc.open_request(w.ctx, draft(), actor=CUSTOMER, channel_id=CHANNEL)  # LOA out Monday
+    w.run_until(ny(2026, 11, 18, 8))  # down from Wednesday morning …
+    before = len(w.sent)
+
+    w.clock.set(ny(2026, 11, 20, 10, 30))  # … to Friday: only the Thursday moments are missed
+    w.tick()
+    caught_up = {s.kind: s for s in w.sent[before:] if s.thread}
+    countdown, loa = caught_up["foc-approaching"], caught_up["loa-unsigned"]
+    assert countdown.stage == "business-days-before"
+    assert "your numbers move in 2 business days" in countdown.text  # Mon 23, Tue 24
+    assert "4 business days ago" in loa.text  # sent Monday the 16th

@@ -167,8 +167,11 @@ def request_message(
     *,
     calendar: BusinessCalendar,
     policy: ReminderPolicy,
+    today: date | None = None,
 ) -> Message:
-    """The requester's reminder, mentioning them, for the request's thread."""
+    """The requester's reminder, mentioning them, for the request's thread. With ``today``
+    (the sweep's local date) counts of days are told as they are when the message goes out,
+    not as planned: a reminder sent late after downtime never tells an outdated count."""
     who, sid, carrier = mention(req.requester_id, req.requester_name), req.sid, _carrier(req)
     foc = _date(data.get("foc_date"))
     buttons: list[Block] = []
@@ -176,11 +179,13 @@ def request_message(
         sent = _instant(data.get("loa_sent_at")) or req.created_at
         closes = _expires_on(sent, policy, calendar)
         n = int(data.get("business_days") or 0)
+        if today is not None:
+            n = max(n, calendar.business_days_between(calendar.local_date(sent), today))
         body = (
             f"{who} the Letter of Authorization for {_label(req)} went to {_rep(req)} "
             f"{plural(n, 'business day')} ago and is still not signed. Please make sure it is "
             f"signed by *{day(closes)}*: on that day the request closes on its own. If the "
-            "e-mail never arrived, press *Resend LOA* for a fresh link."
+            "e-mail never arrived or its link has expired, press *Resend LOA* for a fresh one."
         )
         buttons = [_resend(sid)]
     elif kind is K.BILL_MISSING:
@@ -243,8 +248,11 @@ def request_message(
         )
     elif kind is K.FOC_APPROACHING:
         n = int(data.get("business_days") or 0)
+        if today is not None and foc is not None:
+            n = calendar.business_days_between(today, foc)
+        moves = f"in {plural(n, 'business day')}" if n > 0 else "today"
         body = (
-            f"{who} your numbers move in {plural(n, 'business day')}, on "
+            f"{who} your numbers move {moves}, on "
             f"*{day(foc) if foc else 'the port date'}*{_window(data, calendar)}. Finish setting "
             f"them up in your account before then, and keep {carrier} active until they have "
             "moved."
@@ -298,10 +306,14 @@ def agents_message(
     *,
     calendar: BusinessCalendar,
     policy: ReminderPolicy,
+    today: date | None = None,
 ) -> Message:
-    """An alert for the agents channel about one request."""
+    """An alert for the agents channel about one request (``today`` as for
+    :func:`request_message`)."""
     sid, tz = req.sid, calendar.timezone
     n = int(data.get("business_days") or 0)
+    if today is not None and (start := _instant(data.get("since") or data.get("loa_sent_at"))):
+        n = max(n, calendar.business_days_between(calendar.local_date(start), today))
     if kind is K.LOA_UNSIGNED_AGENTS:
         sent = _instant(data.get("loa_sent_at")) or req.created_at
         closes = _expires_on(sent, policy, calendar)
