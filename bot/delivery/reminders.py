@@ -292,7 +292,7 @@ class Sweeper:
         kind, data = due.kind, due.data
         cal, policy = self.ctx.calendar, rsvc.policy_of(self.ctx)
         meta = blocks.metadata(kind, due.subject, data.get("stage") or data.get("business_days"))
-        today = cal.local_date(self.ctx.now())
+        told = {"calendar": cal, "policy": policy, "today": cal.local_date(self.ctx.now())}
         out: list[tuple[str, str, dict[str, Any]]] = []
 
         def slack(destination: str, msg: blocks.Message, **extra: Any) -> None:
@@ -310,14 +310,10 @@ class Sweeper:
         elif row.request_id is not None:
             req = requests[row.request_id]
             if due.audience is Audience.AGENTS:
-                msg = blocks.agents_message(
-                    kind, data, req, calendar=cal, policy=policy, today=today
-                )
+                msg = blocks.agents_message(kind, data, req, **told)
                 slack("agents", msg)
             else:
-                msg = blocks.request_message(
-                    kind, data, req, calendar=cal, policy=policy, today=today
-                )
+                msg = blocks.request_message(kind, data, req, **told)
                 slack("thread", msg)
                 if kind is K.LOA_UNSIGNED and req.rep_email:
                     rep = blocks.rep_message(data, req, calendar=cal, policy=policy)
