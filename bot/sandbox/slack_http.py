@@ -62,7 +62,12 @@ class SimHttp(LoopbackServer, SimState):
                 if hold.times <= 0:
                     del self._delays[method]
         if hold:
+            with self._lock:
+                self._held[method] = self._held.get(method, 0) + 1
             time.sleep(hold.seconds)
+            if hold.status:
+                self._record(method, args, hold.status, "fatal_error")
+                return hold
         with self._lock:
             if not (queue := self._faults.get(method)):
                 return None

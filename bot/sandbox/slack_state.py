@@ -107,6 +107,7 @@ class SimState:
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, _Fault] = {}
+        self._held: dict[str, int] = {}  # calls of a method a delay has held so far
         self._users: dict[str, Args] = {}
         self._channels: dict[str, Args] = {}
         self._groups: dict[str, list[str]] = {}
@@ -234,10 +235,20 @@ class SimState:
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault(times, status, error, retry_after))
 
-    def delay(self, method: str, seconds: float, times: int | None = None) -> None:
-        """Hold answers to ``method`` for ``seconds`` (always, or for the next ``times`` calls)."""
+    def delay(
+        self, method: str, seconds: float, times: int | None = None, *, then: int | None = None
+    ) -> None:
+        """Hold answers to ``method`` for ``seconds`` (always, or for the next ``times`` calls);
+        with ``then`` (an HTTP status) a held call then fails with it instead of taking effect,
+        as when its caller died meanwhile."""
         with self._lock:
-            self._delays[method] = _Fault(times, seconds=seconds)
+            self._delays[method] = _Fault(times, status=then or 0, seconds=seconds)
+
+    def held(self, method: str) -> int:
+        """How many calls of ``method`` a :meth:`delay` has held so far (counted as each
+        starts waiting)."""
+        with self._lock:
+            return self._held.get(method, 0)
 
     # ------------------------------------------------------------------ inspection
     @property

@@ -37,7 +37,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack.app import web_client
 from bot.slack.blocks import intake as intake_views
+from bot.slack.errors import new_ref, unexpected_text
 from bot.slack.ids import COMMAND, VALUE, Block, View
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFER_LINES = 100  # pastes longer than this are checked after the ack
+CRASH_TRIES = 2  # a job whose child process dies is run again once
 DEFERRED_VERBS = frozenset({"status", "list"})
 PENDING_LIMIT = 256  # jobs queued per runner before requests are served directly again
 
@@ -219,9 +222,14 @@ class ProcessRunner(_Counted):
     """Jobs in ``processes`` child processes, each with its own Bolt app and database pool.
 
     Children run at a lower CPU priority (``nice``, and Linux's idle scheduling class): when the
-    machine is busy, the event loop that acks Slack comes first. A child that dies takes its
-    jobs with it (the person sees no answer and asks again); the pool is started afresh for the
-    next job.
+    machine is busy, the event loop that acks Slack comes first.
+
+    A child that dies breaks the whole pool, and every job in it fails with
+    ``BrokenProcessPool``. Each of those jobs is run once more in a fresh pool (the work is safe
+    to repeat: a read, or a check that saves the same typed values). A job whose second try
+    also dies gets an apology with a reference where the person waits: on the
+    ``response_url``, or on the modal with their text kept. Nobody is left waiting on
+    "checking…" for good.
     """
 
     def __init__(
@@ -229,6 +237,8 @@ class ProcessRunner(_Counted):
     ) -> None:
         super().__init__(limit)
         self.settings, self.processes, self.nice = settings, processes, nice
+        self._pool_lock = threading.Lock()
+        self._closing = False
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -242,14 +252,31 @@ class ProcessRunner(_Counted):
     def submit(self, job: Job) -> bool:
         if not self._take():
             return False
-        try:
-            future = self._pool.submit(_child_run, job)
-        except BrokenProcessPool:
-            log.error("deferred Slack work: a child process died; starting the pool again")
-            self._pool = self._start()
-            future = self._pool.submit(_child_run, job)
-        future.add_done_callback(self._done)
+        self._send(job, tries=1)
         return True
+
+    def _send(self, job: Job, *, tries: int) -> None:
+        with self._pool_lock:
+            try:
+                future = self._pool.submit(_child_run, job)
+            except BrokenProcessPool:
+                log.error("deferred Slack work: a child process died; starting the pool again")
+                self._pool = self._start()
+                future = self._pool.submit(_child_run, job)
+        future.add_done_callback(lambda f: self._finished(job, tries, f))
+
+    def _finished(self, job: Job, tries: int, future: Future[Any]) -> None:
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, BrokenProcessPool) and not self._closing:
+            if tries < CRASH_TRIES:
+                log.error("deferred Slack %s: its child process died; trying it again", job.kind)
+                try:
+                    self._send(job, tries=tries + 1)  # still counted as pending
+                    return
+                except Exception:
+                    log.exception("deferred Slack %s could not be sent again", job.kind)
+            apologize(job, web_client(self.settings))
+        self._done(future)
 
     def warm_up(self) -> None:
         """Start every child now rather than on the first jobs (each builds a Bolt app)."""
@@ -257,7 +284,26 @@ class ProcessRunner(_Counted):
             f.result(timeout=120)
 
     def close(self) -> None:
+        self._closing = True
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def apologize(job: Job, client: WebClient) -> None:
+    """Tell the person that their answer is not coming, with a reference for the porting team;
+    the log has the same reference."""
+    ref = new_ref()
+    log.error("deferred Slack %s lost twice to a dying child process (reference %s)", job.kind, ref)
+    text = unexpected_text(ref)
+    try:
+        if job.kind == "command":
+            url = parse_qs(job.body)["response_url"][0]
+            WebhookClient(url, timeout=10).send_dict({"response_type": "ephemeral", "text": text})
+            return
+        view = json.loads(parse_qs(job.body)["payload"][0])["view"]
+        errors = {Block.LANDLINES: text}
+        client.views_update(view_id=view["id"], view=intake_views.refilled_view(view, errors))
+    except Exception:  # Slack unreachable, the modal closed: the log keeps the reference
+        log.exception("the apology for reference %s was not delivered", ref)
 
 
 _child_app: App | None = None

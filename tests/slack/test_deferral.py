@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from datetime import UTC, datetime
 
@@ -177,3 +179,71 @@ def test_child_processes_answer_status_and_long_pastes(ctx, clock, empty_db_url)
         typed = {**GOOD_NUMBERS, Block.LANDLINES: _paste(DEFER_LINES + 1, start=3000)}
         slack.driver.view_submission(view, typed, CUSTOMER)
         _wait_for_view(slack, view["id"], View.NEW_CONTACT, timeout=30)
+
+
+def _kill_child_when_held(runner: ProcessRunner, sim, method: str, nth: int) -> None:
+    """When the ``nth`` call of ``method`` is held by the simulator, kill the child making it:
+    it dies in the middle of its job, as with the OOM killer or a crash. (The held call then
+    fails, ``delay(then=500)``: what the dead child sent does not take effect.)"""
+    deadline = time.monotonic() + 60
+    while sim.held(method) < nth:
+        assert time.monotonic() < deadline, f"call {nth} of {method} was never held"
+        time.sleep(0.01)
+    for process in list(runner._pool._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+
+
+def _settled(runner: ProcessRunner) -> None:
+    """Every job is counted done (the count drops just after the child's last Slack call)."""
+    deadline = time.monotonic() + 10
+    while runner.pending:
+        assert time.monotonic() < deadline, f"{runner.pending} jobs still pending"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def in_child(ctx, clock, empty_db_url):
+    """The served app with one child process for deferred work, and that runner."""
+    from tests.slack.conftest import new_sim
+
+    clock.set(datetime.now(UTC))
+    sim, runners = new_sim(), []
+
+    def front(runtime):
+        settings = settings_for(sim, DATABASE_URL=empty_db_url, PORTBOT_SECRET_KEY=TEST_KEY)
+        runners.append(ProcessRunner(settings, processes=1, nice=0))
+        runners[0].warm_up()
+        return Front(runners[0], SIGNING_SECRET)
+
+    with serve(ctx, front=front, sim=sim) as slack:
+        yield slack, runners[0]
+
+
+def test_a_child_that_dies_mid_job_is_replaced_and_the_job_runs_again(in_child):
+    slack, runner = in_child
+    view = _to_numbers_step(slack)
+    slack.sim.delay("views.update", 3, times=1, then=500)
+    typed = {**GOOD_NUMBERS, Block.LANDLINES: _paste(DEFER_LINES + 1, start=3000)}
+    slack.driver.view_submission(view, typed, CUSTOMER)
+    _kill_child_when_held(runner, slack.sim, "views.update", 1)
+    # the job ran again in a new child: the person gets the next step, not "checking…" for good
+    _wait_for_view(slack, view["id"], View.NEW_CONTACT, timeout=60)
+    _settled(runner)
+
+
+def test_a_job_whose_child_dies_twice_gets_an_apology_with_the_text_kept(in_child):
+    slack, runner = in_child
+    view = _to_numbers_step(slack)
+    slack.sim.delay("views.update", 3, times=2, then=500)
+    paste = _paste(DEFER_LINES + 1, start=3000)
+    slack.driver.view_submission(view, {**GOOD_NUMBERS, Block.LANDLINES: paste}, CUSTOMER)
+    _kill_child_when_held(runner, slack.sim, "views.update", 1)
+    _kill_child_when_held(runner, slack.sim, "views.update", 2)
+    deadline = time.monotonic() + 30
+    while "reference" not in str(current := slack.sim.current_view(view["id"])):
+        assert time.monotonic() < deadline, "no apology on the modal"
+        time.sleep(0.01)
+    assert current["callback_id"] == View.NEW_NUMBERS
+    assert "Something went wrong on our side" in str(current["blocks"])
+    assert paste.splitlines()[-1] in str(current["blocks"])  # what they typed is still there
+    _settled(runner)
