@@ -30,7 +30,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError, Settings
-from bot.delivery.outbox import RetryLater
 from bot.loa.mail import Mailer, MailError, MailRefused, loa_message
 from bot.services.base import LOA_TOPIC, Context
 from bot.services.loa import (
@@ -41,6 +40,7 @@ from bot.services.loa import (
     record_not_sent,
 )
 from bot.slack.blocks.text import escape
+from bot.slack.delivery import rate_limited
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import OutboxMessage, PortRequest
@@ -86,13 +86,6 @@ def loa_handlers(settings: Settings, ctx: Context, client: WebClient | None) -> 
     }
 
 
-def _rate_limited(exc: SlackApiError) -> RetryLater | None:
-    response = exc.response
-    if response.status_code == 429 or response.get("error") == "ratelimited":
-        return RetryLater(float(response.headers.get("Retry-After", 30)), "Slack rate limit")
-    return None
-
-
 class LoaDelivery:
     def __init__(
         self,
@@ -115,7 +108,7 @@ class LoaDelivery:
         try:
             self._deliver(message)
         except SlackApiError as exc:
-            later = _rate_limited(exc)
+            later = rate_limited(exc)
             if later is not None:
                 raise later from None
             raise

@@ -46,6 +46,15 @@ def _file_links(event: TimelineEvent) -> str:
     return "".join(links)
 
 
+def rate_limited(exc: SlackApiError) -> RetryLater | None:
+    """Slack's rate limit (HTTP 429, or ``ratelimited``) as the outbox's "try again at
+    ``Retry-After``"; None for any other error."""
+    response = exc.response
+    if response.status_code == 429 or response.get("error") == "ratelimited":
+        return RetryLater(float(response.headers.get("Retry-After", 30)), "Slack rate limit")
+    return None
+
+
 class SlackDelivery:
     def __init__(self, ctx: Context, client: WebClient, *, agents_channel: str | None) -> None:
         self.ctx = ctx
@@ -56,10 +65,8 @@ class SlackDelivery:
         try:
             self._deliver(message)
         except SlackApiError as exc:
-            response = exc.response
-            if response.status_code == 429 or response.get("error") == "ratelimited":
-                retry_after = float(response.headers.get("Retry-After", 30))
-                raise RetryLater(retry_after, "Slack rate limit") from None
+            if (later := rate_limited(exc)) is not None:
+                raise later from None
             raise
 
     def _deliver(self, message: OutboxMessage) -> None:

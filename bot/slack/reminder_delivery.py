@@ -25,6 +25,7 @@ from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
 from bot.services.base import Context
+from bot.slack.delivery import rate_limited
 from storage.models import OutboxMessage, SlackLink
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,8 @@ class ReminderDelivery:
         try:
             self._deliver(message)
         except SlackApiError as exc:
-            response = exc.response
-            if response.status_code == 429 or response.get("error") == "ratelimited":
-                retry_after = float(response.headers.get("Retry-After", 30))
-                raise RetryLater(retry_after, "Slack rate limit") from None
+            if (later := rate_limited(exc)) is not None:
+                raise later from None
             raise
 
     def _link(self, request_id: int | None) -> SlackLink | None:
