@@ -47,12 +47,11 @@ import sqlalchemy as sa
 
 from bot.delivery.reminders import Sweeper
 from bot.porting.calendar import BusinessCalendar
-from bot.services import reminders as rsvc
 from bot.services.base import Context
 from storage import crypto
 from storage.db import Database, normalize_url
-from storage.models import OutboxMessage, PortRequest, Reminder
-from storage.values import RequestStatus
+from storage.models import OutboxMessage, Reminder
+from tests.reminders.seed import draft_requests
 
 CREATED = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
 DUE_AT = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)  # one business day later
@@ -92,36 +91,9 @@ def fresh_database(url: str) -> tuple[Database, Callable[[], None]]:
     return db, drop
 
 
-def seed_due(ctx: Context, count: int, chunk: int = 5000) -> None:
+def seed_due(ctx: Context, count: int) -> None:
     """Draft requests and their planned rows (as ``reconcile`` would write them)."""
-    policy, table = rsvc.policy_of(ctx), PortRequest.__table__
-    for start in range(0, count, chunk):
-        values = [
-            {
-                "sid": "PR" + secrets.token_hex(16),
-                "status": RequestStatus.DRAFT,
-                "channel_id": "C0CUSTOMER",
-                "requester_id": "U0CUSTOMER",
-                "requester_name": "Casey Customer",
-                "losing_carrier": "Old Phone Co",
-                "rep_name": "Jordan Rivera",
-                "rep_email": "jordan@acme.example",
-                "created_at": CREATED,
-                "updated_at": CREATED,
-            }
-            for _ in range(min(chunk, count - start))
-        ]
-        with ctx.db.write() as s:
-            conn = s.connection()
-            ids = conn.execute(
-                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), values
-            ).scalars()
-            rows = []
-            for rid in ids:
-                req = s.get(PortRequest, rid)
-                for due in rsvc.wanted_for_request(req, None, policy, ctx.calendar):
-                    rows.append(rsvc.row_values(due, request_id=rid))
-            conn.execute(sa.insert(Reminder.__table__), rows)
+    draft_requests(ctx, count, created=CREATED)
 
 
 _REQUESTS_SQL = """
