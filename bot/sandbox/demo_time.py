@@ -4,7 +4,6 @@ reports what Slack received."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from bot.delivery.reminders import Sweeper
 from bot.sandbox.slack_sim import SlackSimulator
 from bot.services import reminders as rsvc
 from bot.services.base import Context
-from bot.slack.blocks.reminders import METADATA_TYPE
+from bot.slack.blocks.reminders import reminder_of
 from storage import repositories as repo
 
 
@@ -91,15 +90,12 @@ class FastForward:
         calls = self.sim.calls_to("chat.postMessage")
         new: list[Landed] = []
         for call in calls[self._seen :]:
-            meta = call.args.get("metadata")
-            if isinstance(meta, str):
-                meta = json.loads(meta)
-            if call.error or not meta or meta.get("event_type") != METADATA_TYPE:
+            if call.error or (reminder := reminder_of(call.args)) is None:
                 continue
             new.append(
                 Landed(
                     at=self.clock().astimezone(self.ctx.calendar.tz),
-                    kind=str(meta["event_payload"]["kind"]),
+                    kind=str(reminder["kind"]),
                     channel=str(call.args.get("channel")),
                     thread=bool(call.args.get("thread_ts")),
                     text=str(call.args.get("text") or ""),

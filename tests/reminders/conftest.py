@@ -3,7 +3,6 @@ a sweep, and simulated time that jumps from one due reminder to the next (nothin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,7 @@ from bot.sandbox.slack_sim import SlackSimulator
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.server import Runtime, build_runtime
 from bot.services import reminders as rsvc
-from bot.slack.blocks.reminders import METADATA_TYPE
+from bot.slack.blocks.reminders import reminder_of
 from storage import repositories as repo
 from storage.models import OutboxMessage, Reminder
 from tests.slack.conftest import new_sim, settings_for
@@ -79,12 +78,8 @@ class World:
     def _collect(self) -> None:
         calls = self.sim.calls_to("chat.postMessage")
         for call in calls[self._seen :]:
-            meta = call.args.get("metadata")
-            if isinstance(meta, str):
-                meta = json.loads(meta)
-            if call.error or not meta or meta.get("event_type") != METADATA_TYPE:
+            if call.error or (payload := reminder_of(call.args)) is None:
                 continue
-            payload = meta["event_payload"]
             self.sent.append(
                 Sent(
                     at=local(self.clock.now),

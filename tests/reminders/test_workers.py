@@ -7,7 +7,6 @@ simulator received.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from bot.delivery.reminders import SLACK_TOPIC, Sweeper
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.reminders import ReminderKind
 from bot.services.base import Context
+from bot.slack.blocks.reminders import reminder_of
 from bot.slack.reminder_delivery import ReminderDelivery
 from storage import crypto
 from storage import repositories as repo
@@ -104,9 +104,7 @@ def test_two_worker_processes_post_each_reminder_once_to_slack(ctx, clock):
         results = [run.result(timeout=300) for run in runs]
     posted = Counter()
     for call in sim.calls_to("chat.postMessage"):
-        meta = call.args["metadata"]
-        meta = json.loads(meta) if isinstance(meta, str) else meta
-        posted[meta["event_payload"]["subject"]] += 1
+        posted[reminder_of(call.args)["subject"]] += 1
     with ctx.db.read() as s:
         sids = set(s.exec(select(PortRequest.sid)).all())
     assert len(sids) == total

@@ -11,6 +11,7 @@ in plain text for the ticket's internal note.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,7 +66,29 @@ def metadata(kind: ReminderKind, subject: str, stage: object = None) -> dict[str
     return {"event_type": METADATA_TYPE, "event_payload": payload}
 
 
+def reminder_of(post: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The reminder a ``chat.postMessage`` call's arguments carry (what :func:`metadata` put
+    in: kind, subject, stage), or None for any other message. Slack's form encoding sends the
+    metadata as a JSON string."""
+    meta = post.get("metadata")
+    if isinstance(meta, str):
+        meta = json.loads(meta)
+    if not isinstance(meta, dict) or meta.get("event_type") != METADATA_TYPE:
+        return None
+    return dict(meta.get("event_payload") or {})
+
+
 # --- shared pieces -----------------------------------------------------------------------------
+
+
+def _days_since(
+    start: datetime | None, planned: int, calendar: BusinessCalendar, today: date | None
+) -> int:
+    """Business days from ``start`` to ``today``: as the message goes out, not as planned
+    (the planned count when either is unknown, and never less than it)."""
+    if start is None or today is None:
+        return planned
+    return max(planned, calendar.business_days_between(calendar.local_date(start), today))
 
 
 def _date(value: object) -> date | None:
@@ -178,9 +201,7 @@ def request_message(
     if kind is K.LOA_UNSIGNED:
         sent = _instant(data.get("loa_sent_at")) or req.created_at
         closes = _expires_on(sent, policy, calendar)
-        n = int(data.get("business_days") or 0)
-        if today is not None:
-            n = max(n, calendar.business_days_between(calendar.local_date(sent), today))
+        n = _days_since(sent, int(data.get("business_days") or 0), calendar, today)
         body = (
             f"{who} the Letter of Authorization for {_label(req)} went to {_rep(req)} "
             f"{plural(n, 'business day')} ago and is still not signed. Please make sure it is "
@@ -311,9 +332,8 @@ def agents_message(
     """An alert for the agents channel about one request (``today`` as for
     :func:`request_message`)."""
     sid, tz = req.sid, calendar.timezone
-    n = int(data.get("business_days") or 0)
-    if today is not None and (start := _instant(data.get("since") or data.get("loa_sent_at"))):
-        n = max(n, calendar.business_days_between(calendar.local_date(start), today))
+    start = _instant(data.get("since") or data.get("loa_sent_at"))
+    n = _days_since(start, int(data.get("business_days") or 0), calendar, today)
     if kind is K.LOA_UNSIGNED_AGENTS:
         sent = _instant(data.get("loa_sent_at")) or req.created_at
         closes = _expires_on(sent, policy, calendar)
