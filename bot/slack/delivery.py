@@ -55,8 +55,13 @@ def rate_limited(exc: SlackApiError) -> RetryLater | None:
     return None
 
 
-class SlackDelivery:
-    def __init__(self, ctx: Context, client: WebClient, *, agents_channel: str | None) -> None:
+class SlackHandler:
+    """An outbox handler that talks to Slack: subclasses write ``_deliver``; a rate limit
+    becomes a retry at ``Retry-After``, other Slack errors count as a failed try."""
+
+    def __init__(
+        self, ctx: Context, client: WebClient, *, agents_channel: str | None = None
+    ) -> None:
         self.ctx = ctx
         self.client = client
         self.agents_channel = agents_channel
@@ -68,6 +73,14 @@ class SlackDelivery:
             if (later := rate_limited(exc)) is not None:
                 raise later from None
             raise
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        raise NotImplementedError
+
+
+class SlackDelivery(SlackHandler):
+    """Topic ``slack.request_event``: the request's card, posted once and updated, and each
+    public change in its thread."""
 
     def _deliver(self, message: OutboxMessage) -> None:
         sid = message.payload["sid"]

@@ -19,13 +19,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
-from bot.services.base import Context
-from bot.slack.delivery import rate_limited
+from bot.slack.delivery import SlackHandler
 from storage.models import OutboxMessage, SlackLink
 
 log = logging.getLogger(__name__)
@@ -34,22 +32,7 @@ CARD_WAIT = timedelta(days=1)
 _NOBODY = ("users_not_found", "user_not_found", "account_inactive")
 
 
-class ReminderDelivery:
-    def __init__(
-        self, ctx: Context, client: WebClient, *, agents_channel: str | None = None
-    ) -> None:
-        self.ctx = ctx
-        self.client = client
-        self.agents_channel = agents_channel
-
-    def __call__(self, message: OutboxMessage) -> None:
-        try:
-            self._deliver(message)
-        except SlackApiError as exc:
-            if (later := rate_limited(exc)) is not None:
-                raise later from None
-            raise
-
+class ReminderDelivery(SlackHandler):
     def _link(self, request_id: int | None) -> SlackLink | None:
         if request_id is None:
             return None
