@@ -20,6 +20,7 @@ directly instead: overload slows answers down, it does not drop them.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -29,7 +30,6 @@ from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -40,6 +40,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.slack.app import web_client
 from bot.slack.blocks import intake as intake_views
 from bot.slack.errors import new_ref, unexpected_text
+from bot.slack.forms import parse_form
 from bot.slack.ids import COMMAND, VALUE, Block, View
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def plan(body: str, headers: dict[str, str]) -> Plan | None:
     if body.startswith("payload="):
         return _plan_view(body, headers)
     if "command=" in body:
-        form = parse_qs(body)
+        form = parse_form(body)
         command = (form.get("command") or [""])[0]
         words = (form.get("text") or [""])[0].split()
         verb = words[0].lower() if words else ""
@@ -85,7 +86,7 @@ def plan(body: str, headers: dict[str, str]) -> Plan | None:
 
 def _plan_view(body: str, headers: dict[str, str]) -> Plan | None:
     try:
-        payload = json.loads(parse_qs(body)["payload"][0])
+        payload = json.loads(parse_form(body)["payload"][0])
     except (KeyError, IndexError, ValueError):
         return None
     view = payload.get("view") or {}
@@ -98,9 +99,17 @@ def _plan_view(body: str, headers: dict[str, str]) -> Plan | None:
         lines += sum(1 for line in typed.splitlines() if line.strip())
     if lines <= DEFER_LINES:
         return None
-    checking = intake_views.checking_view(lines, metadata=view.get("private_metadata") or "")
-    answer = {"response_action": "update", "view": checking.to_dict()}
+    checking = dict(_checking_view(lines))
+    if metadata := view.get("private_metadata"):
+        checking["private_metadata"] = metadata
+    answer = {"response_action": "update", "view": checking}
     return Plan(Job("view", body, headers), json.dumps(answer).encode(), "application/json")
+
+
+@functools.lru_cache(maxsize=256)
+def _checking_view(lines: int) -> dict[str, Any]:
+    """The "checking…" view as JSON, built once per line count (the ack's hot path)."""
+    return intake_views.checking_view(lines).to_dict()
 
 
 class Front:
@@ -138,11 +147,11 @@ def forward(job: Job, response: BoltResponse, client: WebClient) -> None:
     answer = _answer(response)
     if job.kind == "command":
         if answer:
-            url = parse_qs(job.body)["response_url"][0]
+            url = parse_form(job.body)["response_url"][0]
             answer.setdefault("response_type", "ephemeral")
             WebhookClient(url, timeout=10).send_dict(answer)
         return
-    view = json.loads(parse_qs(job.body)["payload"][0])["view"]
+    view = json.loads(parse_form(job.body)["payload"][0])["view"]
     action = answer.get("response_action")
     if action in ("update", "push") and answer.get("view"):
         client.views_update(view_id=view["id"], view=answer["view"])
@@ -296,10 +305,10 @@ def apologize(job: Job, client: WebClient) -> None:
     text = unexpected_text(ref)
     try:
         if job.kind == "command":
-            url = parse_qs(job.body)["response_url"][0]
+            url = parse_form(job.body)["response_url"][0]
             WebhookClient(url, timeout=10).send_dict({"response_type": "ephemeral", "text": text})
             return
-        view = json.loads(parse_qs(job.body)["payload"][0])["view"]
+        view = json.loads(parse_form(job.body)["payload"][0])["view"]
         errors = {Block.LANDLINES: text}
         client.views_update(view_id=view["id"], view=intake_views.refilled_view(view, errors))
     except Exception:  # Slack unreachable, the modal closed: the log keeps the reference
