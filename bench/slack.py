@@ -62,7 +62,7 @@ import random
 import time
 
 from bench.slack_clients import Load, start_server
-from bench.slack_common import SEED, calibrate
+from bench.slack_common import SEED, calibrate, slack_cpus
 from bench.slack_report import build_report, print_report, write_json
 from bench.slack_rounds import (
     Workload,
@@ -105,11 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         default="processes",
         help="where deferred work runs (portbot serve: processes); none: answer in the ack",
     )
+    parser.add_argument(
+        "--slack-cpus",
+        default="auto",
+        help="CPUs for the clients and the Slack simulator: auto (the last CPU of two or more),"
+        " all, or a list such as 1,3",
+    )
     parser.add_argument("--no-outbox", action="store_true", help="do not run the outbox thread")
     parser.add_argument("--json", metavar="FILE", help="also write the results here ('-': stdout)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     rng = random.Random(SEED)
+    stand_ins = slack_cpus(args.slack_cpus)
 
     started = time.perf_counter()
     speed = [calibrate()]
@@ -121,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             process_before_response=args.process_before_response,
             outbox=not args.no_outbox,
             front=args.front,
+            slack_cpus=stand_ins,
         )
-        load = Load(server.events_url, args.clients, same_process=args.same_process)
+        load = Load(server.events_url, args.clients, same_process=args.same_process, cpus=stand_ins)
         try:
             work = Workload(server, seeded.sids, args.numbers, rng)
             print(f"{args.clients} clients …", flush=True)
@@ -144,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         args,
         sys.argv[1:] if argv is None else argv,
         database=label,
+        slack_cpus=stand_ins,
         seconds=time.perf_counter() - started,
         calibration_ms=speed,
         seeded=seeded,

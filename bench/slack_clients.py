@@ -36,6 +36,7 @@ from bench.slack_common import (
     Prepared,
     Request,
     Result,
+    keep_to,
 )
 from bench.slack_remote import RemoteSimulator
 from bot import config
@@ -80,11 +81,17 @@ class Server:
 
 
 def start_server(
-    db: Database, *, process_before_response: bool, outbox: bool, front: str = "processes"
+    db: Database,
+    *,
+    process_before_response: bool,
+    outbox: bool,
+    front: str = "processes",
+    slack_cpus: frozenset[int] | None = None,
 ) -> Server:
     """The app as ``portbot serve`` runs it. ``front``: where slow requests' work goes after
-    the immediate answer: ``processes`` (as served), ``threads``, or ``none`` (no deferral)."""
-    sim = RemoteSimulator()
+    the immediate answer: ``processes`` (as served), ``threads``, or ``none`` (no deferral).
+    ``slack_cpus``: where the Slack simulator runs (``bench.slack_common.slack_cpus``)."""
+    sim = RemoteSimulator(slack_cpus)
     sim.add_user(AGENT, "avery", "avery@porting.example")
     sim.add_user(CUSTOMER, "casey", "casey@acme.example")
     sim.add_channel(CHANNEL, "acme-telecom", members=[CUSTOMER])
@@ -307,13 +314,17 @@ def fire(url: str, requests: list[Request], clients: int) -> dict[str, Any]:
 
 
 class Load:
-    """Runs ``fire`` in a child process (or in this one), timing the server's CPU as well."""
+    """Runs ``fire`` in a child process (on ``cpus`` only, when given) or in this one, timing
+    the server's CPU as well."""
 
-    def __init__(self, url: str, clients: int, *, same_process: bool) -> None:
+    def __init__(
+        self, url: str, clients: int, *, same_process: bool, cpus: frozenset[int] | None = None
+    ) -> None:
         self.url, self.clients = url, clients
-        self.pool = (
-            None if same_process else ProcessPoolExecutor(1, mp_context=get_context("spawn"))
-        )
+        self.pool = None
+        if not same_process:
+            spawn = get_context("spawn")
+            self.pool = ProcessPoolExecutor(1, spawn, initializer=keep_to, initargs=(cpus,))
 
     def run(self, requests: list[Request], clients: int | None = None) -> dict[str, Any]:
         clients = clients or self.clients

@@ -7,6 +7,7 @@ targets), the request/answer types, and the statistics.
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -45,6 +46,28 @@ class Result:
     def to_answer(self) -> float:
         """Seconds until the person saw the answer: the ack, or what came after it."""
         return self.seconds if self.answer_seconds is None else self.answer_seconds
+
+
+# ---------------------------------------------------------------------- where Slack runs
+def slack_cpus(spec: str) -> frozenset[int] | None:
+    """The CPUs that the stand-ins for Slack (the clients and the simulator) may use.
+
+    Slack's servers are not on our machine; on a small one, its stand-ins would otherwise take
+    CPU time from the server under test. ``auto``: the last CPU when there are two or more (the
+    server and its children may still use every CPU); ``all``: no limit; or a list (``1,3``).
+    """
+    if spec == "all":
+        return None
+    if spec == "auto":
+        mine = sorted(os.sched_getaffinity(0))
+        return frozenset(mine[-1:]) if len(mine) >= 2 else None
+    return frozenset(int(cpu) for cpu in spec.split(","))
+
+
+def keep_to(cpus: frozenset[int] | None) -> None:
+    """Run this process (and the threads it starts after) on ``cpus`` only."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
 
 
 # ---------------------------------------------------------------------- statistics

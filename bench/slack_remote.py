@@ -10,6 +10,7 @@ from multiprocessing import get_context
 from multiprocessing.managers import BaseManager
 from typing import Any
 
+from bench.slack_common import keep_to
 from bot.sandbox.slack_sim import Call, SlackSimulator
 
 
@@ -50,11 +51,12 @@ _Manager.register(
 
 
 class RemoteSimulator:
-    """The parts of ``SlackSimulator`` the bench uses, served from a child process."""
+    """The parts of ``SlackSimulator`` the bench uses, served from a child process (on
+    ``cpus`` only, when given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpus: frozenset[int] | None = None) -> None:
         self._manager = _Manager(ctx=get_context("spawn"))
-        self._manager.start()
+        self._manager.start(keep_to, (cpus,))
         self._sim: Any = self._manager.Simulator()  # type: ignore[attr-defined]
         info = self._sim.info()
         self.root, self.url = info["root"], info["url"]

@@ -23,6 +23,7 @@ def build_report(
     argv: list[str],
     *,
     database: str,
+    slack_cpus: frozenset[int] | None,
     seconds: float,
     calibration_ms: list[float],
     seeded: Seeded,
@@ -42,6 +43,7 @@ def build_report(
             "database": database,
             "clients": args.clients,
             "client_mode": "same process" if args.same_process else "separate process",
+            "slack_cpus": sorted(slack_cpus) if slack_cpus else "all",
             "process_before_response": args.process_before_response,
             "front": args.front,
             "outbox": not args.no_outbox,
@@ -63,6 +65,10 @@ def build_report(
             "open_under_load": loaded["views_open"].get("p99", math.inf) <= OPEN_TARGET_MS,
         },
     }
+
+
+def _cpus(cpus: list[int] | str) -> str:
+    return cpus if isinstance(cpus, str) else ",".join(map(str, cpus))
 
 
 HEAD = f"{'':46} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
@@ -87,6 +93,7 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"python {cfg['python']}, {cfg['cores']} cores, {cfg['database']}; "
         f"clients in a {cfg['client_mode']}, "
+        f"clients and Slack simulator on CPUs: {_cpus(cfg['slack_cpus'])}, "
         f"process_before_response={cfg['process_before_response']}, outbox={cfg['outbox']}, "
         f"deferred work: {cfg['front']}"
     )
