@@ -40,7 +40,7 @@ from bot.services.loa import (
     record_not_sent,
 )
 from bot.slack.blocks.text import escape
-from bot.slack.delivery import rate_limited
+from bot.slack.delivery import rate_limited, user_by_email
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import OutboxMessage, PortRequest
@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 TOPIC = LOA_TOPIC
 Handler = Callable[[OutboxMessage], None]
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-# Slack answers that mean "this token can't look people up": no DM, but e-mail still goes.
-_LOOKUP_OFF = {"missing_scope", "not_allowed_token_type", "no_permission", "account_inactive"}
 
 
 def loa_store(settings: Settings, ctx: Context) -> DocumentStore:
@@ -211,21 +209,7 @@ class LoaDelivery:
 
     def _slack_user(self, email: str) -> str | None:
         """The Slack user with this address, or None (not found, or lookups not allowed)."""
-        if self.client is None or not email:
-            return None
-        try:
-            user = self.client.users_lookupByEmail(email=email)["user"]
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error == "users_not_found":
-                return None
-            if error in _LOOKUP_OFF:
-                log.warning("cannot look up Slack users by e-mail (%s); no LOA DM", error)
-                return None
-            raise
-        if user.get("deleted") or user.get("is_bot") or not user.get("id"):
-            return None
-        return str(user["id"])
+        return None if self.client is None else user_by_email(self.client, email)
 
     def _dm(self, req: PortRequest, link: IssuedLink, user_id: str) -> None:
         assert self.client is not None

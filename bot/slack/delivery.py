@@ -55,6 +55,34 @@ def rate_limited(exc: SlackApiError) -> RetryLater | None:
     return None
 
 
+# users.lookupByEmail answers that mean "no DM": nobody has the address, or this token may not
+# look people up (the scope is missing, say). The thread or the e-mail still carries the message.
+_NOT_IN_SLACK = frozenset({"users_not_found", "user_not_found"})
+_LOOKUP_OFF = frozenset(
+    {"missing_scope", "not_allowed_token_type", "no_permission", "account_inactive"}
+)
+
+
+def user_by_email(client: WebClient, email: str) -> str | None:
+    """The ID of the live, human Slack user with this address, or None: no such user, or the
+    token cannot look people up (logged once per try). Other errors are raised, a rate limit
+    among them, so the delivery is tried again."""
+    if "@" not in email:
+        return None
+    try:
+        user = client.users_lookupByEmail(email=email).get("user") or {}
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in _LOOKUP_OFF:
+            log.warning("cannot look up Slack users by e-mail (%s): no direct message", error)
+        if error in _NOT_IN_SLACK or error in _LOOKUP_OFF:
+            return None
+        raise
+    if user.get("deleted") or user.get("is_bot") or not user.get("id"):
+        return None
+    return str(user["id"])
+
+
 class SlackHandler:
     """An outbox handler that talks to Slack: subclasses write ``_deliver``; a rate limit
     becomes a retry at ``Retry-After``, other Slack errors count as a failed try."""
@@ -179,7 +207,6 @@ class AlertDelivery:
                 channel=self.agents_channel, text=alert_text(message.payload)
             )
         except SlackApiError as exc:
-            if exc.response.status_code == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", 30))
-                raise RetryLater(retry_after, "Slack rate limit") from None
+            if (later := rate_limited(exc)) is not None:
+                raise later from None
             raise

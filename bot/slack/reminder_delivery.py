@@ -23,13 +23,12 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
-from bot.slack.delivery import SlackHandler
+from bot.slack.delivery import SlackHandler, user_by_email
 from storage.models import OutboxMessage, SlackLink
 
 log = logging.getLogger(__name__)
 TOPIC = "slack.reminder"
 CARD_WAIT = timedelta(days=1)
-_NOBODY = ("users_not_found", "user_not_found", "account_inactive")
 
 
 class ReminderDelivery(SlackHandler):
@@ -54,7 +53,7 @@ class ReminderDelivery(SlackHandler):
                 return
             self.client.chat_postMessage(channel=link.channel_id, thread_ts=link.message_ts, **post)
         elif to == "rep":
-            user = self._slack_user(str(p.get("email") or ""))
+            user = user_by_email(self.client, str(p.get("email") or ""))
             if user is None or user == p.get("requester"):
                 return  # not in Slack, or already reminded in the thread
             self.client.chat_postMessage(channel=user, **post)
@@ -71,18 +70,6 @@ class ReminderDelivery(SlackHandler):
             self.client.chat_postMessage(channel=channel, thread_ts=p.get("thread_ts"), **post)
         else:
             raise ValueError(f"unknown reminder destination {to!r}")
-
-    def _slack_user(self, email: str) -> str | None:
-        if "@" not in email:
-            return None
-        try:
-            found = self.client.users_lookupByEmail(email=email)
-        except SlackApiError as exc:
-            if exc.response.get("error") in _NOBODY:
-                return None
-            raise
-        user = found.get("user") or {}
-        return None if user.get("deleted") or user.get("is_bot") else user.get("id")
 
     def _with_card_link(
         self, request_id: int | None, blocks: list[dict[str, Any]] | None

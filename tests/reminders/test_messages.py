@@ -20,7 +20,7 @@ from bot.slack.reminder_delivery import ReminderDelivery
 from storage import repositories as repo
 from storage.models import OutboxMessage, PortOut, PortOutWindow
 from storage.values import PortOutStatus, RequestStatus, WindowStatus
-from tests.reminders.conftest import REP, ny
+from tests.reminders.conftest import REP, REP_EMAIL, ny
 from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft
 from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL
 
@@ -141,6 +141,37 @@ def test_a_thread_message_waits_for_the_card(ctx, clock):
         delivery(row)
     row.created_at = clock.now - timedelta(days=2)
     delivery(row)  # given up quietly after a day
+
+
+def _rep_row(clock) -> OutboxMessage:
+    row = OutboxMessage(
+        id=1,
+        request_id=None,
+        topic=SLACK_TOPIC,
+        payload={"to": "rep", "email": REP_EMAIL, "requester": CUSTOMER, "text": "Sign it"},
+    )
+    row.created_at = clock.now
+    return row
+
+
+@pytest.mark.parametrize("error", ["missing_scope", "users_not_found", "account_inactive"])
+def test_a_rep_dm_is_skipped_when_slack_cannot_find_them(world, clock, error):
+    """No scope to look people up is not a failure to retry: the thread carries the reminder."""
+    w = world
+    w.sim.fail("users.lookupByEmail", error=error)
+    ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(clock))  # delivered, nothing to send
+    assert w.sim.calls_to("users.lookupByEmail") and not w.sim.calls_to("chat.postMessage")
+
+
+def test_a_rep_dm_waits_out_a_rate_limit_on_the_lookup(world, clock):
+    w = world
+    w.sim.fail("users.lookupByEmail", retry_after=9)
+    with pytest.raises(RetryLater) as later:
+        ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(clock))
+    assert later.value.seconds == 9
+    ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(clock))
+    [dm] = w.sim.messages(REP)
+    assert dm["text"] == "Sign it"
 
 
 def test_the_ticket_note_waits_for_the_ticket(ctx, clock):
