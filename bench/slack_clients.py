@@ -43,7 +43,7 @@ from bot import config
 from bot.porting.intake import Agreement
 from bot.porting.numbers import parse_numbers
 from bot.sandbox.serving import ServedApp
-from bot.server import Runtime, build_runtime
+from bot.server import Runtime, build_runtime, settle_heap
 from bot.services import intake_flow
 from bot.services.base import Context
 from bot.slack.blocks import intake as intake_views
@@ -122,7 +122,9 @@ def start_server(
         made = Front(runner, SIGNING_SECRET)
     elif front == "threads":
         made = Front(ThreadRunner(runtime.bolt), SIGNING_SECRET)
-    served = ServedApp(create_app(ctx, runtime.bolt, front=made)).start()
+    app = create_app(ctx, runtime.bolt, front=made)
+    settle_heap()  # as portbot serve does
+    served = ServedApp(app).start()
     return Server(sim, runtime, served, ctx, settings, client, made)
 
 

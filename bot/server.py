@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -158,6 +159,19 @@ def build_runtime(
     return Runtime(settings=settings, ctx=ctx, outbox=outbox, client=client, bolt=bolt)
 
 
+def settle_heap() -> None:
+    """Collect once, then freeze what start-up built (modules, the runtime, the Bolt app).
+
+    A full collection of the interpreter's cyclic garbage collector walks every tracked object
+    and holds the interpreter lock while it does: with the ~170,000 objects a serving process
+    starts with, that stalled the event loop that acks Slack for 170-240 ms on our 2-core
+    machine, a few times a minute under load. Frozen objects are left out of every collection
+    from then on, so a full one walks only what was made since (10-16 ms measured).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
     import uvicorn
 
@@ -174,14 +188,16 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         if settings.slack_app_token is not None and runtime.bolt is not None:
             # events arrive over the socket; HTTP still serves health and metrics
             socket_mode = socket_mode_handler(settings, runtime)
+        app = create_app(
+            runtime.ctx,
+            runtime.bolt,
+            front=front,
+            zendesk=zendesk_inbound(settings, runtime.ctx),
+            loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
+        )
+        settle_heap()
         uvicorn.run(
-            create_app(
-                runtime.ctx,
-                runtime.bolt,
-                front=front,
-                zendesk=zendesk_inbound(settings, runtime.ctx),
-                loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
-            ),
+            app,
             host=host,
             port=port,
             log_level="info",

@@ -320,7 +320,7 @@ _child_app: App | None = None
 
 def _child_start(settings: Settings, nice: int) -> None:
     global _child_app  # one app per child process, built once
-    from bot.server import build_runtime
+    from bot.server import build_runtime, settle_heap
 
     if nice:
         os.nice(nice)
@@ -328,6 +328,7 @@ def _child_start(settings: Settings, nice: int) -> None:
     logging.basicConfig(level=logging.INFO)
     runtime = build_runtime(settings, process_before_response=True, verify_requests=False)
     _child_app = runtime.bolt
+    settle_heap()  # a child's full collections would delay the answers it works on
 
 
 def _idle_class() -> None:
