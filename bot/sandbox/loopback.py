@@ -22,6 +22,14 @@ class SimHandler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5. Under a load test (32 clients waiting
+    # on the simulator, the app's own calls beside them) the queue overflowed; the kernel then
+    # drops the connection attempt and the caller tries again a second later, which looked
+    # like a one-second Slack call. Slack does not refuse connections like that.
+    request_queue_size = 128
+
+
 class LoopbackServer:
     """``start()``/``stop()`` and ``with``; subclasses name their handler and thread."""
 
@@ -31,7 +39,7 @@ class LoopbackServer:
 
     def start(self) -> Self:
         """Bind ``127.0.0.1:0`` (loopback only) and serve in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler)
+        self._server = _Server(("127.0.0.1", 0), self.handler)
         self._server.daemon_threads = True
         self._server.sim = self  # type: ignore[attr-defined]
         serve = self._server.serve_forever
