@@ -55,8 +55,9 @@ def slack_cpus(spec: str) -> frozenset[int] | None:
     Slack's servers are not on our machine; on a small one, its stand-ins would otherwise take
     CPU time from the server under test. ``auto``: the last CPU when there are two or more (the
     server and its children may still use every CPU); ``all``: no limit; or a list (``1,3``).
+    Where the system cannot bind a process to CPUs (not Linux), always no limit.
     """
-    if spec == "all":
+    if spec == "all" or not hasattr(os, "sched_setaffinity"):  # Linux only
         return None
     if spec == "auto":
         mine = sorted(os.sched_getaffinity(0))
