@@ -62,6 +62,14 @@ class Job:
     body: str
     headers: dict[str, str]
 
+    def response_url(self) -> str:
+        """Where a command's answer goes after the ack."""
+        return parse_form(self.body)["response_url"][0]
+
+    def view(self) -> dict[str, Any]:
+        """The submitted view, as Slack stored it."""
+        return json.loads(parse_form(self.body)["payload"][0])["view"]
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -147,11 +155,10 @@ def forward(job: Job, response: BoltResponse, client: WebClient) -> None:
     answer = _answer(response)
     if job.kind == "command":
         if answer:
-            url = parse_form(job.body)["response_url"][0]
             answer.setdefault("response_type", "ephemeral")
-            WebhookClient(url, timeout=10).send_dict(answer)
+            WebhookClient(job.response_url(), timeout=10).send_dict(answer)
         return
-    view = json.loads(parse_form(job.body)["payload"][0])["view"]
+    view = job.view()
     action = answer.get("response_action")
     if action in ("update", "push") and answer.get("view"):
         client.views_update(view_id=view["id"], view=answer["view"])
@@ -305,10 +312,10 @@ def apologize(job: Job, client: WebClient) -> None:
     text = unexpected_text(ref)
     try:
         if job.kind == "command":
-            url = parse_form(job.body)["response_url"][0]
-            WebhookClient(url, timeout=10).send_dict({"response_type": "ephemeral", "text": text})
+            answer = {"response_type": "ephemeral", "text": text}
+            WebhookClient(job.response_url(), timeout=10).send_dict(answer)
             return
-        view = json.loads(parse_form(job.body)["payload"][0])["view"]
+        view = job.view()
         errors = {Block.LANDLINES: text}
         client.views_update(view_id=view["id"], view=intake_views.refilled_view(view, errors))
     except Exception:  # Slack unreachable, the modal closed: the log keeps the reference
