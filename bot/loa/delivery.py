@@ -40,7 +40,7 @@ from bot.services.loa import (
     record_not_sent,
 )
 from bot.slack.blocks.text import escape
-from bot.slack.delivery import rate_limited, user_by_email
+from bot.slack.delivery import rate_limit_retried, user_by_email
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import OutboxMessage, PortRequest
@@ -103,13 +103,8 @@ class LoaDelivery:
         self.client = client
 
     def __call__(self, message: OutboxMessage) -> None:
-        try:
+        with rate_limit_retried():
             self._deliver(message)
-        except SlackApiError as exc:
-            later = rate_limited(exc)
-            if later is not None:
-                raise later from None
-            raise
 
     def _deliver(self, message: OutboxMessage) -> None:
         sid = str(message.payload.get("sid") or "")

@@ -9,6 +9,8 @@ request as it is now, so a delivery that was held up shows the current state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -46,13 +48,18 @@ def _file_links(event: TimelineEvent) -> str:
     return "".join(links)
 
 
-def rate_limited(exc: SlackApiError) -> RetryLater | None:
-    """Slack's rate limit (HTTP 429, or ``ratelimited``) as the outbox's "try again at
-    ``Retry-After``"; None for any other error."""
-    response = exc.response
-    if response.status_code == 429 or response.get("error") == "ratelimited":
-        return RetryLater(float(response.headers.get("Retry-After", 30)), "Slack rate limit")
-    return None
+@contextmanager
+def rate_limit_retried() -> Iterator[None]:
+    """Turn Slack's rate limit (HTTP 429, or ``ratelimited``) raised inside into the outbox's
+    "try again at ``Retry-After``"; any other Slack error goes on as a failed try."""
+    try:
+        yield
+    except SlackApiError as exc:
+        response = exc.response
+        if response.status_code == 429 or response.get("error") == "ratelimited":
+            retry_after = float(response.headers.get("Retry-After", 30))
+            raise RetryLater(retry_after, "Slack rate limit") from None
+        raise
 
 
 # users.lookupByEmail answers that mean "no DM": nobody has the address, or this token may not
@@ -95,12 +102,8 @@ class SlackHandler:
         self.agents_channel = agents_channel
 
     def __call__(self, message: OutboxMessage) -> None:
-        try:
+        with rate_limit_retried():
             self._deliver(message)
-        except SlackApiError as exc:
-            if (later := rate_limited(exc)) is not None:
-                raise later from None
-            raise
 
     def _deliver(self, message: OutboxMessage) -> None:
         raise NotImplementedError
@@ -202,11 +205,7 @@ class AlertDelivery:
         self.agents_channel = agents_channel
 
     def __call__(self, message: OutboxMessage) -> None:
-        try:
+        with rate_limit_retried():
             self.client.chat_postMessage(
                 channel=self.agents_channel, text=alert_text(message.payload)
             )
-        except SlackApiError as exc:
-            if (later := rate_limited(exc)) is not None:
-                raise later from None
-            raise
