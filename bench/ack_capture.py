@@ -41,7 +41,12 @@ class Exchange:
     first: float  # the request's first packet
     last: float  # the request's last packet before the answer
     size: int  # request bytes
-    answered: float | None = None  # the answer's first packet
+    answered: float = 0.0  # the answer's first packet (exchanges() returns answered ones)
+
+    @property
+    def ms(self) -> float:
+        """The server's time to answer."""
+        return (self.answered - self.last) * 1e3
 
 
 def packets(path: Path) -> Iterator[tuple[float, int, int, int, bytes]]:
@@ -92,17 +97,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     start = found[0].first
     for name, pick in (("commands", False), ("submissions", True)):
-        chosen = [ex for ex in found if (ex.size >= LARGE) is pick and ex.answered]
+        chosen = [ex for ex in found if (ex.size >= LARGE) is pick]
         if not chosen:
             continue
-        ms = [(ex.answered - ex.last) * 1e3 for ex in chosen if ex.answered is not None]
+        ms = [ex.ms for ex in chosen]
         print(
             f"{name:12} {len(ms):6,}  p50 {pct(ms, 50):6.2f}  p90 {pct(ms, 90):6.2f}  "
             f"p99 {pct(ms, 99):6.2f}  max {max(ms):7.2f} ms"
         )
-        slow = [(ex.first - start, t) for ex, t in zip(chosen, ms, strict=True) if t > args.slow]
+        slow = [ex for ex in chosen if ex.ms > args.slow]
         if slow:
-            listed = ", ".join(f"{at:.3f} s: {t:.1f}" for at, t in slow[:40])
+            listed = ", ".join(f"{ex.first - start:.3f} s: {ex.ms:.1f}" for ex in slow[:40])
             print(f"  over {args.slow:g} ms ({len(slow)}), by arrival: {listed}")
     return 0
 
