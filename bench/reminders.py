@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from bot.delivery.reminders import Sweeper
 from bot.porting.calendar import BusinessCalendar
 from bot.services.base import Context
+from bot.services.reminders import reconcile
 from storage import crypto
 from storage.db import Database, normalize_url
 from storage.models import OutboxMessage, Reminder
@@ -149,7 +150,7 @@ def run(url: str, due: int, not_due: int, batch: int) -> dict[str, float]:
     db, drop = fresh_database(url)
     try:
         clock = Clock(CREATED)
-        ctx = Context(db=db, calendar=BusinessCalendar(), clock=clock)
+        ctx = Context(reconcile=reconcile, db=db, calendar=BusinessCalendar(), clock=clock)
         loaded = time.perf_counter()
         seed_due(ctx, due)
         seed_not_due(db, not_due)

@@ -46,6 +46,7 @@ from bot.sandbox.serving import ServedApp
 from bot.server import Runtime, build_runtime, settle_heap
 from bot.services import intake_flow
 from bot.services.base import Context
+from bot.services.reminders import reconcile
 from bot.slack.blocks import intake as intake_views
 from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.ids import INTAKE_BLOCKS, VALUE
@@ -107,7 +108,7 @@ def start_server(
             "DATABASE_URL": db.url.render_as_string(hide_password=False),
         }
     )
-    ctx = Context(db=db, calendar=settings.calendar, default_region="US")
+    ctx = Context(reconcile=reconcile, db=db, calendar=settings.calendar, default_region="US")
     client = WebClient(token=BOT_TOKEN, base_url=sim.url)
     runtime = build_runtime(
         settings, client=client, process_before_response=process_before_response, ctx=ctx

@@ -39,6 +39,7 @@ from bot.porting.calendar import BusinessCalendar
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.services.base import Context
+from bot.services.reminders import reconcile
 from bot.slack.files import FetchedFile
 from bot.web import create_app
 from bot.zendesk.delivery import TOPIC, ZendeskDelivery
@@ -48,7 +49,7 @@ from bot.zendesk.mapping import TicketOptions
 from storage import crypto
 from storage import repositories as repo
 from storage.db import Database
-from tests.services.helpers import draft, numbers
+from tests.services.helpers import draft, mark_loa_signed, numbers
 
 EMAIL, TOKEN, SECRET = "portbot@acme.example", "bench-token", "bench-hook"
 CUSTOMER, AGENT = svc.Actor.customer("U0CUSTOMER", "casey"), svc.Actor.agent("U0AGENT", "avery")
@@ -74,7 +75,9 @@ def _setup(tmp: str) -> tuple[Context, ZendeskSimulator]:
     db = Database(f"sqlite:///{tmp}/bench.db")
     db.upgrade()
     calendar = BusinessCalendar(country="US", timezone="America/New_York")
-    ctx = Context(db=db, calendar=calendar, effect_topics=(TOPIC,), loa_topic=None)
+    ctx = Context(
+        reconcile=reconcile, db=db, calendar=calendar, effect_topics=(TOPIC,), loa_topic=None
+    )
     return ctx, ZendeskSimulator(email=EMAIL, token=TOKEN).start()
 
 
@@ -99,7 +102,7 @@ def lifecycle(tmp: str) -> Counter[str]:
             ).sid
             outbox.drain()
             svc.complete_draft(ctx, sid, actor=CUSTOMER, bill=bill)
-            svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+            mark_loa_signed(ctx, sid, actor=CUSTOMER)
             for i in range(3):
                 svc.add_comment(
                     ctx, sid, f"question {i}", actor=CUSTOMER, source="slack", source_id=f"a{i}"
@@ -144,7 +147,7 @@ def delivery_rate(tmp: str, count: int) -> tuple[int, int, float]:
     try:
         for _ in range(count):
             sid = svc.open_request(ctx, draft(numbers(3)), actor=CUSTOMER).sid
-            svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+            mark_loa_signed(ctx, sid, actor=CUSTOMER)
         ctx.clock = lambda: start + timedelta(minutes=1)
         outbox = _outbox(ctx, sim)
         began = time.perf_counter()

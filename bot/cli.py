@@ -59,7 +59,7 @@ def _safe_url(db: Database) -> str:
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
-    from bot.runtime import open_database
+    from bot.context import open_database
 
     db = open_database(settings)
     before = db.current_revision()
@@ -73,7 +73,7 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 
 def cmd_db_current(settings: Settings) -> int:
-    from bot.runtime import open_database
+    from bot.context import open_database
 
     db = open_database(settings)
     current, head = db.current_revision(), db.head_revision()
@@ -96,7 +96,7 @@ def _sqlite_file(settings: Settings) -> Path | None:
 def cmd_check(settings: Settings) -> int:
     """Report the configuration. Reads only: a missing SQLite file is not created."""
     from bot.config import key_file_path
-    from bot.runtime import open_database
+    from bot.context import open_database
     from storage.db import Database
 
     sqlite_file = _sqlite_file(settings)
@@ -175,8 +175,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.context import build_context
     from bot.delivery import admin
-    from bot.runtime import build_context
 
     ctx = build_context(settings)
     if args.outbox_command == "retry":

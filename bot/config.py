@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.porting.calendar import BusinessCalendar
+from bot.porting.rules import LOA_LINK_MAX_DAYS
 from storage import crypto
 from storage.db import default_url
 
@@ -29,7 +30,7 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-LOA_MAX_TTL_DAYS = 30
+LOA_MAX_TTL_DAYS = LOA_LINK_MAX_DAYS
 
 
 class ConfigError(ValueError):
@@ -227,7 +228,7 @@ class Settings(BaseModel):
         if not text.isdigit() or not 1 <= int(text) <= LOA_MAX_TTL_DAYS:
             raise ValueError(
                 f'"{_clip(text)}" is not a number of days from 1 to {LOA_MAX_TTL_DAYS} '
-                "(carriers accept a signed LOA for 30 days)"
+                f"(carriers accept a signed LOA for {LOA_LINK_MAX_DAYS} days)"
             )
         return int(text)
 

@@ -14,11 +14,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
+from bot.context import build_context
 from bot.delivery.outbox import Outbox
 from bot.delivery.scheduler import install_reminders
 from bot.loa.delivery import loa_handlers, loa_store
 from bot.loa.web import loa_routes
-from bot.runtime import build_context
 from bot.services.base import Context
 from bot.slack import delivery as slack_delivery
 from bot.slack.agents import AgentDirectory

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.porting.calendar import BusinessCalendar
 from bot.services.base import Context
+from bot.services.reminders import reconcile
 from storage import crypto
 from storage.db import Database, normalize_url
 
@@ -97,4 +98,4 @@ def calendar() -> BusinessCalendar:
 
 @pytest.fixture
 def ctx(db: Database, calendar: BusinessCalendar, clock: Clock) -> Context:
-    return Context(db=db, calendar=calendar, default_region="US", clock=clock)
+    return Context(reconcile=reconcile, db=db, calendar=calendar, default_region="US", clock=clock)

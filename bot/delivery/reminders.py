@@ -40,7 +40,8 @@ from sqlmodel import Session, select
 from bot.delivery.outbox import RetryLater
 from bot.porting.reminders import Audience, ReminderKind, catch_up
 from bot.services import reminders as rsvc
-from bot.services.base import EFFECT_TOPICS, Context
+from bot.services.base import Context
+from bot.services.effects import Topic
 from bot.slack import reminder_delivery
 from bot.slack.blocks import reminders as blocks
 from bot.zendesk.gateway import Gateway, RateLimited
@@ -118,11 +119,10 @@ class Sweeper:
     before_commit: Callable[[Session], None] | None = None
 
     def __post_init__(self) -> None:
-        slack_topic, zendesk_topic = EFFECT_TOPICS
         if self.slack is None:
-            self.slack = slack_topic in self.ctx.effect_topics
+            self.slack = Topic.SLACK_REQUEST_EVENT in self.ctx.effect_topics
         if self.zendesk is None:
-            self.zendesk = zendesk_topic in self.ctx.effect_topics
+            self.zendesk = Topic.ZENDESK_REQUEST_EVENT in self.ctx.effect_topics
 
     def sweep(self, *, max_batches: int = 10_000) -> SweepResult:
         """Batches until nothing more is due (or only rows put off remain)."""

@@ -13,6 +13,8 @@ import unicodedata
 from datetime import date
 from urllib.parse import quote
 
+from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -20,7 +22,7 @@ ACCEPTED = (PDF, PNG, JPEG)
 OCTET_STREAM = "application/octet-stream"
 
 MAX_BILL_BYTES = 10 * 1024 * 1024
-MAX_BILL_AGE_DAYS = 30
+MAX_BILL_AGE_DAYS = DOCUMENT_MAX_AGE_DAYS
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg")}

@@ -31,7 +31,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError, Settings
 from bot.loa.mail import Mailer, MailError, MailRefused, loa_message
-from bot.services.base import LOA_TOPIC, Context
+from bot.services.base import Context
+from bot.services.effects import Topic
 from bot.services.loa import (
     IssuedLink,
     NoLongerAwaiting,
@@ -48,7 +49,7 @@ from storage.values import RequestStatus
 
 log = logging.getLogger(__name__)
 
-TOPIC = LOA_TOPIC
+TOPIC = Topic.LOA_SEND
 Handler = Callable[[OutboxMessage], None]
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 

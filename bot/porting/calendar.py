@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
+
 __all__ = [
     "BusinessCalendar",
     "cancellation_deadline",
@@ -256,7 +258,7 @@ def _weekdays_in(start: date, end: date) -> int:
 
 
 def cancellation_deadline(
-    foc: date, calendar: BusinessCalendar, notice_business_days: int = 2
+    foc: date, calendar: BusinessCalendar, notice_business_days: int = CANCEL_NOTICE_BUSINESS_DAYS
 ) -> date:
     """The last local date on which a customer may still ask to cancel a port.
 
@@ -273,7 +275,10 @@ def cancellation_deadline(
 
 
 def cancellation_open(
-    now: datetime, foc: date, calendar: BusinessCalendar, notice_business_days: int = 2
+    now: datetime,
+    foc: date,
+    calendar: BusinessCalendar,
+    notice_business_days: int = CANCEL_NOTICE_BUSINESS_DAYS,
 ) -> bool:
     """True while the local date of ``now`` is on or before :func:`cancellation_deadline`."""
     return calendar.local_date(now) <= cancellation_deadline(foc, calendar, notice_business_days)

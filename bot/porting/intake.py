@@ -27,10 +27,11 @@ from bot.porting.fields import (
     squash,
 )
 from bot.porting.numbers import ParsedNumber, format_display, parse_number, parse_numbers
+from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
 from storage.values import AccountType, LineType, account_secret, pin_secret
 
 MAX_BILL_BYTES = 10 * 1024 * 1024
-MAX_DOCUMENT_AGE_DAYS = 30
+MAX_DOCUMENT_AGE_DAYS = DOCUMENT_MAX_AGE_DAYS
 MAX_NUMBERS = 10_000
 BILL_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
 
@@ -285,7 +286,8 @@ def validate_bill(
         result.errors[F.BILL] = f"“{bill.filename}” is empty."
     if bill.issued_on is None:
         result.errors[F.BILL_ISSUED_ON] = (
-            "When was this bill issued? Carriers want one from the last 30 days."
+            "When was this bill issued? Carriers want one from the last "
+            f"{DOCUMENT_MAX_AGE_DAYS} days."
         )
     else:
         age = (today - bill.issued_on).days

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.porting.calendar import BusinessCalendar, cancellation_deadline
 from bot.porting.errors import DomainError
+from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
 from storage.values import NumberStatus, RequestStatus, Role
 
 S = RequestStatus
@@ -124,7 +125,7 @@ class NotPermitted(DomainError):
 
 
 class CutoffPassed(DomainError):
-    """A customer asked to cancel inside the two-business-day notice period."""
+    """A customer asked to cancel inside the notice period before the port date."""
 
     code = "cutoff_passed"
 
@@ -132,7 +133,8 @@ class CutoffPassed(DomainError):
         self.foc, self.deadline = foc, deadline
         super().__init__(
             f"It's too late to cancel from here: the numbers port on {foc:%a %b %-d, %Y}, and "
-            f"carriers need two business days' notice, so the last day to cancel was "
+            f"carriers need {CANCEL_NOTICE_BUSINESS_DAYS} business days' notice, so the last day "
+            "to cancel was "
             f"{deadline:%a %b %-d, %Y}. Reply in the request's thread and the porting team "
             "will see what can still be done."
         )

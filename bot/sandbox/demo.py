@@ -23,11 +23,11 @@ from slack_sdk import WebClient
 
 from bot import config
 from bot import services as svc
+from bot.context import build_context
 from bot.delivery.scheduler import reminder_handlers
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
-from bot.runtime import build_context
 from bot.sandbox import render
 from bot.sandbox.demo_time import DemoClock, FastForward, Landed, first_morning
 from bot.sandbox.mail_sim import MailCatcher

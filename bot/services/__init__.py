@@ -2,26 +2,19 @@
 
 from bot.services.base import SYSTEM, Actor, Context, Snapshot
 from bot.services.cancel import confirm_cancel, decline_cancel, request_cancel
-from bot.services.fixes import reject, resubmit
+from bot.services.carrier import mark_ported, set_foc, submit_to_carrier
+from bot.services.conversation import add_comment, add_note, withdraw_comment
+from bot.services.expiry import expire
 from bot.services.loa import IssuedLink, issue_link, resend_loa, sign_loa
-from bot.services.progress import (
-    add_comment,
-    add_note,
-    expire,
-    mark_loa_signed,
-    mark_ported,
-    set_foc,
-    submit_to_carrier,
-    withdraw_comment,
-)
-from bot.services.queries import Viewer, find, list_requests
-from bot.services.requests import (
+from bot.services.port_requests import (
     complete_draft,
     open_follow_up,
     open_request,
     save_draft,
     update_details,
 )
+from bot.services.queries import Viewer, find, list_requests
+from bot.services.rejections import reject, resubmit
 
 __all__ = [
     "SYSTEM",
@@ -39,7 +32,6 @@ __all__ = [
     "find",
     "issue_link",
     "list_requests",
-    "mark_loa_signed",
     "mark_ported",
     "open_follow_up",
     "open_request",

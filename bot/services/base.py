@@ -17,11 +17,11 @@ from bot.porting.errors import InvalidInput, NotFound
 from bot.porting.lifecycle import Move
 from bot.porting.numbers import NumberIssue, parse_number
 from bot.porting.reminders import ReminderPolicy
+from bot.services.effects import Topic, enqueue
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
     IdempotencyRecord,
-    OutboxMessage,
     PortNumber,
     PortRequest,
     TimelineEvent,
@@ -33,9 +33,11 @@ T = TypeVar("T")
 # Side effects of every timeline event, one row per destination so that one being down never
 # holds up the other. Their consumers (Slack card/thread, Zendesk ticket) render the request's
 # state at delivery time, so a late delivery shows the newest state.
-EFFECT_TOPICS = ("slack.request_event", "zendesk.request_event")
-# A request that starts waiting for a signature gets its LOA sent: a new signing link each time.
-LOA_TOPIC = "loa.send"
+EFFECT_TOPICS: tuple[Topic, ...] = (Topic.SLACK_REQUEST_EVENT, Topic.ZENDESK_REQUEST_EVENT)
+
+# Keeps a request's reminder rows in line with its state, in the caller's transaction
+# (``bot.services.reminders.reconcile``; the assembly injects it).
+Reconciler = Callable[["Context", Session, PortRequest], object]
 
 
 def utcnow() -> datetime:
@@ -69,12 +71,14 @@ class Context:
     default_region: str = "US"
     clock: Callable[[], datetime] = utcnow
     # Where side effects go: an install without Zendesk queues nothing for it.
-    effect_topics: tuple[str, ...] = EFFECT_TOPICS
+    effect_topics: tuple[Topic, ...] = EFFECT_TOPICS
     # Who sends the LOA out when a request starts waiting for its signature (None: nobody can,
     # as without e-mail and Slack).
-    loa_topic: str | None = LOA_TOPIC
-    # Reminder rows follow every change (bot.services.reminders); None switches them off.
+    loa_topic: Topic | None = Topic.LOA_SEND
+    # The reminder policy; None switches reminders off.
     reminders: ReminderPolicy | None = field(default_factory=ReminderPolicy)
+    # Reminder rows follow every change through this (None: they do not follow).
+    reconcile: Reconciler | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -245,20 +249,10 @@ def record(
     if ctx.loa_topic and resend and req.status is RequestStatus.AWAITING_SIGNATURE:
         topics.append(ctx.loa_topic)
     for topic in topics:
-        session.add(
-            OutboxMessage(
-                request_id=req.id,
-                topic=topic,
-                payload={"sid": req.sid, "event_id": event.id, "action": action},
-                dedupe_key=f"{topic}:{event.id}",
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-    if ctx.reminders is not None:
-        from bot.services.reminders import reconcile  # imports this module
-
-        reconcile(ctx, session, req)
+        payload = {"sid": req.sid, "event_id": event.id, "action": action}
+        enqueue(session, topic, payload, key=f"{topic}:{event.id}", now=now, request_id=req.id)
+    if ctx.reminders is not None and ctx.reconcile is not None:
+        ctx.reconcile(ctx, session, req)
     return event
 
 

@@ -13,7 +13,7 @@ from bot.porting import intake
 from bot.porting.errors import NotFound
 from bot.porting.fields import Bill, Draft, F, Result
 from bot.services.base import Actor, Context, Snapshot
-from bot.services.requests import open_request
+from bot.services.port_requests import open_request
 from storage import repositories as repo
 from storage.models import IntakeSession
 from storage.values import account_secret, pin_secret

@@ -24,6 +24,7 @@ from bot.loa.pdf import Signature, document_hash, render, stamp
 from bot.porting.errors import InvalidInput
 from bot.porting.lifecycle import Move
 from bot.services.base import SYSTEM, Actor, Context, Snapshot, load, move, record, run, snapshot
+from bot.services.effects import enqueue
 from bot.services.loa_links import (
     ERRORS,
     NAME_HINT,
@@ -45,7 +46,7 @@ from bot.services.loa_links import (
 from storage import loa_tokens
 from storage import repositories as repo
 from storage.documents import DocumentStore
-from storage.models import DocumentKind, OutboxMessage, PortRequest
+from storage.models import DocumentKind, PortRequest
 from storage.models import TimelineEvent as Event
 from storage.values import RequestStatus, Role
 
@@ -232,16 +233,9 @@ def resend_loa(ctx: Context, sid: str, *, actor: Actor, key: str | None = None) 
             detail=f"Asked for the LOA to be sent again to {req.rep_email or req.rep_name}.",
             public=False,
         )
-        session.add(
-            OutboxMessage(
-                request_id=req.id,
-                topic=ctx.loa_topic,
-                payload={"sid": req.sid, "event_id": event.id, "action": "loa_resend"},
-                dedupe_key=f"{ctx.loa_topic}:resend:{event.id}",
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        payload = {"sid": req.sid, "event_id": event.id, "action": "loa_resend"}
+        key = f"{ctx.loa_topic}:resend:{event.id}"
+        enqueue(session, ctx.loa_topic, payload, key=key, now=now, request_id=req.id)
         return snapshot(session, req)
 
     return run(ctx, "resend_loa", body, key=key)

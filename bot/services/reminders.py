@@ -388,7 +388,7 @@ def apply_port_out_default(ctx: Context, port_out_id: int) -> bool:
 def expire_for_reminder(ctx: Context, row: Reminder) -> bool:
     """``request-expiry``: expire the request through the use case, once per reminder (its
     idempotency key). False when the request moved on since the row was planned."""
-    from bot.services.progress import expire  # progress -> base -> (lazily) this module
+    from bot.services.expiry import expire  # expiry -> base -> (lazily) this module
 
     data = row.data or {}
     sid = str(data.get("subject"))

@@ -46,6 +46,7 @@ from tests.services.helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,
     PIN,
+    mark_loa_signed,
     numbers,
     outbox_for,
 )
@@ -91,7 +92,7 @@ def test_issuing_keeps_the_letter_and_the_token_only_in_the_url(ctx, db, store):
 
 def test_a_link_is_issued_only_while_waiting_for_a_signature(ctx, store):
     snap = awaiting(ctx)
-    svc.mark_loa_signed(ctx, snap.sid, actor=AGENT)
+    mark_loa_signed(ctx, snap.sid, actor=AGENT)
     with pytest.raises(NoLongerAwaiting):
         issue(ctx, store, snap.sid)
 
@@ -196,7 +197,7 @@ def test_who_may_resend_and_when(ctx, clock, store):
     with pytest.raises(InvalidInput, match="a moment ago"):
         svc.resend_loa(ctx, snap.sid, actor=CUSTOMER)
     svc.resend_loa(ctx, snap.sid, actor=AGENT)  # agents need not wait
-    svc.mark_loa_signed(ctx, snap.sid, actor=AGENT)
+    mark_loa_signed(ctx, snap.sid, actor=AGENT)
     with pytest.raises(InvalidInput, match="only be resent while"):
         svc.resend_loa(ctx, snap.sid, actor=AGENT)
 
@@ -253,7 +254,7 @@ def test_a_link_whose_letter_changed_before_signing_is_replaced(ctx, db, store):
 
 def test_the_delivery_does_nothing_once_the_request_moved_on(ctx, db, store):
     snap = awaiting(ctx)
-    svc.mark_loa_signed(ctx, snap.sid, actor=AGENT)
+    mark_loa_signed(ctx, snap.sid, actor=AGENT)
     delivery = LoaDelivery(
         ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=None, client=None
     )

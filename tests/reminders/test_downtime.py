@@ -10,7 +10,7 @@ from bot import services as svc
 from bot.porting.fields import Bill
 from storage.values import ReminderStatus
 from tests.reminders.conftest import ny
-from tests.services.helpers import AGENT, CUSTOMER, draft
+from tests.services.helpers import AGENT, CUSTOMER, draft, mark_loa_signed
 from tests.slack.conftest import CHANNEL
 
 OCTOBER_BILL = Bill("bill.pdf", 120_000, "application/pdf", date(2026, 10, 20))
@@ -20,7 +20,7 @@ def _in_flight(w, foc: date, **window) -> str:
     """A request submitted Mon Nov 2 whose FOC was set Fri Nov 13."""
     w.clock.set(ny(2026, 11, 2, 10))
     sid = svc.open_request(w.ctx, draft(bill=OCTOBER_BILL), actor=CUSTOMER, channel_id=CHANNEL).sid
-    svc.mark_loa_signed(w.ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(w.ctx, sid, actor=CUSTOMER)
     w.clock.set(ny(2026, 11, 2, 10, 10))
     svc.submit_to_carrier(w.ctx, sid, actor=AGENT)
     w.tick()

@@ -14,7 +14,7 @@ from bot import services as svc
 from bot.porting.fields import Bill
 from storage.values import ReminderStatus
 from tests.reminders.conftest import REP, ny
-from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft
+from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, mark_loa_signed
 from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL
 
 BILL = Bill("bill.pdf", 120_000, "application/pdf", date(2026, 10, 20))
@@ -76,7 +76,7 @@ def test_the_whole_journey_sends_each_reminder_once_at_its_local_time(world_zd):
     svc.complete_draft(w.ctx, sid, actor=CUSTOMER, bill=BILL)
     w.tick()
     w.at(ny(2026, 11, 9, 11))  # Monday, EST now
-    svc.mark_loa_signed(w.ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(w.ctx, sid, actor=CUSTOMER)
     w.tick()
     w.at(ny(2026, 11, 12, 14))
     svc.submit_to_carrier(w.ctx, sid, actor=AGENT)
@@ -148,7 +148,7 @@ def test_an_loa_signed_before_its_reminder_is_never_reminded(world):
     sid = svc.open_request(w.ctx, draft(), actor=CUSTOMER, channel_id=CHANNEL).sid
     w.tick()
     w.at(ny(2026, 11, 17, 9, 59))  # a minute before the first reminder
-    svc.mark_loa_signed(w.ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(w.ctx, sid, actor=CUSTOMER)
     w.run_until(ny(2026, 12, 18, 12))
     kinds = {s.kind for s in w.sent}
     assert not kinds & {"loa-unsigned", "loa-unsigned-agents"}

@@ -21,7 +21,7 @@ from storage import repositories as repo
 from storage.models import OutboxMessage, PortOut, PortOutWindow
 from storage.values import PortOutStatus, RequestStatus, WindowStatus
 from tests.reminders.conftest import REP, REP_EMAIL, ny
-from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft
+from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, mark_loa_signed
 from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL
 
 K = ReminderKind
@@ -243,10 +243,10 @@ def test_an_unanswered_port_out_is_refused_at_its_deadline(world):
 def test_the_digest_counts_lists_port_dates_and_stale_requests(ctx, clock, calendar):
     clock.set(ny(2026, 11, 2, 10))
     stale = svc.open_request(ctx, draft(name="Stale one", bill=OCTOBER), actor=CUSTOMER).sid
-    svc.mark_loa_signed(ctx, stale, actor=CUSTOMER)  # in review from Nov 2
+    mark_loa_signed(ctx, stale, actor=CUSTOMER)  # in review from Nov 2
     svc.open_request(ctx, draft(bill=OCTOBER), actor=CUSTOMER)
     soon = svc.open_request(ctx, draft(name="Moving soon", bill=OCTOBER), actor=CUSTOMER).sid
-    svc.mark_loa_signed(ctx, soon, actor=CUSTOMER)
+    mark_loa_signed(ctx, soon, actor=CUSTOMER)
     svc.submit_to_carrier(ctx, soon, actor=AGENT)
     svc.set_foc(ctx, soon, date(2026, 11, 6), actor=AGENT)
     clock.set(ny(2026, 11, 5, 9))

@@ -16,7 +16,7 @@ from bot.services import reminders as rsvc
 from storage.models import PortRequest, Reminder
 from storage.values import ReminderStatus, RequestStatus
 from tests.reminders.conftest import local, ny
-from tests.services.helpers import AGENT, BILL, CUSTOMER, draft
+from tests.services.helpers import AGENT, BILL, CUSTOMER, draft, mark_loa_signed
 
 S = ReminderStatus
 OCTOBER_BILL = Bill("bill.pdf", 120_000, "application/pdf", date(2026, 10, 20))
@@ -38,7 +38,7 @@ def _status(ctx, sid: str) -> RequestStatus:
 def _submitted(ctx, clock) -> str:
     clock.set(ny(2026, 11, 2, 10))
     sid = svc.open_request(ctx, draft(bill=OCTOBER_BILL), actor=CUSTOMER).sid
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
     svc.submit_to_carrier(ctx, sid, actor=AGENT)
     return sid
 
@@ -110,7 +110,7 @@ def test_a_sent_reminder_stays_sent_whatever_happens_next(ctx, clock):
     sent = Sweeper(ctx).sweep().sent
     assert len(sent) == 1
     svc.add_note(ctx, sid, "called the customer", actor=AGENT)
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
     with ctx.db.read() as s:
         row = s.get(Reminder, sent[0])
     assert row.status is S.SENT and row.sent_at == clock.now - timedelta(0)
@@ -121,7 +121,7 @@ def test_the_sweep_double_checks_the_reason_before_sending(ctx, clock):
     produces a reminder whose reason has gone."""
     sid = svc.open_request(ctx, draft(), actor=CUSTOMER).sid
     policy, ctx.reminders = ctx.reminders, None
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
     ctx.reminders = policy
     clock.set(clock.now + timedelta(days=9))  # Wed Nov 25: the agents' alert is due too
     result = Sweeper(ctx).sweep()
@@ -132,7 +132,7 @@ def test_the_sweep_double_checks_the_reason_before_sending(ctx, clock):
 def test_customer_reminders_wait_for_contact_hours_agent_alerts_do_not(ctx, clock):
     clock.set(ny(2026, 11, 16, 19, 30))  # Monday evening
     sid = svc.open_request(ctx, draft(), actor=CUSTOMER).sid
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)  # in review from 19:30
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)  # in review from 19:30
     sweeper = Sweeper(ctx)
     clock.set(ny(2026, 11, 18, 19, 30))  # two business days later, after hours
     result = sweeper.sweep()

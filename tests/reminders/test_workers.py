@@ -24,6 +24,7 @@ from bot.delivery.reminders import SLACK_TOPIC, Sweeper
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.reminders import ReminderKind
 from bot.services.base import Context
+from bot.services.reminders import reconcile
 from bot.slack.blocks.reminders import reminder_of
 from bot.slack.reminder_delivery import ReminderDelivery
 from storage import crypto
@@ -53,6 +54,7 @@ def _count(db: Database, *where: object, model: type = Reminder) -> int:
 def _worker_ctx(ctx: Context) -> Context:
     """Another process: its own engine and pool, the same database and clock."""
     return Context(
+        reconcile=reconcile,
         db=Database(ctx.db.url, pool_size=4),
         calendar=ctx.calendar,
         clock=ctx.clock,
@@ -66,6 +68,7 @@ def _worker_process(url: str, now: str, slack_url: str, name: str) -> tuple[int,
     crypto.configure(crypto.Keyring([TEST_KEY]))
     moment = datetime.fromisoformat(now)
     ctx = Context(
+        reconcile=reconcile,
         db=Database(url, pool_size=2),
         calendar=BusinessCalendar(country="US", timezone="America/New_York"),
         clock=lambda: moment,

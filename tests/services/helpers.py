@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from typing import Any
 
 from sqlmodel import select
 
 from bot.porting.fields import Bill, Draft
 from bot.porting.intake import Agreement
 from bot.porting.lifecycle import Move, is_legal
-from bot.services import Actor
+from bot.services import Actor, Snapshot
 from storage.models import OutboxMessage, PortRequest, TimelineEvent
 
 CUSTOMER = Actor.customer("U0CUSTOMER", "Casey Customer")
@@ -88,3 +89,21 @@ def outbox_for(db, sid: str) -> list[OutboxMessage]:
                 .order_by(OutboxMessage.id)
             ).all()
         )
+
+
+def mark_loa_signed(
+    ctx: Any, sid: str, *, actor: Actor, signer_name: str = "", key: str | None = None
+) -> Snapshot:
+    """Move a request past its signature as the signing page would, without the letter: no
+    token, no name check, no PDF (tests of what happens after the signature only)."""
+    from bot.services.base import load, move, run, snapshot
+
+    def body(session: Any) -> Snapshot:
+        req = load(session, sid)
+        req.signed_at = ctx.now()
+        who = signer_name or req.rep_name
+        detail = f"Letter of Authorization signed by {who}."
+        move(ctx, session, req, Move.SIGN_LOA, actor, detail=detail)
+        return snapshot(session, req)
+
+    return run(ctx, "mark_loa_signed", body, key=key)

@@ -20,6 +20,7 @@ from tests.services.helpers import (
     PIN,
     assert_timeline_legal,
     draft,
+    mark_loa_signed,
     numbers,
     outbox_for,
 )
@@ -29,7 +30,7 @@ S = RequestStatus
 
 def _to_submitted(ctx, nums=None, **kw):
     snap = svc.open_request(ctx, draft(nums, **kw), actor=CUSTOMER, team_id="T1", channel_id="C1")
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     return svc.submit_to_carrier(ctx, snap.sid, actor=AGENT)
 
 
@@ -46,7 +47,7 @@ def test_the_whole_journey(ctx, db):
     assert [n.e164 for n in snap.numbers] == nums
     assert all(n.open_e164 == n.e164 for n in snap.numbers)
 
-    assert svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER).status is S.IN_REVIEW
+    assert mark_loa_signed(ctx, snap.sid, actor=CUSTOMER).status is S.IN_REVIEW
     submitted = svc.submit_to_carrier(ctx, snap.sid, actor=AGENT)
     assert submitted.status is S.SUBMITTED
     assert {n.status for n in submitted.numbers} == {NumberStatus.SUBMITTED}
@@ -241,7 +242,7 @@ def test_bad_foc_input(ctx, foc, kw, says):
 
 def test_rejected_in_review_then_fixed_without_new_signature(ctx, db):
     snap = svc.open_request(ctx, draft(numbers(1), wireless=numbers(1)), actor=CUSTOMER)
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     rejected = svc.reject(ctx, snap.sid, ["wrong_pin"], actor=AGENT, note="PIN expired")
     assert rejected.status is S.ACTION_REQUIRED
     assert {tuple(n.rejection_codes) for n in rejected.numbers} == {("wrong_pin",)}
@@ -321,7 +322,7 @@ def test_customer_cancel_before_the_cutoff_waits_for_an_agent(ctx, db):
 
 def test_submission_refuses_stale_documents(ctx, clock):
     snap = svc.open_request(ctx, draft(), actor=CUSTOMER)
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     clock.set(clock.now + timedelta(days=30))  # the bill (Nov 10) is now 36 days old
     with pytest.raises(InvalidInput, match="36 days old"):
         svc.submit_to_carrier(ctx, snap.sid, actor=AGENT)
@@ -329,7 +330,7 @@ def test_submission_refuses_stale_documents(ctx, clock):
 
 def test_customers_cannot_make_agent_moves(ctx):
     snap = svc.open_request(ctx, draft(), actor=CUSTOMER)
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     with pytest.raises(NotPermitted):
         svc.submit_to_carrier(ctx, snap.sid, actor=CUSTOMER)
     svc.submit_to_carrier(ctx, snap.sid, actor=AGENT)
@@ -340,7 +341,7 @@ def test_customers_cannot_make_agent_moves(ctx):
 
 def test_changing_details_before_submission(ctx, db):
     snap = svc.open_request(ctx, draft(), actor=CUSTOMER)
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     same = svc.update_details(ctx, snap.sid, {"name": "Main office lines"}, actor=CUSTOMER)
     assert same.status is S.IN_REVIEW and same.request.name == "Main office lines"
     resign = svc.update_details(ctx, snap.sid, {"rep_name": "Sam Lee"}, actor=CUSTOMER)
@@ -381,7 +382,7 @@ def test_visibility_and_prefix_lookup(ctx):
 
 def test_secrets_never_reach_the_timeline_or_outbox(ctx, db):
     snap = svc.open_request(ctx, draft(numbers(1), wireless=numbers(1)), actor=CUSTOMER)
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     svc.reject(ctx, snap.sid, ["wrong_pin"], actor=AGENT)
     svc.resubmit(
         ctx, snap.sid, actor=CUSTOMER, changes={"pin": "112233", "account_number": "55667788"}

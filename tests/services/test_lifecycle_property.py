@@ -14,11 +14,19 @@ from bot.porting.calendar import BusinessCalendar
 from bot.porting.errors import DomainError
 from bot.porting.lifecycle import ACTIVE_NUMBER_STATUSES, carrier_phase
 from bot.services.base import Context
+from bot.services.reminders import reconcile
 from storage.db import Database
 from storage.models import PortNumber, PortRequest, TimelineEvent
 from storage.values import RequestStatus
 from tests.conftest import Clock, fresh_database_url
-from tests.services.helpers import AGENT, CUSTOMER, assert_timeline_legal, draft, numbers
+from tests.services.helpers import (
+    AGENT,
+    CUSTOMER,
+    assert_timeline_legal,
+    draft,
+    mark_loa_signed,
+    numbers,
+)
 
 ACTORS = {"customer": CUSTOMER, "agent": AGENT, "system": svc.SYSTEM}
 FOC = date(2026, 12, 2)
@@ -29,7 +37,7 @@ def _call(ctx: Context, sid: str, nums: list[str], op: str, who: str, pick: int)
     actor = ACTORS[who]
     some = [nums[pick % len(nums)]]
     calls = {
-        "sign": lambda: svc.mark_loa_signed(ctx, sid, actor=actor),
+        "sign": lambda: mark_loa_signed(ctx, sid, actor=actor),
         "submit": lambda: svc.submit_to_carrier(ctx, sid, actor=actor),
         "foc_all": lambda: svc.set_foc(ctx, sid, FOC, actor=actor),
         "foc_one": lambda: svc.set_foc(ctx, sid, FOC, actor=actor, numbers=some),
@@ -101,7 +109,10 @@ def test_random_service_sequences_keep_the_lifecycle(tmp_path):
     db = Database(url)
     db.upgrade()
     ctx = Context(
-        db=db, calendar=BusinessCalendar(), clock=Clock(datetime(2026, 11, 16, 15, tzinfo=UTC))
+        reconcile=reconcile,
+        db=db,
+        calendar=BusinessCalendar(),
+        clock=Clock(datetime(2026, 11, 16, 15, tzinfo=UTC)),
     )
     accepted_ops: set[str] = set()
 

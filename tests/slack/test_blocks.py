@@ -15,7 +15,7 @@ from bot.porting.intake import AGREEMENT_TEXT, Agreement
 from bot.slack import ids
 from bot.slack.blocks import agent, cards, home, intake, text
 from storage.values import NumberStatus, RequestStatus
-from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft
+from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, mark_loa_signed
 
 S = RequestStatus
 TODAY = date(2026, 11, 16)  # the clock fixture's local date (Monday)
@@ -59,7 +59,7 @@ def opened(ctx, nums=None, **kw):
 
 def in_review(ctx, nums=None, **kw):
     snap = opened(ctx, nums, **kw)
-    return svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    return mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
 
 
 def submitted(ctx, nums=None, **kw):
@@ -533,7 +533,7 @@ def test_pin_and_account_number_never_leave(ctx):
         channel_id="C1",
     )
     assert wireless.request.pin and wireless.request.pin.reveal() == PIN
-    signed = svc.mark_loa_signed(ctx, wireless.sid, actor=CUSTOMER)
+    signed = mark_loa_signed(ctx, wireless.sid, actor=CUSTOMER)
     sub = svc.submit_to_carrier(ctx, wireless.sid, actor=AGENT)
     rejected = svc.reject(ctx, wireless.sid, ["wrong_pin"], actor=AGENT)
     everything = []

@@ -10,7 +10,7 @@ import pytest
 from bot import services as svc
 from bot.sandbox.slack_driver import app_home_opened_event, message_event
 from bot.slack.ids import Action, Block, View
-from tests.services.helpers import draft, numbers
+from tests.services.helpers import draft, mark_loa_signed, numbers
 from tests.slack.conftest import AGENT, AGENTS_CHANNEL, CHANNEL, CUSTOMER, OTHER
 
 
@@ -23,7 +23,7 @@ def _request(slack, ctx, *, signed=True, submitted=False):
         channel_id=CHANNEL,
     )
     if signed:
-        svc.mark_loa_signed(ctx, snap.sid, actor=svc.Actor.customer(CUSTOMER))
+        mark_loa_signed(ctx, snap.sid, actor=svc.Actor.customer(CUSTOMER))
     if submitted:
         svc.submit_to_carrier(ctx, snap.sid, actor=svc.Actor.agent(AGENT))
     slack.drain()

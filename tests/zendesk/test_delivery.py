@@ -17,7 +17,7 @@ from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.mapping import TicketOptions
 from storage.models import OutboxMessage, ZendeskLink
 from storage.values import OutboxStatus
-from tests.services.helpers import draft, numbers
+from tests.services.helpers import draft, mark_loa_signed, numbers
 
 EMAIL, TOKEN = "porting@acme.example", "zd-token"
 CUSTOMER, AGENT = svc.Actor.customer("U0CUSTOMER", "casey"), svc.Actor.agent("U0AGENT", "avery")
@@ -56,7 +56,7 @@ def test_a_request_gets_one_ticket_then_updates(ctx, sim, outbox):
     (ticket,) = sim.tickets()
     assert ticket["external_id"] == sid and "portbot" in ticket["tags"]
     assert "port_status_awaiting_signature" in ticket["tags"]
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
     svc.submit_to_carrier(ctx, sid, actor=AGENT)
     outbox.drain()
     assert len(sim.tickets()) == 1
@@ -77,7 +77,7 @@ def test_zendesk_down_for_an_hour_loses_nothing(ctx, clock, sim, outbox):
     sid = _open(ctx)
     sim.down()
     outbox.drain()
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
     for _ in range(8):  # an hour of retries with back-off
         _later(ctx, clock, 8)
         outbox.drain()
@@ -125,7 +125,7 @@ def test_a_429_reschedules_at_retry_after_without_sleeping(ctx, clock, sim, outb
 def test_no_pin_or_account_number_reaches_zendesk(ctx, sim, outbox):
     d = replace(draft(numbers(2)), account_number="88001234567", pin="9137")
     sid = svc.open_request(ctx, d, actor=CUSTOMER, team_id="T1").sid
-    svc.mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
     svc.submit_to_carrier(ctx, sid, actor=AGENT)
     svc.set_foc(ctx, sid, date(2026, 11, 25), actor=AGENT)
     outbox.drain()

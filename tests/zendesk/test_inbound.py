@@ -23,7 +23,7 @@ from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import NOTE_TOPIC, Inbound
 from bot.zendesk.mapping import TicketOptions
 from storage.models import TimelineEvent
-from tests.services.helpers import draft, numbers
+from tests.services.helpers import draft, mark_loa_signed, numbers
 
 EMAIL, TOKEN, SECRET, FOC_FIELD = "porting@acme.example", "zd-token", "hook-secret", 360001
 CUSTOMER, AGENT = svc.Actor.customer("U0CUSTOMER", "casey"), svc.Actor.agent("U0AGENT", "avery")
@@ -42,7 +42,7 @@ class Setup:
     def open(self, *, submitted: bool = False) -> tuple[str, int]:
         sid = svc.open_request(self.ctx, draft(numbers(2)), actor=CUSTOMER, team_id="T1").sid
         if submitted:
-            svc.mark_loa_signed(self.ctx, sid, actor=CUSTOMER)
+            mark_loa_signed(self.ctx, sid, actor=CUSTOMER)
             svc.submit_to_carrier(self.ctx, sid, actor=AGENT)
         self.outbox.drain()
         (ticket,) = [t for t in self.sim.tickets() if t["external_id"] == sid]

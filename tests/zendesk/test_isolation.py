@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from bot import services as svc
-from tests.services.helpers import draft, numbers
+from tests.services.helpers import draft, mark_loa_signed, numbers
 from tests.slack.conftest import AGENT, CHANNEL, CUSTOMER
 from tests.zendesk.conftest import Both
 
@@ -35,7 +35,7 @@ def test_a_slow_zendesk_never_slows_a_slack_ack(ctx, both: Both):
 
     # A change now reaches the Slack card at once, though Zendesk's lane is still stuck.
     updates = len(both.slack.calls_to("chat.update"))
-    svc.mark_loa_signed(ctx, sid, actor=actor)
+    mark_loa_signed(ctx, sid, actor=actor)
     both.runtime.outbox.wake.set()
     started = time.monotonic()
     both.slack.wait_for("chat.update", count=updates + 1, timeout=2.0)

@@ -19,7 +19,7 @@ from bot.zendesk.mapping import (
 )
 from storage.models import TimelineEvent
 from storage.values import RequestStatus, Role
-from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, numbers
+from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, mark_loa_signed, numbers
 
 S = RequestStatus
 PLAIN = TicketOptions()
@@ -37,7 +37,7 @@ def _open(ctx, landlines=None, wireless=None, **kw) -> Snapshot:
 
 def _submitted(ctx, landlines=None, wireless=None, **kw) -> Snapshot:
     snap = _open(ctx, landlines, wireless, **kw)
-    svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     return svc.submit_to_carrier(ctx, snap.sid, actor=AGENT)
 
 
@@ -287,7 +287,7 @@ def test_agent_only_events_stay_internal(ctx) -> None:
 
 def test_moves_that_are_not_customer_news_stay_internal(ctx) -> None:
     snap = _open(ctx)
-    snap = svc.mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+    snap = mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
     update = event_update(snap, _event(snap, "sign_loa"), PUBLIC)
     assert update is not None and update["comment"]["public"] is False
     assert "Letter of Authorization signed by Jordan Rivera." in update["comment"]["body"]
@@ -390,7 +390,7 @@ def test_no_payload_ever_holds_a_pin_ssn_digits_or_the_account_number(ctx, pin: 
 
     collect(snap)
     collect(svc.add_comment(ctx, sid, "thanks", actor=CUSTOMER, source="slack", source_id="1.2"))
-    collect(svc.mark_loa_signed(ctx, sid, actor=CUSTOMER))
+    collect(mark_loa_signed(ctx, sid, actor=CUSTOMER))
     collect(svc.submit_to_carrier(ctx, sid, actor=AGENT))
     collect(svc.reject(ctx, sid, ["wrong_pin", "account_number"], actor=AGENT))
     collect(svc.resubmit(ctx, sid, actor=CUSTOMER, changes={"pin": "555999"}))

@@ -8,8 +8,6 @@ and the status helpers are safe to put into ``mrkdwn`` text objects as they are.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
@@ -22,8 +20,19 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.porting.numbers import format_display
 from bot.slack import ids
+from bot.wording.formats import (
+    clock_time,
+    day,
+    number,
+    plural,
+    short_day,
+    short_sid,
+    when,
+    window,
+)
+from bot.wording.links import safe_url
+from bot.wording.rich import Rich, Style
 from storage.models import PortRequest
 from storage.values import NumberStatus, RequestStatus
 
@@ -44,6 +53,7 @@ __all__ = [
     "field",
     "mention",
     "modal",
+    "mrkdwn",
     "next_step",
     "number",
     "number_status",
@@ -90,61 +100,33 @@ def truncate(text: str, n: int) -> str:
     return cut + "…"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 number``, ``3 numbers``, ``1,200 numbers``; ``many`` for irregular plurals."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
-def number(e164: str) -> str:
-    """A stored E.164 number as people read it, e.g. ``+1 617-253-1000``."""
-    return format_display(e164)
-
-
-def day(d: date) -> str:
-    """``Wed Dec 2, 2026``."""
-    return f"{d:%a %b} {d.day}, {d.year}"
-
-
-def short_day(d: date, *, today: date | None = None) -> str:
-    """``Wed Dec 2``, with the year only when it is not ``today``'s year."""
-    text = f"{d:%a %b} {d.day}"
-    return text if today is not None and d.year == today.year else f"{text}, {d.year}"
-
-
-def _zone(tz: tzinfo | str | None) -> tzinfo:
-    if tz is None:
-        return ZoneInfo("UTC")
-    return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
-def clock_time(moment: datetime, tz: tzinfo | str | None) -> str:
-    """``9:30 AM`` in ``tz``."""
-    local = moment.astimezone(_zone(tz))
-    return f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
-
-
-def when(moment: datetime, tz: tzinfo | str | None) -> str:
-    """``Wed Dec 2, 2026, 9:30 AM EST``: an aware instant shown in the account's time zone."""
-    local = moment.astimezone(_zone(tz))
-    return f"{day(local.date())}, {clock_time(local, local.tzinfo)} {local:%Z}".rstrip()
-
-
-def window(start: datetime, end: datetime, tz: tzinfo | str | None) -> str:
-    """``9:00 AM – 11:00 AM EST`` (the day is shown separately)."""
-    local_end = end.astimezone(_zone(tz))
-    return f"{clock_time(start, tz)} – {clock_time(end, tz)} {local_end:%Z}".rstrip()
-
-
-def short_sid(sid: str) -> str:
-    """The short form people can type: ``PR`` and the first 8 hex characters."""
-    return sid[:10]
-
-
 def mention(user_id: str, fallback: str = "") -> str:
     """``<@U123>`` for a real Slack user ID, otherwise the escaped fallback name."""
     if _USER_ID.match(user_id or ""):
         return f"<@{user_id}>"
     return escape(fallback or user_id or "someone")
+
+
+def mrkdwn(text: Rich | str) -> str:
+    """Channel-neutral text (:mod:`bot.wording.rich`) as Slack ``mrkdwn``, every string escaped:
+    a name typed as ``<!channel>`` or ``<https://evil|Reset>`` stays words."""
+    if isinstance(text, str):
+        return escape(text)
+    out: list[str] = []
+    for s in text.spans:
+        if s.style is Style.STRONG:
+            out.append(f"*{escape(s.text)}*" if s.text.strip() else escape(s.text))
+        elif s.style is Style.CODE:
+            body = escape(s.text).replace("`", "'")
+            out.append(f"`{body}`" if body else "")
+        elif s.style is Style.MENTION:
+            out.append(mention(s.text, s.label))
+        elif s.style is Style.LINK:
+            url, label = safe_url(s.text), escape(s.label or s.text)
+            out.append(f"<{url}|{label.replace('|', '/')}>" if url else label)
+        else:
+            out.append(escape(s.text))
+    return "".join(out)
 
 
 _REQUEST_EMOJI = {

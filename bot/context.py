@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.services.base import EFFECT_TOPICS, LOA_TOPIC, Context
+from bot.services.base import Context
+from bot.services.effects import Topic
+from bot.services.reminders import reconcile
 from storage import crypto
 from storage.db import Database
-
-SLACK_TOPIC, ZENDESK_TOPIC = EFFECT_TOPICS
 
 
 def open_database(settings: Settings) -> Database:
@@ -22,8 +22,8 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
     topics = tuple(
         topic
         for topic, wanted in (
-            (SLACK_TOPIC, settings.slack_bot_token is not None),
-            (ZENDESK_TOPIC, settings.zendesk_enabled),
+            (Topic.SLACK_REQUEST_EVENT, settings.slack_bot_token is not None),
+            (Topic.ZENDESK_REQUEST_EVENT, settings.zendesk_enabled),
         )
         if wanted
     )
@@ -35,5 +35,6 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
         effect_topics=topics,
         # The LOA goes out by e-mail, or by Slack DM when the representative is a Slack user;
         # either way its link needs the address people reach portbot at.
-        loa_topic=LOA_TOPIC if settings.portbot_public_url and reachable else None,
+        loa_topic=Topic.LOA_SEND if settings.portbot_public_url and reachable else None,
+        reconcile=reconcile,
     )

@@ -24,9 +24,9 @@ from bot.services.base import (
     select_numbers,
     snapshot,
 )
+from bot.services.conversation import MAX_NOTE
 from bot.services.phase import guard, plural, refresh_summary, sync_phase
-from bot.services.progress import MAX_NOTE
-from bot.services.requests import apply_changes
+from bot.services.port_requests import apply_changes
 from storage import repositories as repo
 from storage.values import NumberStatus, RequestStatus
 

@@ -3,7 +3,7 @@ import gc
 import pytest
 
 from bot import config
-from bot.runtime import build_context
+from bot.context import build_context
 from bot.server import settle_heap
 from storage.db import SchemaOutOfDate
 

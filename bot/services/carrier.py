@@ -1,10 +1,9 @@
-"""Use cases that move a request through signature, carrier submission, FOC and porting."""
+"""Use cases with the carrier: submission (documents and CSR checked), FOC dates, ports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -13,15 +12,13 @@ from bot.porting.csr import compare_with_csr
 from bot.porting.errors import InvalidInput
 from bot.porting.lifecycle import Move, NumberMove
 from bot.porting.numbers import format_display
+from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
 from bot.services.base import (
-    SYSTEM,
     Actor,
     Context,
     Snapshot,
     load,
     move,
-    record,
-    refresh_claims,
     run,
     select_numbers,
     snapshot,
@@ -31,32 +28,7 @@ from storage import repositories as repo
 from storage.models import PortRequest
 from storage.values import NumberStatus, RequestStatus
 
-LOA_MAX_AGE_DAYS = 30
-MAX_NOTE = 3000
-MAX_FILES = 10  # files carried with one conversation message
-
-
-# --- signature and submission -----------------------------------------------------------
-
-
-def mark_loa_signed(
-    ctx: Context, sid: str, *, actor: Actor, signer_name: str = "", key: str | None = None
-) -> Snapshot:
-    def body(session: Session) -> Snapshot:
-        req = load(session, sid)
-        req.signed_at = ctx.now()
-        who = signer_name or req.rep_name
-        move(
-            ctx,
-            session,
-            req,
-            Move.SIGN_LOA,
-            actor,
-            detail=f"Letter of Authorization signed by {who}.",
-        )
-        return snapshot(session, req)
-
-    return run(ctx, "mark_loa_signed", body, key=key)
+LOA_MAX_AGE_DAYS = DOCUMENT_MAX_AGE_DAYS
 
 
 def _document_problems(ctx: Context, req: PortRequest) -> list[str]:
@@ -274,100 +246,3 @@ def mark_ported(
         return snapshot(session, req)
 
     return run(ctx, "mark_ported", body, key=key)
-
-
-def add_note(
-    ctx: Context,
-    sid: str,
-    text: str,
-    *,
-    actor: Actor,
-    public: bool = False,
-    key: str | None = None,
-) -> Snapshot:
-    text = text.strip()
-    if not text:
-        raise InvalidInput("The note is empty.")
-    if len(text) > MAX_NOTE:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
-
-    def body(session: Session) -> Snapshot:
-        req = load(session, sid)
-        record(ctx, session, req, "note", actor, detail=text, public=public)
-        return snapshot(session, req)
-
-    return run(ctx, "add_note", body, key=key)
-
-
-def add_comment(
-    ctx: Context,
-    sid: str,
-    text: str,
-    *,
-    actor: Actor,
-    source: str,
-    source_id: str,
-    files: Sequence[Mapping[str, Any]] = (),
-    edit_of: str | None = None,
-) -> Snapshot:
-    """A message someone wrote in the request's conversation (a Slack thread reply or a ticket
-    comment). Recorded once per source message; ``source`` tells deliveries not to echo it back
-    where it came from. ``files`` are references (name, and an id or a link) that deliveries
-    carry across; ``edit_of`` names the message this one corrects."""
-    text = text.strip()
-    if not text and not files:
-        raise InvalidInput("The comment is empty.")
-    data: dict[str, Any] = {"source": source, "source_id": source_id}
-    if files:
-        data["files"] = [dict(f) for f in files[:MAX_FILES]]
-    if edit_of:
-        data["edit_of"] = edit_of
-
-    def body(session: Session) -> Snapshot:
-        req = load(session, sid)
-        record(ctx, session, req, "comment", actor, detail=text[:MAX_NOTE], data=data)
-        return snapshot(session, req)
-
-    return run(ctx, "add_comment", body, key=f"comment:{source}:{source_id}")
-
-
-def withdraw_comment(
-    ctx: Context, sid: str, *, actor: Actor, source: str, source_id: str
-) -> Snapshot:
-    """The author deleted a message of the conversation where they wrote it. Copies elsewhere
-    (a ticket comment) stay; the porting team is told, privately, so they can remove it."""
-
-    def body(session: Session) -> Snapshot:
-        req = load(session, sid)
-        record(
-            ctx,
-            session,
-            req,
-            "comment_withdrawn",
-            actor,
-            detail=f"deleted a message they wrote in {source.capitalize()}",
-            data={"source": source, "source_id": source_id},
-            public=False,
-        )
-        return snapshot(session, req)
-
-    return run(ctx, "withdraw_comment", body, key=f"withdrawn:{source}:{source_id}")
-
-
-def expire(ctx: Context, sid: str, *, actor: Actor = SYSTEM, key: str | None = None) -> Snapshot:
-    """Close a draft or an unsigned request that waited too long."""
-
-    def body(session: Session) -> Snapshot:
-        req = load(session, sid)
-        move(
-            ctx,
-            session,
-            req,
-            Move.EXPIRE,
-            actor,
-            detail="Expired: it waited 30 days without being completed or signed.",
-        )
-        refresh_claims(req, repo.numbers_of(session, request_id=req.id))
-        return snapshot(session, req)
-
-    return run(ctx, "expire", body, key=key)
