@@ -43,12 +43,12 @@ from bot import config
 from bot.porting.intake import Agreement
 from bot.porting.numbers import parse_numbers
 from bot.sandbox.serving import ServedApp
-from bot.server import Runtime, build_runtime, settle_heap
+from bot.server import Runtime, build_runtime, process_runner, settle_heap
 from bot.services import intake_flow
 from bot.services.base import Context
 from bot.services.reminders import reconcile
 from bot.slack.blocks import intake as intake_views
-from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
+from bot.slack.deferral import Front, ThreadRunner
 from bot.slack.ids import INTAKE_BLOCKS, VALUE
 from bot.slack.listeners.views import STEP_FIELDS
 from bot.web import create_app
@@ -118,7 +118,7 @@ def start_server(
     assert runtime.bolt is not None
     made: Front | None = None
     if front == "processes":
-        runner = ProcessRunner(settings, processes=os.cpu_count() or 1)
+        runner = process_runner(settings, client, os.cpu_count() or 1)
         runner.warm_up()
         made = Front(runner, SIGNING_SECRET)
     elif front == "threads":

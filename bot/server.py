@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -15,20 +16,23 @@ from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
 from bot.context import build_context
-from bot.delivery.outbox import Outbox
-from bot.delivery.scheduler import install_reminders
+from bot.delivery.outbox import Handler, Outbox
+from bot.delivery.reminders import Sweeper
+from bot.delivery.scheduler import ReminderScheduler, start_ticking
 from bot.loa.delivery import loa_handlers, loa_store
 from bot.loa.web import loa_routes
 from bot.services.base import Context
+from bot.services.effects import Topic
 from bot.slack import delivery as slack_delivery
 from bot.slack.agents import AgentDirectory
 from bot.slack.app import build_app, web_client
 from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
 from bot.slack.files import SlackFiles
+from bot.slack.reminder_delivery import ReminderDelivery
 from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
-from bot.zendesk.inbound import NOTE_TOPIC, Inbound
+from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
 
 if TYPE_CHECKING:
@@ -39,13 +43,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
+    """What one process runs: the service context, the outbox and its handlers (one per
+    topic, all made by :func:`outbox_handlers`), the Slack app, and the reminder sweeper."""
+
     settings: Settings
     ctx: Context
     outbox: Outbox
+    sweeper: Sweeper
     client: WebClient | None = None
     bolt: App | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    ticker: ReminderScheduler | None = None
 
     def start_background(self) -> None:
         """Deliver the outbox (``serve`` and ``worker`` both do this): a thread per destination,
@@ -59,6 +68,13 @@ class Runtime:
             )
             worker.start()
             self.threads.append(worker)
+
+    def start_reminders(self, *, interval: float | None = None) -> ReminderScheduler:
+        """Tick this process's reminder sweep until the runtime closes."""
+        every = interval if interval is not None else self.settings.portbot_reminder_interval
+        self.ticker, watcher = start_ticking(self.sweeper, interval=float(every), stop=self.stop)
+        self.threads.append(watcher)
+        return self.ticker
 
     def close(self) -> None:
         self.stop.set()
@@ -100,63 +116,99 @@ def require_slack(settings: Settings, *, socket_mode: bool) -> None:
         )
 
 
-def build_runtime(
-    settings: Settings,
-    *,
-    slack: bool = True,
-    client: WebClient | None = None,
-    process_before_response: bool = False,
-    verify_requests: bool = True,
-    ctx: Context | None = None,
-) -> Runtime:
-    ctx = ctx or build_context(settings)
-    worker_id = f"{socket.gethostname()}:{os.getpid()}"
-    handlers = {}
-    bolt = None
-    if slack:
-        require_slack(settings, socket_mode=settings.slack_app_token is not None)
-        client = client or web_client(settings)
-        handlers[slack_delivery.TOPIC] = slack_delivery.SlackDelivery(
-            ctx, client, agents_channel=settings.portbot_agents_channel
+def outbox_handlers(
+    settings: Settings, ctx: Context, client: WebClient | None
+) -> dict[Topic, Handler]:
+    """The one table from outbox topic to the handler that delivers it. A destination that is
+    not configured has no handler, and its topics are never queued (``ctx.effect_topics``,
+    ``ctx.loa_topic``) or wait for a process that has one."""
+    handlers: dict[Topic, Handler] = {}
+    agents_channel = settings.portbot_agents_channel
+    if client is not None:
+        handlers[Topic.SLACK_REQUEST_EVENT] = slack_delivery.SlackDelivery(
+            ctx, client, agents_channel=agents_channel
         )
-        if settings.portbot_agents_channel:
-            handlers[slack_delivery.ALERT_TOPIC] = slack_delivery.AlertDelivery(
-                client, agents_channel=settings.portbot_agents_channel
+        handlers[Topic.SLACK_REMINDER] = ReminderDelivery(
+            ctx, client, agents_channel=agents_channel
+        )
+        if agents_channel:
+            handlers[Topic.SLACK_ALERT] = slack_delivery.AlertDelivery(
+                client, agents_channel=agents_channel
             )
     if settings.zendesk_enabled:
         gateway = zendesk_gateway(settings)
-        handlers[zendesk_delivery.TOPIC] = zendesk_delivery.ZendeskDelivery(
+        handlers[Topic.ZENDESK_REQUEST_EVENT] = zendesk_delivery.ZendeskDelivery(
             ctx,
             gateway,
             TicketOptions.from_settings(settings),
             files=SlackFiles(client) if client is not None else None,
             documents=loa_store(settings, ctx),
         )
-        handlers[NOTE_TOPIC] = zendesk_delivery.NoteDelivery(gateway)
+        handlers[Topic.ZENDESK_NOTE] = zendesk_delivery.NoteDelivery(gateway)
+        from bot.delivery import reminders as _legacy  # TODO(lead): until one note handler
+
+        handlers[_legacy.NOTE_TOPIC] = _legacy.TicketNoteDelivery(ctx, gateway)  # type: ignore[index]
     if ctx.loa_topic:
-        handlers.update(loa_handlers(settings, ctx, client))
-    alerts = slack_delivery.ALERT_TOPIC if slack_delivery.ALERT_TOPIC in handlers else None
+        handlers[Topic.LOA_SEND] = loa_handlers(settings, ctx, client)[Topic.LOA_SEND]
+    return handlers
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+    verify_requests: bool = True,
+    ctx: Context | None = None,
+) -> Runtime:
+    """Everything a ``serve``, ``worker`` or deferral child needs, built once, in one place."""
+    require_slack(settings, socket_mode=settings.slack_app_token is not None)
+    ctx = ctx or build_context(settings)
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    client = client or web_client(settings)
+    handlers = outbox_handlers(settings, ctx, client)
+    alerts = Topic.SLACK_ALERT if Topic.SLACK_ALERT in handlers else None
     outbox = Outbox(ctx, handlers, worker_id=worker_id, alert_topic=alerts)
-    if slack:
-        assert client is not None
-        agents = AgentDirectory(settings.agents.users, settings.agents.groups)
-        deps = SlackDeps(
-            ctx,
-            agents,
-            agents_channel=settings.portbot_agents_channel,
-            wake=outbox.wake.set,
-            documents=loa_store(settings, ctx),
-        )
-        bolt = build_app(
-            settings,
-            deps,
-            client=client,
-            process_before_response=process_before_response,
-            verify_requests=verify_requests,
-        )
-        if agents.groups:
-            threading.Thread(target=agents.refresh, args=(client,), daemon=True).start()
-    return Runtime(settings=settings, ctx=ctx, outbox=outbox, client=client, bolt=bolt)
+    sweeper = Sweeper(ctx, worker_id=worker_id, wake=outbox.wake.set)
+    agents = AgentDirectory(settings.agents.users, settings.agents.groups)
+    deps = SlackDeps(
+        ctx,
+        agents,
+        agents_channel=settings.portbot_agents_channel,
+        wake=outbox.wake.set,
+        documents=loa_store(settings, ctx),
+    )
+    bolt = build_app(
+        settings,
+        deps,
+        client=client,
+        process_before_response=process_before_response,
+        verify_requests=verify_requests,
+    )
+    if agents.groups:
+        threading.Thread(target=agents.refresh, args=(client,), daemon=True).start()
+    return Runtime(
+        settings=settings, ctx=ctx, outbox=outbox, sweeper=sweeper, client=client, bolt=bolt
+    )
+
+
+def child_app(settings: Settings) -> App:
+    """The Bolt app of a deferral child process (``bot.slack.deferral.ProcessRunner`` calls
+    this in each child, through a picklable ``functools.partial``)."""
+    runtime = build_runtime(settings, process_before_response=True, verify_requests=False)
+    assert runtime.bolt is not None
+    settle_heap()  # a child's full collections would delay the answers it works on
+    return runtime.bolt
+
+
+def process_runner(settings: Settings, client: WebClient | None, processes: int) -> ProcessRunner:
+    """Deferred Slack work in ``processes`` children, each with the app :func:`child_app`
+    builds from ``settings``."""
+    return ProcessRunner(
+        functools.partial(child_app, settings),
+        apology_client=client or web_client(settings),
+        processes=processes,
+    )
 
 
 def settle_heap() -> None:
@@ -178,8 +230,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     from bot.web import create_app
 
     runtime = build_runtime(settings)
-    install_reminders(runtime)  # before the lanes start: they are made from its handlers
     runtime.start_background()
+    runtime.start_reminders()
     front = None
     if settings.slack_app_token is None and runtime.bolt is not None:
         front = _front(settings, runtime)
@@ -249,7 +301,7 @@ def _front(settings: Settings, runtime: Runtime) -> Front:
     assert runtime.bolt is not None and settings.slack_signing_secret is not None
     runner: ProcessRunner | ThreadRunner
     if settings.slack_processes:
-        runner = ProcessRunner(settings, processes=settings.slack_processes)
+        runner = process_runner(settings, runtime.client, settings.slack_processes)
         threading.Thread(target=runner.warm_up, name="portbot-warm-up", daemon=True).start()
     else:
         runner = ThreadRunner(runtime.bolt)
@@ -260,8 +312,8 @@ def worker(settings: Settings) -> None:
     """Deliveries only (no HTTP): for deployments that scale web and workers apart."""
     runtime = build_runtime(settings)
     log.info("worker %s delivering the outbox and sweeping reminders", runtime.outbox.worker_id)
-    install_reminders(runtime)
     runtime.start_background()
+    runtime.start_reminders()
     try:
         runtime.stop.wait()
     except KeyboardInterrupt:

@@ -29,21 +29,14 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery.outbox import Handler
-from bot.delivery.reminders import NOTE_TOPIC, Sweeper, SweepResult, TicketNoteDelivery
+from bot.delivery.reminders import Sweeper, SweepResult
 from bot.services import reminders as rsvc
-from bot.slack import reminder_delivery
-from bot.zendesk.inbound import NOTE_TOPIC as ZENDESK_NOTE_TOPIC
-
-if TYPE_CHECKING:
-    from bot.server import Runtime
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-sweep"
@@ -114,43 +107,17 @@ class ReminderScheduler:
             self.scheduler.shutdown(wait=wait)
 
 
-def start_scheduler(
-    runtime: Runtime, *, interval: float | None = None, sweeper: Sweeper | None = None
-) -> ReminderScheduler:
-    """Start ticking for this process; it stops with the runtime (``runtime.close()``)."""
-    outbox = runtime.outbox
-    sweeper = sweeper or Sweeper(runtime.ctx, worker_id=outbox.worker_id, wake=outbox.wake.set)
-    every = interval if interval is not None else runtime.settings.portbot_reminder_interval
-    ticker = ReminderScheduler(sweeper, interval=float(every)).start()
+def start_ticking(
+    sweeper: Sweeper, *, interval: float, stop: threading.Event
+) -> tuple[ReminderScheduler, threading.Thread]:
+    """Start this process's ticker; it shuts down when ``stop`` is set. Returns the ticker and
+    the thread that waits for ``stop`` (join it on the way out)."""
+    ticker = ReminderScheduler(sweeper, interval=float(interval)).start()
 
-    def stop_with_runtime() -> None:
-        runtime.stop.wait()
+    def stop_when_told() -> None:
+        stop.wait()
         ticker.shutdown(wait=True)
 
-    watcher = threading.Thread(target=stop_with_runtime, name="portbot-reminders", daemon=True)
+    watcher = threading.Thread(target=stop_when_told, name="portbot-reminders", daemon=True)
     watcher.start()
-    runtime.threads.append(watcher)
-    return ticker
-
-
-def reminder_handlers(runtime: Runtime) -> dict[str, Handler]:
-    """The runtime's outbox handlers plus those of reminder messages (Slack, ticket notes)."""
-    handlers = dict(runtime.outbox.handlers)
-    if runtime.client is not None:
-        handlers[reminder_delivery.TOPIC] = reminder_delivery.ReminderDelivery(
-            runtime.ctx, runtime.client, agents_channel=runtime.settings.portbot_agents_channel
-        )
-    gateway = getattr(handlers.get(ZENDESK_NOTE_TOPIC), "gateway", None)
-    if gateway is not None:
-        handlers[NOTE_TOPIC] = TicketNoteDelivery(runtime.ctx, gateway)
-    return handlers
-
-
-def install_reminders(
-    runtime: Runtime, *, interval: float | None = None, sweeper: Sweeper | None = None
-) -> ReminderScheduler:
-    """Deliver reminder messages and start this process's sweep ticker (``serve``, ``worker``).
-    Call it before ``runtime.start_background()``: the outbox lanes are made from the handlers
-    present then."""
-    runtime.outbox.handlers = reminder_handlers(runtime)
-    return start_scheduler(runtime, interval=interval, sweeper=sweeper)
+    return ticker, watcher

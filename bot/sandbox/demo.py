@@ -24,7 +24,6 @@ from slack_sdk import WebClient
 from bot import config
 from bot import services as svc
 from bot.context import build_context
-from bot.delivery.scheduler import reminder_handlers
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
@@ -108,7 +107,6 @@ def run(out: TextIO) -> int:
         ctx.clock = clock = DemoClock(first_morning(ctx))
         client = WebClient(token="xoxb-test", base_url=sim.url)  # noqa: S106 - simulator's
         runtime = build_runtime(settings, ctx=ctx, client=client)
-        runtime.outbox.handlers = reminder_handlers(runtime)
         late.app = create_app(
             ctx,
             runtime.bolt,

@@ -25,11 +25,12 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -37,14 +38,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack.app import web_client
 from bot.slack.blocks import intake as intake_views
 from bot.slack.errors import new_ref, unexpected_text
 from bot.slack.forms import parse_form
 from bot.slack.ids import COMMAND, VALUE, Block, View
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -249,10 +246,20 @@ class ProcessRunner(_Counted):
     """
 
     def __init__(
-        self, settings: Settings, *, processes: int = 2, limit: int = PENDING_LIMIT, nice: int = 19
+        self,
+        app_factory: Callable[[], App],
+        *,
+        apology_client: WebClient,
+        processes: int = 2,
+        limit: int = PENDING_LIMIT,
+        nice: int = 19,
     ) -> None:
+        """``app_factory`` builds a child's Bolt app; it is pickled into each child process
+        (a module-level function or a ``functools.partial`` of one). ``apology_client`` speaks
+        to Slack for a job lost twice."""
         super().__init__(limit)
-        self.settings, self.processes, self.nice = settings, processes, nice
+        self.app_factory, self.processes, self.nice = app_factory, processes, nice
+        self.apology_client = apology_client
         self._pool_lock = threading.Lock()
         self._closing = False
         self._pool = self._start()
@@ -262,7 +269,7 @@ class ProcessRunner(_Counted):
             self.processes,
             mp_context=get_context("spawn"),
             initializer=_child_start,
-            initargs=(self.settings, self.nice),
+            initargs=(self.app_factory, self.nice),
         )
 
     def submit(self, job: Job) -> bool:
@@ -291,7 +298,7 @@ class ProcessRunner(_Counted):
                     return
                 except Exception:
                     log.exception("deferred Slack %s could not be sent again", job.kind)
-            apologize(job, web_client(self.settings))
+            apologize(job, self.apology_client)
         self._done(future)
 
     def warm_up(self) -> None:
@@ -325,17 +332,13 @@ def apologize(job: Job, client: WebClient) -> None:
 _child_app: App | None = None
 
 
-def _child_start(settings: Settings, nice: int) -> None:
+def _child_start(app_factory: Callable[[], App], nice: int) -> None:
     global _child_app  # one app per child process, built once
-    from bot.server import build_runtime, settle_heap
-
     if nice:
         os.nice(nice)
         _idle_class()
     logging.basicConfig(level=logging.INFO)
-    runtime = build_runtime(settings, process_before_response=True, verify_requests=False)
-    _child_app = runtime.bolt
-    settle_heap()  # a child's full collections would delay the answers it works on
+    _child_app = app_factory()
 
 
 def _idle_class() -> None:

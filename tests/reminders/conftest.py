@@ -13,7 +13,6 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.delivery.reminders import Sweeper, SweepResult
-from bot.delivery.scheduler import reminder_handlers
 from bot.sandbox.slack_sim import SlackSimulator
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.server import Runtime, build_runtime
@@ -139,7 +138,6 @@ def make_world(ctx, clock, *, zendesk: ZendeskSimulator | None = None) -> World:
     runtime = build_runtime(
         settings_for(sim, **extra), client=client, process_before_response=True, ctx=ctx
     )
-    runtime.outbox.handlers = reminder_handlers(runtime)
     sweeper = Sweeper(ctx, worker_id="test-sweeper")
     return World(ctx, clock, sim, runtime, sweeper, zendesk=zendesk)
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import func, select
 
 from bot.delivery.reminders import NOTE_TOPIC, SLACK_TOPIC, Sweeper
-from bot.delivery.scheduler import JOB_ID, install_reminders
+from bot.delivery.scheduler import JOB_ID
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.server import build_runtime
 from storage.models import Reminder
@@ -47,7 +47,8 @@ def test_the_ticker_runs_at_start_up_and_stops_with_the_runtime(ctx, clock):
         client = WebClient(token="xoxb-test", base_url=sim.url)
         runtime = build_runtime(settings, client=client, process_before_response=True, ctx=ctx)
         sweeper = Signalling(ctx, worker_id="test")
-        ticker = install_reminders(runtime, sweeper=sweeper)
+        runtime.sweeper = sweeper
+        ticker = runtime.start_reminders()
         try:
             assert sweeper.swept.wait(10), "the first tick runs at start-up"
             assert {SLACK_TOPIC, NOTE_TOPIC} <= set(runtime.outbox.handlers)

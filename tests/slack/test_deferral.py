@@ -6,9 +6,12 @@ import os
 import signal
 import time
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
+from bot.server import child_app
+from bot.slack.app import web_client
 from bot.slack.deferral import DEFER_LINES, Front, ProcessRunner, ThreadRunner
 from bot.slack.ids import Block, View
 from tests.conftest import TEST_KEY
@@ -16,6 +19,12 @@ from tests.slack.conftest import AGENT, CHANNEL, CUSTOMER, OTHER, SIGNING_SECRET
 from tests.slack.conftest import served_slack as serve
 from tests.slack.test_intake_flow import ALL_AGREEMENTS, GOOD_NUMBERS, _latest_view, _open
 from tests.slack.test_verbs import _request
+
+
+def _one_child(settings) -> ProcessRunner:
+    """What ``portbot serve`` runs, with one child at normal priority."""
+    app = partial(child_app, settings)
+    return ProcessRunner(app, apology_client=web_client(settings), processes=1, nice=0)
 
 
 def _threads(limit: int = 64):
@@ -159,7 +168,9 @@ def test_child_processes_answer_status_and_long_pastes(ctx, clock, empty_db_url)
 
     def front(runtime):
         settings = settings_for(sim, DATABASE_URL=empty_db_url, PORTBOT_SECRET_KEY=TEST_KEY)
-        runner = ProcessRunner(settings, processes=1, nice=0)
+        runner = ProcessRunner(
+            partial(child_app, settings), apology_client=web_client(settings), processes=1, nice=0
+        )
         runner.warm_up()
         return Front(runner, SIGNING_SECRET)
 
@@ -211,7 +222,14 @@ def in_child(ctx, clock, empty_db_url):
 
     def front(runtime):
         settings = settings_for(sim, DATABASE_URL=empty_db_url, PORTBOT_SECRET_KEY=TEST_KEY)
-        runners.append(ProcessRunner(settings, processes=1, nice=0))
+        runners.append(
+            ProcessRunner(
+                partial(child_app, settings),
+                apology_client=web_client(settings),
+                processes=1,
+                nice=0,
+            )
+        )
         runners[0].warm_up()
         return Front(runners[0], SIGNING_SECRET)
 
