@@ -1,77 +1,48 @@
-"""The reminder policy (PRODUCT §3): facts about a request -> the reminders that should exist.
+"""The request policy (PRODUCT §3): facts about a request -> the reminders that should exist.
 
 Pure domain code. :func:`reminders_for` looks at one request's facts and lists every reminder
 occurrence its current state calls for, past ones included, each with a stable dedupe ``key``.
-The caller (the reminder sweep) reconciles that list with its stored rows: insert the keys it
-does not have, cancel unsent rows whose key is no longer listed (their reason has gone), and
-send what is due through :func:`catch_up`. Nothing here reads the clock: "now" is only an
-argument of :func:`catch_up`.
+The caller (``bot.services.reminders``) reconciles that list with its stored rows: insert the
+keys it does not have, cancel unsent rows whose key is no longer listed (their reason has gone);
+the sweep sends what is due through :func:`~bot.porting.reminders.due.catch_up`. Nothing here
+reads the clock.
 
-What each status calls for (business days in the account's calendar, holidays skipped;
-customer reminders at ``policy.customer_time`` local, then moved into contact hours):
+What each status calls for (the counts are :class:`ReminderPolicy` fields; business days in the
+account's calendar, holidays skipped; customer reminders at ``policy.customer_time`` local, then
+moved into contact hours):
 
-* ``draft``: ``bill-missing`` 1 and 3 business days after creation (no bill yet),
-  ``document-aging`` when the bill turns 25 days old, ``request-expiry`` 30 days after creation.
-* ``awaiting_signature``: ``loa-unsigned`` 1, 3 and 5 business days after the LOA was sent,
-  ``loa-unsigned-agents`` at 7 (same wall time as the sending), ``request-expiry`` 30 days
-  after sending; bill reminders as for drafts.
+* ``draft``: ``bill-missing`` ``bill_missing_business_days`` after creation (no bill yet),
+  ``document-aging`` when the bill turns ``document_aging_days`` old, ``request-expiry``
+  ``expiry_days`` after creation.
+* ``awaiting_signature``: ``loa-unsigned`` ``loa_unsigned_business_days`` after the LOA was
+  sent, ``loa-unsigned-agents`` at ``loa_agent_alert_business_days`` (same wall time as the
+  sending), ``request-expiry`` ``expiry_days`` after sending; bill reminders as for drafts.
 * ``in_review`` / ``action_required``: bill reminders, ``document-aging`` of the signed LOA;
-  ``stale-request`` to agents when ``in_review`` lasts 2 business days.
-* ``submitted``: ``keep-active`` at submission and weekly; ``stale-request`` after 7 business
-  days without an FOC.
+  ``stale-request`` to agents when ``in_review`` lasts ``stale_in_review_business_days``.
+* ``submitted``: ``keep-active`` at submission and weekly; ``stale-request`` after
+  ``stale_submitted_business_days`` without an FOC.
 * ``foc_confirmed``: ``foc-confirmed`` when the FOC was recorded; ``keep-active`` weekly until
-  2 business days before the FOC and then once more; ``foc-approaching`` 3 and 1 business days
-  before and at the window start; ``cancellation-cutoff`` on the business day before the last
-  day to cancel. Countdowns that would land on or before the day the FOC was announced are left
-  out (the announcement carries the date, window and the last day to cancel).
+  ``keep_active_before_foc_business_days`` before the FOC and then once more;
+  ``foc-approaching`` ``foc_approaching_business_days`` before and at the window start;
+  ``cancellation-cutoff`` ``cutoff_notice_business_days`` before the last day to cancel (which
+  is ``cancellation_notice_business_days`` before the FOC). Countdowns that would land on or
+  before the day the FOC was announced are left out (the announcement carries the date, window
+  and the last day to cancel).
 * ``completed``: ``post-port-check`` after the FOC window (the only reminder of a final state).
 * ``cancel_pending``, ``cancelled``, ``expired``: nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from bot.porting.calendar import BusinessCalendar, cancellation_deadline
-from bot.porting.reminders_base import (
-    Audience,
-    Due,
-    JSONValue,
-    PortOutFacts,
-    ReminderKind,
-    ReminderPolicy,
-    RequestFacts,
-    WindowFacts,
-    iso,
-    make_due,
-    stamp,
-    start_of_day,
-)
-from bot.porting.reminders_portout import (
-    digest_due,
-    port_out_deadline,
-    port_out_reminders,
-    window_reminders,
-)
+from bot.porting.reminders.due import Due, JSONValue, iso, make_due, stamp, start_of_day
+from bot.porting.reminders.facts import RequestFacts
+from bot.porting.reminders.kinds import ReminderKind
+from bot.porting.reminders.policy import ReminderPolicy
 from storage.values import RequestStatus
-
-__all__ = [
-    "Audience",
-    "Due",
-    "JSONValue",
-    "PortOutFacts",
-    "ReminderKind",
-    "ReminderPolicy",
-    "RequestFacts",
-    "WindowFacts",
-    "catch_up",
-    "digest_due",
-    "port_out_deadline",
-    "port_out_reminders",
-    "reminders_for",
-    "window_reminders",
-]
 
 S = RequestStatus
 K = ReminderKind
@@ -101,45 +72,6 @@ def reminders_for(
         *_stale(facts, policy, calendar),
     ]
     return sorted(found, key=lambda d: (d.due_at, d.key))
-
-
-def catch_up(due: Sequence[Due], now: datetime) -> list[Due]:
-    """Of the unsent reminders ``due``, the overdue ones to send at ``now`` (sorted by time).
-
-    The "after downtime" rule (PRODUCT §3: overdue reminders are sent once, newest state only):
-
-    1. Only overdue reminders (``due_at <= now``) are considered; later ones are not returned
-       and simply wait for their time.
-    2. System actions (audience ``system``: expire a request, apply the port-out default) are
-       all kept: they are state changes, not messages.
-    3. A reminder whose ``expires_at`` has passed is dropped: its moment is over (a countdown
-       once the FOC window has started, the cut-off notice after the last day to cancel, "the
-       window closes in 24 h" once it has closed, yesterday's digest).
-    4. Of the rest, at most one per subject, kind and topic is kept: the newest (latest
-       ``due_at``, then key). Stages of one kind are successive states of one countdown, so
-       "FOC in 3 business days" is dropped when "FOC in 1 business day" or the window start is
-       also overdue, and only the latest weekly "keep numbers active" goes out.
-
-    Overdue reminders that are not returned should be marked as skipped (never sent later).
-    Safe to apply on every sweep: while the sweep keeps up, each overdue reminder is alone in
-    its group and unexpired, so everything due is returned.
-    """
-    newest: dict[tuple[str, str, str], Due] = {}
-    kept: list[Due] = []
-    for item in due:
-        if item.due_at > now:
-            continue
-        if item.audience is Audience.SYSTEM:
-            kept.append(item)
-            continue
-        if item.expires_at is not None and item.expires_at <= now:
-            continue
-        group = (item.subject, item.kind.value, item.topic)
-        current = newest.get(group)
-        if current is None or (item.due_at, item.key) > (current.due_at, current.key):
-            newest[group] = item
-    kept.extend(newest.values())
-    return sorted(kept, key=lambda d: (d.due_at, d.key))
 
 
 # --- LOA, expiry, documents -------------------------------------------------------------------
@@ -280,7 +212,7 @@ def _keep_active(
             {"stage": "before-foc", "business_days": n, "foc_date": foc.isoformat()},
             expires_at=_port_starts(facts, calendar),
         )
-    # Weekly reminders stop on the local day of the "2 business days before the FOC" one.
+    # Weekly reminders stop on the local day of the last one before the FOC.
     stop_on = None if before_foc is None else calendar.local_date(before_foc.due_at)
     first_day = calendar.local_date(submitted)
     for week in range(1, policy.keep_active_max_weeks + 1):

@@ -1,24 +1,17 @@
-"""Reminders of port-out authorization windows and incoming port-outs (PRODUCT §4), and the
-agents' daily digest. Pure domain code; import these from :mod:`bot.porting.reminders`.
+"""Reminders of port-out authorization windows and incoming port-outs (PRODUCT §4).
+
+Pure domain code; import these from :mod:`bot.porting.reminders`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from bot.porting.calendar import BusinessCalendar
-from bot.porting.reminders_base import (
-    Due,
-    PortOutFacts,
-    ReminderKind,
-    ReminderPolicy,
-    WindowFacts,
-    contact_slot_before,
-    iso,
-    make_due,
-    stamp,
-    start_of_day,
-)
+from bot.porting.reminders.due import Due, contact_slot_before, iso, make_due, stamp
+from bot.porting.reminders.facts import PortOutFacts, WindowFacts
+from bot.porting.reminders.kinds import ReminderKind
+from bot.porting.reminders.policy import ReminderPolicy
 from storage.values import PortOutStatus, WindowStatus
 
 K = ReminderKind
@@ -30,7 +23,7 @@ def window_reminders(
     """The customer notices of one port-out window (kind ``port-out-window``), sorted by time.
 
     While the window is ``open``: *opened* when it starts (or when it was created, if later),
-    *closing* ``policy.window_closing_notice`` (24 h) before it ends — sent earlier, at
+    *closing* ``policy.window_closing_notice`` before it ends — sent earlier, at
     ``customer_time`` of the last business day before, when contact hours would push it past
     the end, and left out for windows too short to warn before they open — and *closed* when it
     ends. Once ``closed``, only the *closed* notice (at the early close if there was one).
@@ -90,7 +83,7 @@ def port_out_deadline(
     arrived_at: datetime, policy: ReminderPolicy, calendar: BusinessCalendar
 ) -> datetime:
     """The default decision deadline of an unannounced port-out: ``policy.
-    port_out_deadline_business_days`` (1) business days after it arrived, same wall time."""
+    port_out_deadline_business_days`` business days after it arrived, same wall time."""
     return calendar.business_days_after(arrived_at, policy.port_out_deadline_business_days)
 
 
@@ -146,19 +139,3 @@ def port_out_reminders(
                 )
             )
     return sorted(found, key=lambda d: (d.due_at, d.key))
-
-
-def digest_due(day: date, policy: ReminderPolicy, calendar: BusinessCalendar) -> Due | None:
-    """The agents' daily digest for local date ``day`` at ``policy.digest_time``, or None when
-    ``day`` is not a business day. Key ``digest:YYYYMMDD``; void once the day is over."""
-    if not calendar.is_business_day(day):
-        return None
-    return make_due(
-        K.DAILY_DIGEST,
-        calendar.at_local(day, policy.digest_time),
-        f"digest:{day:%Y%m%d}",
-        "digest",
-        calendar,
-        {"day": day.isoformat()},
-        expires_at=start_of_day(day + timedelta(days=1), calendar),
-    )
