@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.porting.numbers import format_display
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 number``, ``3 numbers``, ``1,200 numbers``; ``many`` for irregular plurals."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def plural(n: int, word: str, many: str | None = None, *, grouped: bool = True) -> str:
+    """``1 number``, ``3 numbers``, ``1,200 numbers``; ``many`` for irregular plurals.
+    ``grouped=False`` writes ``1200 numbers`` (the timeline's details have always read so)."""
+    count = f"{n:,}" if grouped else str(n)
+    return f"{count} {word if n == 1 else (many or word + 's')}"
 
 
 def number(e164: str) -> str:
@@ -56,3 +59,36 @@ def window(start: datetime, end: datetime, tz: tzinfo | str | None) -> str:
 def short_sid(sid: str) -> str:
     """The short form people can type: ``PR`` and the first 8 hex characters."""
     return sid[:10]
+
+
+def day_at(moment: datetime, tz: tzinfo | str | None) -> str:
+    """``Wed Dec 2, 2026 at 9:30 AM EST``: a deadline in a sentence."""
+    local = moment.astimezone(zone(tz))
+    return f"{day(local.date())} at {clock_time(local, local.tzinfo)} {local:%Z}".rstrip()
+
+
+def long_when(moment: datetime, tz: tzinfo | str | None = None) -> str:
+    """``Monday, November 30, 2026 at 10:00 AM EST``, for letters and pages; without ``tz``
+    the instant is shown in its own zone."""
+    local = moment.astimezone(zone(tz)) if tz is not None else moment
+    clock = clock_time(local, local.tzinfo or zone(None))
+    return f"{local:%A, %B} {local.day}, {local.year} at {clock} {local.tzname() or ''}".strip()
+
+
+def one_line(text: str | None) -> str:
+    """Outside text on one line, its runs of white space made single spaces."""
+    return " ".join((text or "").split())
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    if limit < 1:
+        return ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def numbers_list(e164s: Sequence[str], limit: int) -> str:
+    """``+1 617-253-1000, +1 617-253-1001 and 8 more``: at most ``limit`` numbers shown."""
+    shown = ", ".join(number(e) for e in e164s[: max(limit, 0)])
+    more = f" and {len(e164s) - limit:,} more" if len(e164s) > limit else ""
+    return shown + more

@@ -30,8 +30,9 @@ Decisions, and why:
 * Comments that came from Zendesk are not sent back (no echo); comments from Slack name their
   author.
 
-Customer-facing wording for "what happens next" is the Slack card's
-(:func:`bot.slack.blocks.text.next_step`), turned into plain text, so both sides say the same.
+The words are channel-neutral (:mod:`bot.wording.tickets`, :mod:`bot.wording.news`,
+:func:`bot.wording.requests.next_step`, the same "what happens next" as the Slack card), rendered
+here as plain text.
 """
 
 from __future__ import annotations
@@ -40,16 +41,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.porting.numbers import format_display
 from bot.services.base import Snapshot
-from bot.slack.blocks.text import day, next_step, plural, short_sid, window
-from bot.zendesk import ticket_text as tt
-from bot.zendesk.ticket_text import DESCRIPTION_NUMBERS
+from bot.wording import tickets
+from bot.wording.formats import clip
+from bot.wording.news import CUSTOMER_NEWS, news
+from bot.wording.rich import plain
+from bot.wording.tickets import DESCRIPTION_NUMBERS
 from storage.models import TimelineEvent
-from storage.values import (
-    NumberStatus,
-    RequestStatus,
-)
+from storage.values import RequestStatus
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -75,22 +74,10 @@ TAG_PORT_IN = "port_in"
 TAG_PORT_OUT = "port_out"
 STATUS_TAG_PREFIX = "port_status_"
 
-_SUBJECT_NAME = 60
 _MAX_COMMENT = 60_000  # Zendesk takes 64 KB per comment; leave room for the JSON around it
 
 # Moves that say something to the customer (when public updates are on).
-_CUSTOMER_FACING = frozenset(
-    {
-        "submit",
-        "set_foc",
-        "complete",
-        "reject",
-        "request_cancel",
-        "confirm_cancel",
-        "decline_cancel",
-        "expire",
-    }
-)
+_CUSTOMER_FACING = CUSTOMER_NEWS
 # Events that are worth a note even when the status stays the same.
 _NOTEWORTHY = frozenset({"set_foc", "complete", "reject", "edit", "follow_up"})
 # Events the ticket does not need: the ticket is created from the request as it stands.
@@ -148,61 +135,13 @@ def new_ticket(snap: Snapshot, options: TicketOptions) -> dict[str, Any]:
 
 def subject(snap: Snapshot) -> str:
     """``Port PR1a2b3c4d — 12 numbers from Verizon (Main office)``."""
-    req = snap.request
-    text = f"Port {short_sid(req.sid)} — {plural(len(snap.numbers), 'number')}"
-    if req.losing_carrier:
-        text += f" from {tt.one_line(req.losing_carrier)}"
-    if req.name:
-        text += f" ({tt.clip(tt.one_line(req.name), _SUBJECT_NAME)})"
-    return text
+    return tickets.subject(snap.request, len(snap.numbers))
 
 
 def description(snap: Snapshot, options: TicketOptions) -> str:
     """The request in plain text, for the porting team: the ticket's first (private) comment."""
-    req = snap.request
-    lines = [f"Port-in request {req.sid}"]
-    if req.name:
-        lines.append(f"Request name: {tt.one_line(req.name)}")
-    lines += [
-        f"Status: {req.status.label}",
-        f"Next step: {tt.plain(next_step(req))}",
-        "",
-        "ACCOUNT",
-        f"Account holder: {tt.holder(req)}",
-        f"Current carrier: {tt.one_line(req.losing_carrier) or 'not given'}",
-        f"Account number: {tt.masked_account(req)}",
-        f"Billing telephone number (BTN): {format_display(req.btn) if req.btn else 'not given'}",
-    ]
-    pin = tt.pin_state(req, snap.numbers)
-    if pin:
-        lines.append(f"Wireless PIN / SSN digits: {pin}")
-    lines += [
-        f"Authorized representative: {tt.rep(req)}",
-        f"Service address: {tt.address(req)}",
-        "",
-        f"NUMBERS ({len(snap.numbers):,})",
-        *tt.number_lines(snap.numbers),
-        "",
-        "DATES",
-        "Desired date: "
-        + (
-            f"{day(req.desired_date)} (the customer's wish; the carriers set the port date)"
-            if req.desired_date
-            else "none given"
-        ),
-    ]
-    if req.foc_date:
-        lines.append(f"Port date (FOC): {tt.foc_text(req.foc_date, req, options)}")
-    lines += [
-        "",
-        "DOCUMENTS",
-        f"Letter of Authorization: {tt.loa_state(req, options)}",
-        f"Billing statement: {tt.bill_state(req)}",
-        "",
-        f"Opened in Slack by {tt.one_line(req.requester_name) or req.requester_id or 'a customer'}"
-        + (f" on {day(tt.local_day(req.created_at, options))}." if req.created_at else "."),
-    ]
-    return tt.clip("\n".join(lines), _MAX_COMMENT)
+    text = tickets.description(snap.request, snap.numbers, options.timezone)
+    return clip(plain(text), _MAX_COMMENT)
 
 
 def status_tag(status: RequestStatus) -> str:
@@ -255,8 +194,11 @@ def event_update(
     public = (
         options.public_updates and event.public and current and event.action in _CUSTOMER_FACING
     )
-    body = _customer_text(snap, event, options) if public else _status_note(snap, event)
-    update: dict[str, Any] = {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
+    if public:
+        body = news(snap.request, snap.numbers, event, options.timezone)
+    else:
+        body = tickets.status_note(snap.request, event)
+    update: dict[str, Any] = {"comment": _comment(plain(body), public)}
     update |= tag_changes(snap.status)
     fields = custom_fields(snap, options)
     if fields:
@@ -264,19 +206,18 @@ def event_update(
     return update
 
 
+def _comment(body: str, public: bool) -> dict[str, Any]:
+    return {"body": clip(body, _MAX_COMMENT), "public": public}
+
+
 def _conversation(
     event: TimelineEvent, options: TicketOptions, *, source: str
 ) -> dict[str, Any] | None:
     if source == "zendesk":
         return None  # it is already on the ticket
-    data = event.data or {}
-    where = "in Slack" if source in ("slack", "") else f"({source})"
-    if data.get("edit_of"):
-        body = f"{tt.author(event)} edited their message {where}; it now reads:\n\n{event.detail}"
-    else:
-        body = f"{tt.author(event)} wrote {where}:\n\n{event.detail}".rstrip()
-    public = options.public_updates and event.public
-    return {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
+    return {
+        "comment": _comment(tickets.comment(event, source), options.public_updates and event.public)
+    }
 
 
 def with_files(
@@ -288,119 +229,15 @@ def with_files(
     if uploads:
         comment["uploads"] = list(uploads)
     if linked:
-        lines = [
-            f"- {f.get('name') or 'file'}: {f.get('url') or 'no longer in Slack'}" for f in linked
-        ]
-        comment["body"] = tt.clip(
-            comment["body"]
-            + "\n\nFiles left in Slack (too large or unavailable):\n"
-            + "\n".join(lines),
-            _MAX_COMMENT,
-        )
+        body = comment["body"] + "\n\n" + tickets.files_left(linked)
+        comment["body"] = clip(body, _MAX_COMMENT)
     return {**update, "comment": comment}
 
 
 def _withdrawn(event: TimelineEvent) -> dict[str, Any]:
-    body = (
-        f"{tt.author(event)} {event.detail}. Its copy on this ticket stays as it was "
-        "(ticket comments cannot be changed); redact it here if it should go."
-    )
-    return {"comment": {"body": body, "public": False}}
+    return {"comment": {"body": tickets.withdrawn(event), "public": False}}
 
 
 def _note(event: TimelineEvent, options: TicketOptions) -> dict[str, Any]:
     public = options.public_updates and event.public
-    if public:
-        body = f"{tt.author(event)}:\n\n{event.detail}"
-    else:
-        body = f"Note from {tt.author(event)} in Slack:\n\n{event.detail}"
-    return {"comment": {"body": tt.clip(body, _MAX_COMMENT), "public": public}}
-
-
-def _status_note(snap: Snapshot, event: TimelineEvent) -> str:
-    """The internal note: what changed, who did it, and what comes next."""
-    after = event.to_status or snap.status
-    if event.from_status is not None and event.from_status != after:
-        lines = [f"Status: {event.from_status.label} → {after.label}"]
-    else:
-        lines = [f"Status: {after.label} (unchanged)"]
-    if event.detail:
-        lines.append(event.detail)
-    if event.numbers:
-        lines.append(f"Numbers: {tt.numbers_inline(event.numbers, tt.NOTE_NUMBERS)}")
-    codes = (event.data or {}).get("codes") or []
-    if codes:
-        lines.append("Rejection codes: " + ", ".join(str(c) for c in codes))
-    warnings = (event.data or {}).get("csr_warnings") or []
-    if warnings:
-        lines.append("Differences from the CSR:")
-        lines += [f"- {tt.one_line(str(w))}" for w in list(warnings)[:8]]
-    lines.append(f"By {tt.author(event)} ({tt.ROLE_WORDS.get(event.actor_role, 'someone')}).")
-    if after == snap.status:
-        lines.append(f"Next step: {tt.plain(next_step(snap.request))}")
-    else:
-        lines.append(f"Since then the request has moved on; it is now: {snap.status.label}.")
-    return "\n".join(lines)
-
-
-# --- customer words --------------------------------------------------------------------------
-
-
-def _customer_text(snap: Snapshot, event: TimelineEvent, options: TicketOptions) -> str:
-    """A public comment in plain customer words, for an event that is still the latest news."""
-    req = snap.request
-    carrier = tt.one_line(req.losing_carrier) or "your current carrier"
-    count = len(event.numbers or ())
-    what = plural(count, "number") if count else "your numbers"
-    parts: list[str] = []
-    follow = True
-    match event.action:
-        case "submit":
-            parts.append(f"We've sent your port request to {carrier}.")
-        case "set_foc":
-            parts.append(_foc_news(snap, event, options, what))
-            if snap.status is not RequestStatus.FOC_CONFIRMED:
-                follow = False
-                parts.append(
-                    "The other numbers are still waiting for their date from the carrier. "
-                    f"Keep your service with {carrier} active in the meantime."
-                )
-        case "complete":
-            parts.append(f"Done: {what} moved to us.")
-            rejected = [n for n in snap.numbers if n.status is NumberStatus.REJECTED]
-            if rejected:
-                parts.append(
-                    f"{plural(len(rejected), 'number')} could not be ported this time. "
-                    "Here is why, and what can be done:"
-                )
-                parts.append(tt.rejection_text(rejected))
-        case "reject":
-            parts.append(f"{carrier} turned down the request for {what}. Here is why:")
-            parts.append(tt.rejection_text(tt.affected(snap, event), codes=tt.codes(event)))
-            follow = False
-        case "request_cancel":
-            parts.append("We've received the request to cancel this port.")
-        case "confirm_cancel":
-            parts.append("Your port request is cancelled.")
-        case "decline_cancel":
-            parts.append("The cancellation couldn't be made in time, so the port goes ahead.")
-        case "expire":
-            pass  # the next step says it all
-    if follow:
-        parts.append(tt.plain(next_step(req)))
-    return "\n\n".join(p for p in parts if p)
-
-
-def _foc_news(snap: Snapshot, event: TimelineEvent, options: TicketOptions, what: str) -> str:
-    data = event.data or {}
-    foc = tt.parse_date(data.get("foc_date")) or snap.request.foc_date
-    start = tt.parse_datetime(data.get("window_start"))
-    end = tt.parse_datetime(data.get("window_end"))
-    verb = "moved the port date" if data.get("moved") else "confirmed the port date"
-    text = f"The carriers {verb} for {what}"
-    if foc is None:
-        return text + "."
-    text += f": {day(foc)}"
-    if start and end:
-        text += f", {window(start, end, options.timezone)}"
-    return text + "."
+    return {"comment": _comment(tickets.note(event, public=public), public)}
