@@ -70,8 +70,8 @@ class Database:
         )
 
     def _create_sqlite_engine(self, *, echo: bool) -> Engine:
-        database = self.url.database
-        memory = database in (None, "", ":memory:")
+        database = self.url.database or ""
+        memory = database in ("", ":memory:")
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if memory:
             kwargs["poolclass"] = StaticPool

@@ -129,7 +129,7 @@ class DocumentStore:
             Document.kind == kind,
             Document.source_ref == source_ref,
         )
-        return session.exec(stmt.order_by(Document.id)).first()
+        return session.exec(stmt.order_by(col(Document.id))).first()
 
     def _write_file(self, digest: str, data: bytes) -> str:
         assert self.files_dir is not None
@@ -205,6 +205,7 @@ class DocumentStore:
             select(Document)
             .where(Document.request_id == request_id, Document.kind == DocumentKind(kind))
             .order_by(col(Document.created_at).desc(), col(Document.id).desc())
+            # SQLModel types the attribute as the value (bytes), defer() wants the attribute
             .options(defer(Document.data))  # type: ignore[arg-type]
             .limit(1)
         )

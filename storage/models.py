@@ -109,6 +109,13 @@ class PortRequest(SQLModel, table=True):
     created_at: datetime = _utc(index=True)
     updated_at: datetime = _utc()
 
+    @property
+    def pk(self) -> int:
+        """The id of a stored request: ``id`` typed as what it is once the row is flushed."""
+        if self.id is None:
+            raise ValueError(f"request {self.sid} is not stored yet: it has no id")
+        return self.id
+
 
 class PortNumber(SQLModel, table=True):
     __tablename__ = "port_numbers"
@@ -180,7 +187,7 @@ class Reminder(SQLModel, table=True):
     data: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
-_where_pending = {
+_where_pending: dict[str, Any] = {
     "postgresql_where": sa.text("status = 'pending'"),
     "sqlite_where": sa.text("status = 'pending'"),
 }

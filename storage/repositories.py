@@ -8,9 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import PortNumber, PortRequest, Reminder, SlackLink, TimelineEvent
+from storage.types import UTCDateTime
 from storage.values import NumberStatus, ReminderStatus, RequestStatus
 
 
@@ -22,20 +25,21 @@ def get_request(session: Session, *, sid: str, lock: bool = False) -> PortReques
 
 
 def _visible(
-    stmt: sa.Select,
+    stmt: SelectOfScalar[PortRequest],
     *,
     requester_id: str | None,
     team_id: str | None,
     channel_ids: Collection[str] | None,
-) -> sa.Select:
+) -> SelectOfScalar[PortRequest]:
     """Customers see what they opened, and what was opened in channels they can see."""
     if requester_id is None:
         return stmt
-    conditions = [PortRequest.requester_id == requester_id]
+    conditions: list[sa.ColumnElement[bool]] = [col(PortRequest.requester_id) == requester_id]
     if channel_ids:
         conditions.append(
             sa.and_(
-                PortRequest.team_id == (team_id or ""), col(PortRequest.channel_id).in_(channel_ids)
+                col(PortRequest.team_id) == (team_id or ""),
+                col(PortRequest.channel_id).in_(channel_ids),
             )
         )
     return stmt.where(sa.or_(*conditions))
@@ -56,7 +60,7 @@ def find_by_prefix(
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     stmt = select(PortRequest).where(PortRequest.sid >= prefix, PortRequest.sid < upper)
     stmt = _visible(stmt, requester_id=requester_id, team_id=team_id, channel_ids=channel_ids)
-    return list(session.exec(stmt.order_by(PortRequest.id).limit(limit)).all())
+    return list(session.exec(stmt.order_by(col(PortRequest.id)).limit(limit)).all())
 
 
 def list_requests(
@@ -88,9 +92,9 @@ def upcoming_focs(
     """Open requests with a port date from ``start`` to ``end`` (inclusive), soonest first."""
     stmt = (
         select(PortRequest)
-        .where(PortRequest.foc_date >= start, PortRequest.foc_date <= end)
+        .where(col(PortRequest.foc_date) >= start, col(PortRequest.foc_date) <= end)
         .where(col(PortRequest.status).in_([RequestStatus.SUBMITTED, RequestStatus.FOC_CONFIRMED]))
-        .order_by(PortRequest.foc_date, PortRequest.id)
+        .order_by(col(PortRequest.foc_date), col(PortRequest.id))
         .limit(limit)
     )
     return [(r.foc_date, r) for r in session.exec(stmt).all() if r.foc_date]
@@ -100,7 +104,7 @@ def request_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> 
     """The request whose card heads this Slack thread."""
     stmt = (
         select(PortRequest)
-        .join(SlackLink, SlackLink.request_id == PortRequest.id)
+        .join(SlackLink, col(SlackLink.request_id) == PortRequest.id)
         .where(SlackLink.channel_id == channel_id, SlackLink.message_ts == thread_ts)
     )
     return session.exec(stmt).first()
@@ -110,7 +114,7 @@ def numbers_of(session: Session, *, request_id: int, lock: bool = False) -> list
     stmt = (
         select(PortNumber)
         .where(PortNumber.request_id == request_id)
-        .order_by(PortNumber.position, PortNumber.id)
+        .order_by(col(PortNumber.position), col(PortNumber.id))
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -123,9 +127,10 @@ def open_claims(session: Session, *, e164s: Sequence[str]) -> dict[str, int]:
     postgres = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(e164s), 500):
         chunk = list(e164s[start : start + 500])
+        condition: sa.ColumnElement[bool]
         if postgres:  # one array parameter instead of 500: 2.7 ms against 8.2 ms measured
             array = sa.bindparam("numbers", chunk, type_=ARRAY(sa.String))
-            condition = PortNumber.open_e164 == sa.any_(array)
+            condition = col(PortNumber.open_e164) == sa.any_(array)
         else:
             condition = col(PortNumber.open_e164).in_(chunk)
         stmt = select(PortNumber.open_e164, PortNumber.request_id).where(condition)
@@ -139,7 +144,7 @@ def events_of(
     """The request's timeline, oldest first (the newest ``limit`` when given)."""
     stmt = select(TimelineEvent).where(TimelineEvent.request_id == request_id)
     if limit is None:
-        return list(session.exec(stmt.order_by(TimelineEvent.id)).all())
+        return list(session.exec(stmt.order_by(col(TimelineEvent.id))).all())
     newest = session.exec(stmt.order_by(col(TimelineEvent.id).desc()).limit(limit)).all()
     return list(reversed(newest))
 
@@ -147,34 +152,37 @@ def events_of(
 # --- reminders ---------------------------------------------------------------------------------
 
 # What the reminder sweep reads of a request: no secrets (nothing to decrypt, nothing to leak).
-REQUEST_SUMMARY = (
-    PortRequest.id,
-    PortRequest.sid,
-    PortRequest.status,
-    PortRequest.team_id,
-    PortRequest.channel_id,
-    PortRequest.requester_id,
-    PortRequest.requester_name,
-    PortRequest.name,
-    PortRequest.company_name,
-    PortRequest.losing_carrier,
-    PortRequest.rep_name,
-    PortRequest.rep_email,
-    PortRequest.bill_filename,
-    PortRequest.bill_issued_on,
-    PortRequest.foc_date,
-    PortRequest.foc_window_start,
-    PortRequest.foc_window_end,
-    PortRequest.loa_sent_at,
-    PortRequest.signed_at,
-    PortRequest.submitted_at,
-    PortRequest.completed_at,
-    PortRequest.created_at,
-    PortRequest.updated_at,
+REQUEST_SUMMARY: tuple[Mapped[Any], ...] = tuple(
+    col(column)
+    for column in (
+        PortRequest.id,
+        PortRequest.sid,
+        PortRequest.status,
+        PortRequest.team_id,
+        PortRequest.channel_id,
+        PortRequest.requester_id,
+        PortRequest.requester_name,
+        PortRequest.name,
+        PortRequest.company_name,
+        PortRequest.losing_carrier,
+        PortRequest.rep_name,
+        PortRequest.rep_email,
+        PortRequest.bill_filename,
+        PortRequest.bill_issued_on,
+        PortRequest.foc_date,
+        PortRequest.foc_window_start,
+        PortRequest.foc_window_end,
+        PortRequest.loa_sent_at,
+        PortRequest.signed_at,
+        PortRequest.submitted_at,
+        PortRequest.completed_at,
+        PortRequest.created_at,
+        PortRequest.updated_at,
+    )
 )
 
 
-def _unclaimed(now: datetime) -> Any:
+def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(col(Reminder.claimed_until).is_(None), col(Reminder.claimed_until) < now)
 
 
@@ -198,7 +206,7 @@ def reminders_of(
         raise ValueError("name a request, a window or a port-out")
     if lock:
         stmt = stmt.with_for_update()
-    return list(session.exec(stmt.order_by(Reminder.id)).all())
+    return list(session.exec(stmt.order_by(col(Reminder.id))).all())
 
 
 def claim_due_reminders(
@@ -219,7 +227,7 @@ def claim_due_reminders(
         stmt = stmt.where(col(Reminder.kind).in_(list(kinds)))
     if exclude:
         stmt = stmt.where(col(Reminder.id).not_in(list(exclude)))
-    stmt = stmt.order_by(Reminder.due_at).limit(limit).with_for_update(skip_locked=True)
+    stmt = stmt.order_by(col(Reminder.due_at)).limit(limit).with_for_update(skip_locked=True)
     return list(session.exec(stmt).all())
 
 
@@ -278,7 +286,7 @@ def request_summaries(
     stmt = (
         sa.select(*REQUEST_SUMMARY)
         .where(col(PortRequest.status).in_(list(statuses)))
-        .order_by(PortRequest.updated_at, PortRequest.id)
+        .order_by(col(PortRequest.updated_at), col(PortRequest.id))
         .limit(limit)
     )
     return list(session.execute(stmt).all())
@@ -292,21 +300,21 @@ def status_moments(
     if not request_ids:
         return {}
     te, pr = TimelineEvent, PortRequest
-    entered = sa.and_(te.to_status == pr.status, te.from_status != te.to_status)
+    request_id, at = col(te.request_id), col(te.at)
+    entered = sa.and_(col(te.to_status) == pr.status, col(te.from_status) != te.to_status)
     stmt = (
         sa.select(
-            te.request_id,
-            sa.func.max(sa.case((entered, te.at))),
-            sa.func.max(sa.case((te.action == foc_action, te.at))),
+            request_id,
+            sa.func.max(sa.case((entered, at))),
+            sa.func.max(sa.case((col(te.action) == foc_action, at))),
         )
-        .join(pr, pr.id == te.request_id)
-        .where(col(te.request_id).in_(list(request_ids)))
-        .group_by(te.request_id)
+        .join(pr, col(pr.id) == request_id)
+        .where(request_id.in_(list(request_ids)))
+        .group_by(request_id)
     )
     out: dict[int, tuple[datetime | None, datetime | None]] = {}
-    column = TimelineEvent.__table__.c.at  # type: ignore[attr-defined]
     for rid, since, foc in session.execute(stmt).all():
-        out[rid] = (_aware(column, since, session), _aware(column, foc, session))
+        out[rid] = (_aware(since, session), _aware(foc, session))
     return out
 
 
@@ -318,32 +326,36 @@ def ported_windows(
     if not request_ids:
         return {}
     pn = PortNumber
+    request_id = col(pn.request_id)
     stmt = (
         sa.select(
-            pn.request_id,
-            sa.func.max(pn.foc_date),
-            sa.func.max(pn.foc_window_start),
-            sa.func.max(pn.foc_window_end),
+            request_id,
+            sa.func.max(col(pn.foc_date)),
+            sa.func.max(col(pn.foc_window_start)),
+            sa.func.max(col(pn.foc_window_end)),
         )
-        .where(col(pn.request_id).in_(list(request_ids)), pn.status == NumberStatus.PORTED)
-        .group_by(pn.request_id)
+        .where(request_id.in_(list(request_ids)), col(pn.status) == NumberStatus.PORTED)
+        .group_by(request_id)
     )
-    column = PortNumber.__table__.c.foc_window_end  # type: ignore[attr-defined]
     out: dict[int, tuple[date | None, datetime | None, datetime | None]] = {}
     for rid, foc, start, end in session.execute(stmt).all():
         if isinstance(foc, str):
             foc = date.fromisoformat(foc)
-        out[rid] = (foc, _aware(column, start, session), _aware(column, end, session))
+        out[rid] = (foc, _aware(start, session), _aware(end, session))
     return out
 
 
-def _aware(column: Any, value: Any, session: Session) -> datetime | None:
-    """Aggregates lose the column type: convert like the column would."""
+# Every datetime column is a UTCDateTime (storage.models): what it makes of a stored value.
+_UTC_DATETIME = UTCDateTime()
+
+
+def _aware(value: datetime | str | None, session: Session) -> datetime | None:
+    """Aggregates lose the column type: convert like the (UTCDateTime) column would."""
     if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
         return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return column.type.process_result_value(value, session.get_bind().dialect)
+    return _UTC_DATETIME.process_result_value(value, session.get_bind().dialect)
 
 
 def next_reminder_due(session: Session, *, after: datetime | None = None) -> datetime | None:
@@ -352,6 +364,4 @@ def next_reminder_due(session: Session, *, after: datetime | None = None) -> dat
     stmt = select(sa.func.min(Reminder.due_at)).where(Reminder.status == ReminderStatus.SCHEDULED)
     if after is not None:
         stmt = stmt.where(Reminder.due_at > after)
-    value = session.exec(stmt).one()
-    column = Reminder.__table__.c.due_at  # type: ignore[attr-defined]
-    return _aware(column, value, session)
+    return _aware(session.exec(stmt).one(), session)

@@ -58,7 +58,7 @@ class EncryptedSecret(TypeDecorator[Secret]):
         return Secret(crypto.active().decrypt(value), keep_last=self.keep_last)
 
     def compare_values(self, x: Any, y: Any) -> bool:
-        return x == y
+        return bool(x == y)
 
 
 def enum_column(enum: type[StrEnum]) -> sa.Enum:

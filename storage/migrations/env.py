@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Literal
+
 import sqlalchemy as sa
 from alembic import context
 
 from storage import models
 
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+
 target_metadata = models.metadata
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Our column types live in storage.types; render them as their plain implementation so
     # migration files do not import application code.
     from sqlmodel.sql.sqltypes import AutoString
@@ -44,6 +49,8 @@ def run() -> None:
             context.run_migrations()
         return
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no database: run migrations through `portbot db upgrade`")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         _configure(conn)
