@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
-from bot.porting.address import validate_address
+from bot.porting.address import validate_address as validate_address  # one of the steps
 from bot.porting.fields import (
     Bill,
     CleanNumber,

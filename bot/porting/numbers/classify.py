@@ -188,9 +188,9 @@ def _check(raw: str, text: str, region: str, number: PhoneNumber, *, several: bo
         if country_code == 1:
             found = _NANP_REGIONS.get(nsn[:3])
             if found is None:
-                found = _NANP_REGIONS[nsn[:3]] = phonenumbers.region_code_for_number(number)
+                found = _NANP_REGIONS[nsn[:3]] = _region_of(number)
         else:
-            found = phonenumbers.region_code_for_number(number)
+            found = _region_of(number)
         return ParsedNumber(raw, e164, found, kind), True, False
     if number_type != _UNKNOWN_TYPE:
         label = _UNSUPPORTED_KINDS.get(number_type, "special-rate")
@@ -238,6 +238,12 @@ def _retry_with_00(raw: str, text: str, region: str) -> Classified | None:
     return result if result[1] else None
 
 
+def _region_of(number: PhoneNumber) -> str:
+    """The number's region. Never unknown here: a number with a type has a region (number_type
+    is UNKNOWN where region_code_for_number finds none)."""
+    return phonenumbers.region_code_for_number(number) or phonenumbers.UNKNOWN_REGION
+
+
 def _invalid(
     raw: str, text: str, region: str, number: PhoneNumber, nsn: str, *, several: bool
 ) -> Classified:
@@ -252,7 +258,7 @@ def _invalid(
         short = _short_code(raw, text, region, number, nsn)
         if short is not None:
             return short, False, False
-    country_code = number.country_code
+    country_code = number.country_code or 0  # parse() always sets it
     hint = not typed_country_code
     if reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         message, hint = f"{quote(raw)} is missing its area code.", False
