@@ -226,7 +226,7 @@ def record(
     req.updated_at = now
     session.add(req)
     event = TimelineEvent(
-        request_id=req.id,
+        request_id=req.pk,
         at=now,
         actor_role=actor.role,
         actor_id=actor.id,

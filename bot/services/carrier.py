@@ -78,7 +78,7 @@ def submit_to_carrier(ctx: Context, sid: str, *, actor: Actor, key: str | None =
         problems = _document_problems(ctx, req)
         if problems:
             raise InvalidInput("Not ready for the carrier: " + " ".join(problems))
-        numbers = repo.numbers_of(session, request_id=req.id)
+        numbers = repo.numbers_of(session, request_id=req.pk)
         sent = []
         for n in numbers:
             if lifecycle.number_can(n.status, NumberMove.SUBMIT):
@@ -123,7 +123,7 @@ def set_foc(
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
         guard(req, Move.SET_FOC, actor)
-        all_numbers = repo.numbers_of(session, request_id=req.id)
+        all_numbers = repo.numbers_of(session, request_id=req.pk)
         if numbers is None:
             chosen = [n for n in all_numbers if lifecycle.number_can(n.status, NumberMove.SET_FOC)]
         else:
@@ -207,7 +207,7 @@ def mark_ported(
             )
         if actor.role.value == "customer":
             raise lifecycle.NotPermitted(actor.role, Move.COMPLETE)
-        all_numbers = repo.numbers_of(session, request_id=req.id)
+        all_numbers = repo.numbers_of(session, request_id=req.pk)
         if numbers is None:
             chosen = [n for n in all_numbers if n.status is NumberStatus.FOC_CONFIRMED]
         else:

@@ -33,7 +33,7 @@ def expire(ctx: Context, sid: str, *, actor: Actor = SYSTEM, key: str | None = N
             actor,
             detail=f"Expired: it waited {EXPIRY_DAYS} days without being completed or signed.",
         )
-        refresh_claims(req, repo.numbers_of(session, request_id=req.id))
+        refresh_claims(req, repo.numbers_of(session, request_id=req.pk))
         return snapshot(session, req)
 
     return run(ctx, "expire", body, key=key)

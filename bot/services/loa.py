@@ -117,7 +117,7 @@ def issue_link(
         if req.status is not RequestStatus.AWAITING_SIGNATURE:
             raise NoLongerAwaiting(req.status)
         now, today = ctx.now(), ctx.today()
-        numbers = [n for n in repo.numbers_of(session, request_id=req.id) if not n.status.final]
+        numbers = [n for n in repo.numbers_of(session, request_id=req.pk) if not n.status.final]
         content = content_of(req, numbers, today=today)
         pdf = render(content)
         digest = document_hash(pdf)

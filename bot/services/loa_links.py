@@ -7,6 +7,7 @@ the letter certifies changed after it was issued (an ``amend`` event newer than 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -90,7 +91,8 @@ class NameMismatch(InvalidInput):
         super().__init__(NAME_HINT, {"name": NAME_HINT})
 
 
-ERRORS: dict[LinkState, type[SigningRefused]] = {
+# Each refusal of a link state, made with no arguments.
+ERRORS: dict[LinkState, Callable[[], SigningRefused]] = {
     LinkState.UNKNOWN: LinkUnknown,
     LinkState.EXPIRED: LinkExpired,
     LinkState.REPLACED: LinkReplaced,
@@ -187,7 +189,7 @@ def inspect_link(ctx: Context, token: str) -> LinkView:
                 signed_name=row.signed_name,
                 signed_at=row.used_at,
             )
-        numbers = [n for n in repo.numbers_of(session, request_id=req.id) if not n.status.final]
+        numbers = [n for n in repo.numbers_of(session, request_id=req.pk) if not n.status.final]
         issued = ctx.calendar.local_date(row.created_at)
         return LinkView(
             state,

@@ -4,6 +4,7 @@ that follows from the numbers, and the request-level FOC summary."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -46,7 +47,7 @@ def sync_phase(
     phase = lifecycle.carrier_phase(n.status for n in numbers)
     carrier_states = (RequestStatus.SUBMITTED, RequestStatus.FOC_CONFIRMED)
     follow = MOVE_INTO_PHASE.get(phase) if phase is not None and phase is not req.status else None
-    if follow is None or req.status not in carrier_states:
+    if follow is None or phase is None or req.status not in carrier_states:
         record(ctx, session, req, action.value, actor, detail=detail, numbers=changed, data=data)
     elif follow is action:
         move(ctx, session, req, action, actor, detail=detail, numbers=changed, data=data)
@@ -74,6 +75,6 @@ def refresh_summary(req: PortRequest, numbers: Sequence[PortNumber]) -> None:
         req.foc_date = None
         req.foc_window_start = req.foc_window_end = None
         return
-    first = min(waiting, key=lambda n: n.foc_date)
+    first = min(waiting, key=lambda n: n.foc_date or date.max)  # all have one
     req.foc_date = first.foc_date
     req.foc_window_start, req.foc_window_end = first.foc_window_start, first.foc_window_end

@@ -55,7 +55,7 @@ def reject(
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
         guard(req, Move.REJECT, actor)
-        all_numbers = repo.numbers_of(session, request_id=req.id)
+        all_numbers = repo.numbers_of(session, request_id=req.pk)
         if numbers is None:
             chosen = [n for n in all_numbers if lifecycle.number_can(n.status, NumberMove.REJECT)]
         else:
@@ -105,7 +105,7 @@ def resubmit(
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
         guard(req, Move.RESUBMIT, actor)
-        all_numbers = repo.numbers_of(session, request_id=req.id)
+        all_numbers = repo.numbers_of(session, request_id=req.pk)
         changed = apply_changes(ctx, req, all_numbers, changes or {})
         dropped = select_numbers(ctx, all_numbers, drop_numbers) if drop_numbers else []
         for n in dropped:
