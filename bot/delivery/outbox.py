@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.services.base import Context
+from bot.services.effects import Topic, outbox_values
 from storage.models import OutboxMessage
 from storage.values import OutboxStatus
 
@@ -45,13 +46,9 @@ def dead_letter_alert(row: OutboxMessage, topic: str, *, now: datetime) -> Outbo
         "attempts": row.attempts,
         "error": (row.last_error or "")[:300],
     }
+    key = f"dead:{row.id}:{now.isoformat()}"
     return OutboxMessage(
-        request_id=row.request_id,
-        topic=topic,
-        payload=payload,
-        dedupe_key=f"dead:{row.id}:{now.isoformat()}",
-        next_attempt_at=now,
-        created_at=now,
+        **outbox_values(Topic(topic), payload, key=key, now=now, request_id=row.request_id)
     )
 
 
@@ -101,7 +98,7 @@ class Outbox:
                 older.request_id == OutboxMessage.request_id,
                 older.topic == OutboxMessage.topic,
                 older.status == OutboxStatus.PENDING,
-                older.id < OutboxMessage.id,
+                col(older.id) < OutboxMessage.id,
             )
             .exists()
         )
@@ -112,12 +109,12 @@ class Outbox:
                 OutboxMessage.next_attempt_at <= now,
                 sa.or_(
                     col(OutboxMessage.claimed_until).is_(None),
-                    OutboxMessage.claimed_until < now,
+                    col(OutboxMessage.claimed_until) < now,
                 ),
                 sa.or_(col(OutboxMessage.request_id).is_(None), ~earlier_pending),
                 col(OutboxMessage.topic).in_(list(self.handlers)),
             )
-            .order_by(OutboxMessage.id)
+            .order_by(col(OutboxMessage.id))
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)
         )
@@ -133,7 +130,9 @@ class Outbox:
         if changes.get("status") is not OutboxStatus.DEAD:
             # The common case in one statement: no read of the row first. A row whose lease ran
             # out and went to another worker matches nothing, as below.
-            mine = (OutboxMessage.id == row_id) & (OutboxMessage.claimed_by == self.worker_id)
+            mine = (col(OutboxMessage.id) == row_id) & (
+                col(OutboxMessage.claimed_by) == self.worker_id
+            )
             update = sa.update(OutboxMessage).where(mine)
             values = {**changes, "claimed_by": None, "claimed_until": None}
             with self.ctx.db.write() as s:
