@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -364,7 +365,7 @@ def stamp(pdf: bytes, signature: Signature) -> bytes:
     if document_hash(pdf) != signature.document_sha256:
         raise ValueError("the signature is for another document (SHA-256 differs)")
     reader = PdfReader(io.BytesIO(pdf))
-    info = reader.metadata or {}
+    info: Mapping[str, object] = reader.metadata or {}
     if info.get("/Creator") != CREATOR or "/PortbotSignedBy" in info:
         raise ValueError(f"not an unsigned portbot LOA of this layout ({info.get('/Creator')!r})")
     sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
@@ -401,7 +402,7 @@ def _overlay(sizes: list[tuple[float, float]], sig: Signature) -> bytes:
     )
     for number, (page_w, page_h) in enumerate(sizes, start=1):
         c.setPageSize((page_w, page_h))
-        lines = record
+        lines: tuple[str, ...] = record
         if number == len(sizes):
             _sign(c, page_w, sig, when)
             lines = (*record, f"Browser: {_one_line(sig.user_agent) or 'not recorded'}")
