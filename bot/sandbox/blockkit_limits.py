@@ -41,7 +41,7 @@ def check_view(spec: Any, kind: str, pointer: str = "/view") -> list[str]:
             out.append(f"[ERROR] missing required field: title [json-pointer:{pointer}]")
         for key in ("title", "submit", "close"):
             _too_long(spec.get(key), 24, f"{pointer}/{key}", out)
-        blocks = spec.get("blocks") if isinstance(spec.get("blocks"), list) else []
+        blocks = spec["blocks"] if isinstance(spec.get("blocks"), list) else []
         if not spec.get("submit") and any(_kind(b) == "input" for b in blocks):
             out.append(f"[ERROR] submit is required when inputs are used [json-pointer:{pointer}]")
     for key, limit in (("private_metadata", 3000), ("callback_id", 255), ("external_id", 255)):

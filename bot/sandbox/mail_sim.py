@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from email import message_from_bytes, policy
@@ -15,6 +16,7 @@ class _Controller(Controller):
     """aiosmtpd's controller, on an ephemeral port (its readiness check reads ``self.port``)."""
 
     def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server)  # started: a listening asyncio server
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -31,7 +33,7 @@ class MailCatcher:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self._arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted"
 

@@ -281,7 +281,7 @@ class SlackDriver:
         pass those to imitate a retry."""
         self._events += 1
         event = {"event_ts": f"{time.time():.6f}", **event}
-        payload = {"token": self.verification_token, "team_id": self.team_id}
+        payload: Args = {"token": self.verification_token, "team_id": self.team_id}
         payload.update(api_app_id=self.api_app_id, event=event, type="event_callback")
         payload.update(event_id=event_id or f"Ev{self._events:010d}", event_time=int(time.time()))
         payload["authorizations"] = [{"enterprise_id": None, "team_id": self.team_id}]
@@ -358,7 +358,7 @@ class SlackDriver:
         )
 
     def _interaction(self, kind: str, user_id: str) -> Args:
-        payload = {"type": kind, "team": {"id": self.team_id, "domain": self.team_domain}}
+        payload: Args = {"type": kind, "team": {"id": self.team_id, "domain": self.team_domain}}
         payload.update(user=self._user(user_id), api_app_id=self.api_app_id)
         payload.update(token=self.verification_token, trigger_id=self.sim.new_trigger(user_id))
         payload.update(is_enterprise_install=False, enterprise=None)

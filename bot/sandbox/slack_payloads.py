@@ -123,7 +123,13 @@ def message_event(
     ``files`` (as ``add_file`` returns them) it is a ``file_share`` message, as Slack sends one
     when someone attaches files to a reply."""
     ts = ts or f"{time.time():.6f}"
-    event = {"type": "message", "user": user_id, "text": text, "ts": ts, "channel": channel_id}
+    event: Args = {
+        "type": "message",
+        "user": user_id,
+        "text": text,
+        "ts": ts,
+        "channel": channel_id,
+    }
     event.update(channel_type="im" if channel_id.startswith("D") else "channel", event_ts=ts)
     if files:
         event.update(subtype="file_share", upload=False, files=[dict(f) for f in files])
@@ -188,7 +194,7 @@ def _entry(element: Args, given: Any) -> Args:
         options = [v if isinstance(v, dict) else option(v) for v in chosen]
         entry = {
             "type": kind,
-            key: options if key == "selected_options" else (options or [None])[0],
+            key: options if key == "selected_options" else (options[0] if options else None),
         }
     elif key in _LISTS:
         entry = {"type": kind, key: list(given) if isinstance(given, (list, tuple)) else [given]}
@@ -227,9 +233,9 @@ def _build_state(view: Args, values: Args, *, required: bool) -> Args:
                 raise ValueError(f"block {block_id!r} has several elements: name the action_id")
             ((action_id, one),) = elements.items()
             state[block_id] = {action_id: _entry(one, given)}
-        else:  # untouched: Slack reports the initial value, already in state shape
+        elif element is not None:  # untouched: Slack reports the initial value, in state shape
             key, initial = _STATE_KEYS.get(element["type"], ("value", "initial_value"))
-            empty = [] if key in _LISTS else None
+            empty: list[Any] | None = [] if key in _LISTS else None
             entry = {"type": element["type"], key: element.get(initial, empty)}
             state[block_id] = {element["action_id"]: entry}
         if required and element is not None and not block.get("optional"):

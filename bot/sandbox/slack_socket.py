@@ -72,7 +72,7 @@ class Envelope:
     @property
     def wire(self) -> Args:
         """The JSON sent; retry fields ride on ``events_api`` envelopes and on redeliveries."""
-        wire = {"envelope_id": self.envelope_id, "type": self.type, "payload": self.payload}
+        wire: Args = {"envelope_id": self.envelope_id, "type": self.type, "payload": self.payload}
         wire["accepts_response_payload"] = self.accepts_response_payload
         if self.type == "events_api" or self.retry_attempt:
             wire.update(retry_attempt=self.retry_attempt, retry_reason=self.retry_reason)
@@ -324,7 +324,7 @@ class SlackSocket:
         """One connection: ``hello``, then acks until either side closes it."""
         with self._changed:
             number = self._opened + 1
-            hello = {"type": "hello", "num_connections": len(self._open) + 1}
+            hello: Args = {"type": "hello", "num_connections": len(self._open) + 1}
             hello["debug_info"] = {"host": "sim", "build_number": 1}
             hello["debug_info"]["approximate_connection_time"] = 3600
             hello["connection_info"] = {"app_id": self.sim.app_id}

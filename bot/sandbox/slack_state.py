@@ -149,7 +149,7 @@ class SimState:
         """Add a workspace member; ``users.info`` returns this dict (Slack's user object)."""
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
         profile = {"email": email, "real_name": name, "display_name": name, "team": self.team_id}
-        user = {"id": id, "team_id": self.team_id, "name": name, "real_name": name}
+        user: Args = {"id": id, "team_id": self.team_id, "name": name, "real_name": name}
         user.update(deleted=False, is_bot=False, is_admin=is_admin, is_owner=False, profile=profile)
         user.update(tz=tz, tz_label=tz, tz_offset=int(offset.total_seconds()) if offset else 0)
         with self._lock:
@@ -351,7 +351,7 @@ class SimState:
         self._seq += 1
         micro = self._seq * 100
         ts = f"{_TS_BASE + micro // 1_000_000}.{micro % 1_000_000:06d}"
-        msg = {"type": "message", "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id}
+        msg: Args = {"type": "message", "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id}
         msg.update(app_id=self.app_id, team=self.team_id, text=args.get("text") or "")
         msg.update({k: args[k] for k in _MESSAGE_KEYS[1:] if args.get(k)})
         if thread_ts:

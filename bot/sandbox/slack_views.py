@@ -93,7 +93,12 @@ class SimViews(SimState):
         if ext and any(v["external_id"] == ext for v in self._views.values()):
             raise _Refusal("duplicate_external_id")
         vid = self._next("V")
-        view = {"id": vid, "team_id": self.team_id, "app_id": self.app_id, "bot_id": self.bot_id}
+        view: Args = {
+            "id": vid,
+            "team_id": self.team_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+        }
         view.update(app_installed_team_id=self.team_id, external_id=ext)
         view.update(previous_view_id=previous, root_view_id=root or vid)
         self._views[vid] = view

@@ -241,7 +241,11 @@ class SimHttp(LoopbackServer, SimWebhooks):
             raise not_found()
         ctype = req.headers.get("content-type") or "application/octet-stream"
         attachment = self._store_upload(token, name, ctype, req.raw).attachment
-        upload = {"token": token, "expires_at": iso(self.clock() + 3600), "attachment": attachment}
+        upload: Json = {
+            "token": token,
+            "expires_at": iso(self.clock() + 3600),
+            "attachment": attachment,
+        }
         upload["attachments"] = [u.attachment for u in self._uploads if u.token == token]
         return _Answer(201, {"upload": _copy(upload)})
 

@@ -66,9 +66,10 @@ class SimTickets(ZendeskState):
         if isinstance(spec.get("requester"), dict):
             requester, _ = self._upsert_user(spec["requester"])
         elif spec.get("requester_id") is not None:
-            requester = self._users.get(_int(spec["requester_id"], "requester_id"))
-            if requester is None:
+            found = self._users.get(_int(spec["requester_id"], "requester_id"))
+            if found is None:
                 raise invalid("requester", "Requester: no such user")
+            requester = found
         else:
             requester = actor
         tid, now = next(self._ticket_ids), iso(self.clock())
