@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -41,7 +41,21 @@ def _utc(**kw: Any) -> Any:
     return Field(sa_type=UTCDateTime(), **kw)
 
 
-class PortRequest(SQLModel, table=True):
+class Stored:
+    """A row whose integer id the database gives it when it is first flushed. ``pk`` is that id
+    typed as what it is from then on (``id`` is None only before)."""
+
+    if TYPE_CHECKING:  # the tables declare the column; pydantic must not see a field here
+        id: int | None
+
+    @property
+    def pk(self) -> int:
+        if self.id is None:
+            raise ValueError(f"this {type(self).__name__} is not stored yet: it has no id")
+        return self.id
+
+
+class PortRequest(Stored, SQLModel, table=True):
     __tablename__ = "port_requests"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,15 +123,8 @@ class PortRequest(SQLModel, table=True):
     created_at: datetime = _utc(index=True)
     updated_at: datetime = _utc()
 
-    @property
-    def pk(self) -> int:
-        """The id of a stored request: ``id`` typed as what it is once the row is flushed."""
-        if self.id is None:
-            raise ValueError(f"request {self.sid} is not stored yet: it has no id")
-        return self.id
 
-
-class PortNumber(SQLModel, table=True):
+class PortNumber(Stored, SQLModel, table=True):
     __tablename__ = "port_numbers"
     __table_args__ = (sa.UniqueConstraint("request_id", "e164"),)
 
@@ -135,7 +142,7 @@ class PortNumber(SQLModel, table=True):
     ported_at: datetime | None = _utc(default=None)
 
 
-class TimelineEvent(SQLModel, table=True):
+class TimelineEvent(Stored, SQLModel, table=True):
     """One audited move: who, when, what, why. Never holds a secret."""
 
     __tablename__ = "timeline_events"
@@ -166,7 +173,7 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
-class Reminder(SQLModel, table=True):
+class Reminder(Stored, SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (sa.Index("ix_reminders_due", "status", "due_at"),)
 
@@ -193,7 +200,7 @@ _where_pending: dict[str, Any] = {
 }
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(Stored, SQLModel, table=True):
     """A side effect (Slack post, Zendesk update, e-mail) written with the change that causes it."""
 
     __tablename__ = "outbox"
@@ -220,7 +227,7 @@ class OutboxMessage(SQLModel, table=True):
     delivered_at: datetime | None = _utc(default=None)
 
 
-class PortOutWindow(SQLModel, table=True):
+class PortOutWindow(Stored, SQLModel, table=True):
     """The owner's consent for numbers to leave between two instants."""
 
     __tablename__ = "port_out_windows"
@@ -239,7 +246,7 @@ class PortOutWindow(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
-class PortOut(SQLModel, table=True):
+class PortOut(Stored, SQLModel, table=True):
     """An incoming request from another carrier to take numbers away."""
 
     __tablename__ = "port_outs"
@@ -260,7 +267,7 @@ class PortOut(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
-class SlackLink(SQLModel, table=True):
+class SlackLink(Stored, SQLModel, table=True):
     """Where a request's card and thread live in Slack."""
 
     __tablename__ = "slack_links"
@@ -275,7 +282,7 @@ class SlackLink(SQLModel, table=True):
     agents_message_ts: str | None = Field(default=None, max_length=32)
 
 
-class ZendeskLink(SQLModel, table=True):
+class ZendeskLink(Stored, SQLModel, table=True):
     """The one ticket that belongs to a request (Zendesk itself does not enforce it)."""
 
     __tablename__ = "zendesk_links"
@@ -318,7 +325,7 @@ class DocumentKind(StrEnum):
     LOA_SIGNED = "loa_signed"
 
 
-class Document(SQLModel, table=True):
+class Document(Stored, SQLModel, table=True):
     """A customer document (bill, LOA, signed LOA) with its checksum.
 
     The bytes live in ``data`` when no files directory is configured, otherwise in a file named
@@ -344,7 +351,7 @@ class Document(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
-class LoaToken(SQLModel, table=True):
+class LoaToken(Stored, SQLModel, table=True):
     """A signing link for a request's LOA. Only the SHA-256 of the token is kept."""
 
     __tablename__ = "loa_tokens"
