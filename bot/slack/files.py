@@ -8,25 +8,17 @@ fetched, and the caller links to it instead.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.documents.files import FetchedFile, FileUnavailable
+
+__all__ = ["MAX_BYTES", "FetchedFile", "FileUnavailable", "SlackFiles", "slack_file_ref"]
+
 MAX_BYTES = 20 * 1024 * 1024  # Zendesk takes up to 50 MB an attachment; a bill is 10 MB at most
-
-
-class FileUnavailable(Exception):
-    """The file is gone, was never shared with the app, or is too large to carry."""
-
-
-@dataclass(frozen=True)
-class FetchedFile:
-    name: str
-    content_type: str
-    data: bytes
 
 
 def slack_file_ref(file: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,14 +10,14 @@ from the request as it is now (``bot.zendesk.mapping``). Rate limits reschedule 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
+from bot.documents.files import FetchedFile, FileUnavailable
 from bot.services.base import Context, Snapshot, snapshot
-from bot.slack.files import FetchedFile, FileUnavailable, SlackFiles
 from bot.zendesk import mapping
 from bot.zendesk.gateway import Gateway, RateLimited
 from storage import repositories as repo
@@ -26,6 +26,14 @@ from storage.models import Document, DocumentKind, OutboxMessage, TimelineEvent,
 
 log = logging.getLogger(__name__)
 TOPIC = "zendesk.request_event"
+
+
+class FileSource(Protocol):
+    """Where the files of a conversation live (Slack's ``bot.slack.files.SlackFiles``)."""
+
+    def fetch(self, file_id: str) -> FetchedFile:
+        """The file's name, type and bytes; :class:`FileUnavailable` when it cannot be had."""
+        ...
 
 
 class ZendeskDelivery:
@@ -38,7 +46,7 @@ class ZendeskDelivery:
         gateway: Gateway,
         options: mapping.TicketOptions,
         *,
-        files: SlackFiles | None = None,
+        files: FileSource | None = None,
         documents: DocumentStore | None = None,
     ) -> None:
         self.ctx = ctx
