@@ -3,11 +3,13 @@ an agent once the carriers have it, or withdrawn when a carrier refuses."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
 
 from bot.porting import lifecycle
+from bot.porting.calendar import cancellation_deadline
 from bot.porting.lifecycle import Move, NumberMove
 from bot.services.base import (
     SYSTEM,
@@ -20,6 +22,7 @@ from bot.services.base import (
     run,
     snapshot,
 )
+from bot.services.queries import Viewer, find
 from storage import repositories as repo
 from storage.models import PortNumber, PortRequest
 from storage.values import NumberStatus
@@ -32,11 +35,34 @@ def _earliest_foc(numbers: list[PortNumber]) -> date | None:
 
 def _close(ctx: Context, session: Session, req: PortRequest, actor: Actor, detail: str) -> None:
     move(ctx, session, req, Move.CONFIRM_CANCEL, actor, detail=detail)
-    numbers = repo.numbers_of(session, request_id=req.id)
+    numbers = repo.numbers_of(session, request_id=req.pk)
     for n in numbers:
         if lifecycle.number_can(n.status, NumberMove.CANCEL):
             n.status = lifecycle.apply_number(n.e164, n.status, NumberMove.CANCEL)
     refresh_claims(req, numbers)
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    """What the confirmation shows before anyone asks to cancel: the request, and the last day
+    a customer may still ask (None until it has a port date)."""
+
+    snapshot: Snapshot
+    deadline: date | None
+
+
+def cancel_preview(ctx: Context, query: str, *, viewer: Viewer, actor: Actor) -> CancelPreview:
+    """Whether ``actor`` may ask to cancel the request ``query`` names, as ``viewer`` sees it.
+
+    Refuses with the errors :func:`request_cancel` would give (not found, too late for a
+    customer, already closed), so nobody is shown a confirmation that cannot succeed.
+    """
+    snap = find(ctx, query, viewer)
+    foc = snap.request.foc_date
+    lifecycle.check_cancel(actor.role, ctx.now(), foc, ctx.calendar)
+    lifecycle.apply(snap.status, Move.REQUEST_CANCEL, actor.role)  # refuse closed ones now
+    deadline = cancellation_deadline(foc, ctx.calendar) if foc else None
+    return CancelPreview(snapshot=snap, deadline=deadline)
 
 
 def request_cancel(
@@ -49,7 +75,7 @@ def request_cancel(
 
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
-        numbers = repo.numbers_of(session, request_id=req.id)
+        numbers = repo.numbers_of(session, request_id=req.pk)
         lifecycle.check_cancel(actor.role, ctx.now(), _earliest_foc(numbers), ctx.calendar)
         why = f" Reason: {reason.strip()}" if reason.strip() else ""
         move(ctx, session, req, Move.REQUEST_CANCEL, actor, detail="Cancellation requested." + why)

@@ -165,24 +165,32 @@ def set_foc(
     return run(ctx, "set_foc", body, key=key)
 
 
+# The fields of set_foc its InvalidInput errors are keyed by (the FOC form shows each by its box).
+FOC_DATE, FOC_WINDOW = "foc_date", "foc_window"
+
+
+def _refuse(fld: str, message: str) -> InvalidInput:
+    return InvalidInput(message, {fld: message})
+
+
 def _check_window(
     ctx: Context, foc_date: date, start: datetime | None, end: datetime | None
 ) -> None:
     if foc_date < ctx.today():
-        raise InvalidInput(
-            f"{foc_date:%b %-d, %Y} is in the past; enter the date the carrier gave."
+        raise _refuse(
+            FOC_DATE, f"{foc_date:%b %-d, %Y} is in the past; enter the date the carrier gave."
         )
     if (start is None) != (end is None):
-        raise InvalidInput("Give both the start and the end of the port window, or neither.")
+        raise _refuse(FOC_WINDOW, "Give both the start and the end of the port window, or neither.")
     if start is None or end is None:
         return
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("Port window times need a time zone.")
+        raise _refuse(FOC_WINDOW, "Port window times need a time zone.")
     if end <= start:
-        raise InvalidInput("The port window must end after it starts.")
+        raise _refuse(FOC_WINDOW, "The port window must end after it starts.")
     # The window may be given in the carrier's zone or ours; either way it is on the port date.
     if foc_date not in (start.date(), ctx.calendar.local_date(start)):
-        raise InvalidInput("The port window must start on the port date.")
+        raise _refuse(FOC_WINDOW, "The port window must start on the port date.")
 
 
 # --- porting ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from bot.porting import intake
 from bot.porting.errors import NotFound
 from bot.porting.fields import Bill, Draft, F, Result
 from bot.services.base import Actor, Context, Snapshot
-from bot.services.port_requests import open_request
+from bot.services.port_requests import BillCopy, open_request
 from storage import repositories as repo
 from storage.models import IntakeSession
 from storage.values import account_secret, pin_secret
@@ -139,9 +139,11 @@ def finish(
     bill: Bill | None,
     later: bool,
     desired: date | None,
+    bill_copy: BillCopy | None = None,
 ) -> Snapshot:
-    """Open the request from everything typed. Idempotent per session: a double-clicked or
-    retried last step returns the request the first submission created."""
+    """Open the request from everything typed, the bill's bytes (``bill_copy``) kept in the
+    same transaction. Idempotent per session: a double-clicked or retried last step returns
+    the request the first submission created."""
     session = load(ctx, session_id, actor.id)
     draft = draft_of(session, bill=bill, bill_later=later or bill is None, desired_date=desired)
     snap = open_request(
@@ -151,6 +153,7 @@ def finish(
         team_id=session.team_id,
         channel_id=session.channel_id,
         key=f"intake:{session_id}",
+        bill_copy=bill_copy,
     )
     with ctx.db.write() as s:
         found = s.get(IntakeSession, session_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.documents.checks import sniff
 from bot.porting import intake, lifecycle
 from bot.porting.errors import InvalidInput
 from bot.porting.fields import LOA_FIELDS, Bill, Draft, F, Result
@@ -26,7 +28,8 @@ from bot.services.base import (
     snapshot,
 )
 from storage import repositories as repo
-from storage.models import PortNumber, PortRequest
+from storage.documents import DocumentStore
+from storage.models import DocumentKind, PortNumber, PortRequest
 from storage.values import AccountType, LineType, RequestStatus, account_secret, pin_secret
 
 # Intake field -> request attribute, for the fields a customer may edit after opening.
@@ -104,11 +107,12 @@ def _create(
     for fld, attr in _ATTRS.items():
         if fld in result.cleaned.values:
             setattr(req, attr, _stored(fld, result.cleaned.values[fld]))
-    _set_bill(req, result.cleaned.values.get(F.BILL))
+    bill = result.cleaned.values.get(F.BILL)
+    _set_bill(req, bill if isinstance(bill, Bill) else None)
     session.add(req)
     session.flush()
     numbers = [
-        PortNumber(request_id=req.id, position=i, e164=n.e164, line_type=n.line_type)
+        PortNumber(request_id=req.pk, position=i, e164=n.e164, line_type=n.line_type)
         for i, n in enumerate(result.cleaned.numbers)
     ]
     refresh_claims(req, numbers)
@@ -137,6 +141,34 @@ def _set_bill(req: PortRequest, bill: Bill | None) -> None:
     req.bill_content_type = bill.content_type
     req.bill_issued_on = bill.issued_on
     req.bill_file_id = bill.file_id
+
+
+@dataclass(frozen=True)
+class BillCopy:
+    """The bill's bytes, already checked, and the store that keeps them with the request."""
+
+    data: bytes
+    store: DocumentStore
+
+
+def _keep_bill(
+    ctx: Context, session: Session, req: PortRequest, bill: Bill, copy: BillCopy | None
+) -> None:
+    """Keep the bill's bytes with their checksum, in the transaction that records the bill on
+    the request (once per request and source file)."""
+    if copy is None:
+        return
+    copy.store.put(
+        session,
+        request_id=req.pk,
+        kind=DocumentKind.BILL,
+        filename=bill.filename,
+        data=copy.data,
+        content_type=sniff(copy.data) or "application/octet-stream",
+        issued_on=bill.issued_on,
+        source_ref=bill.file_id,
+        now=ctx.now(),
+    )
 
 
 def _complete(ctx: Context, session: Session, req: PortRequest, actor: Actor) -> None:
@@ -174,16 +206,19 @@ def open_request(
     team_id: str = "",
     channel_id: str = "",
     key: str | None = None,
+    bill_copy: BillCopy | None = None,
 ) -> Snapshot:
     """Validate everything and create the request.
 
     With the bill attached it goes straight to ``awaiting_signature``; with "upload later" it
-    stays a ``draft`` until :func:`complete_draft`.
+    stays a ``draft`` until :func:`complete_draft`. ``bill_copy`` (the attached bill's bytes)
+    is stored in the same transaction as the request.
     """
 
     def body(session: Session) -> Snapshot:
         req, result = _create(ctx, session, draft, actor, team_id=team_id, channel_id=channel_id)
         if draft.bill is not None:
+            _keep_bill(ctx, session, req, draft.bill, bill_copy)
             _complete(ctx, session, req, actor)
         return snapshot(session, req, warnings=result.warnings)
 
@@ -210,9 +245,16 @@ def save_draft(
 
 
 def complete_draft(
-    ctx: Context, sid: str, *, actor: Actor, bill: Bill | None = None, key: str | None = None
+    ctx: Context,
+    sid: str,
+    *,
+    actor: Actor,
+    bill: Bill | None = None,
+    key: str | None = None,
+    bill_copy: BillCopy | None = None,
 ) -> Snapshot:
-    """Attach the bill (when given) and send the draft on for signature."""
+    """Attach the bill (when given; ``bill_copy`` its bytes, stored in this transaction) and
+    send the draft on for signature."""
 
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
@@ -221,6 +263,7 @@ def complete_draft(
             if result.errors:
                 raise _invalid(result)
             _set_bill(req, bill)
+            _keep_bill(ctx, session, req, bill, bill_copy)
         _complete(ctx, session, req, actor)
         return snapshot(session, req)
 
@@ -306,7 +349,7 @@ def update_details(
             raise lifecycle.IllegalMove(
                 req.status, Move.AMEND, lifecycle.allowed_moves(req.status, actor.role)
             )
-        numbers = repo.numbers_of(session, request_id=req.id)
+        numbers = repo.numbers_of(session, request_id=req.pk)
         changed = apply_changes(ctx, req, numbers, changes)
         if not changed:
             return snapshot(session, req)
@@ -349,7 +392,7 @@ def open_follow_up(
 
     def body(session: Session) -> Snapshot:
         parent = load(session, sid)
-        parent_numbers = repo.numbers_of(session, request_id=parent.id)
+        parent_numbers = repo.numbers_of(session, request_id=parent.pk)
         rejected = [n for n in parent_numbers if n.status.value == "rejected"]
         if parent.status is not RequestStatus.COMPLETED or not rejected:
             raise InvalidInput(

@@ -55,4 +55,22 @@ def list_requests(
         return repo.list_requests(session, statuses=statuses, limit=limit, **viewer.scope())
 
 
+def request_for_thread(ctx: Context, *, channel_id: str, thread_ts: str) -> str | None:
+    """The SID of the request whose card heads this Slack thread, if any."""
+    with ctx.db.read() as session:
+        req = repo.request_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
+        return req.sid if req is not None else None
+
+
 OPEN_STATUSES = tuple(s for s in RequestStatus if not s.final)
+STATUS_NAMES = tuple(s.value for s in RequestStatus)
+
+
+def statuses_named(which: str) -> tuple[RequestStatus, ...] | None:
+    """The statuses a list asks for by name: ``open`` (every status not final), ``all`` (None:
+    no filter), or one status by its value. ValueError for anything else."""
+    if which == "open":
+        return OPEN_STATUSES
+    if which == "all":
+        return None
+    return (RequestStatus(which),)

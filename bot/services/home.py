@@ -1,0 +1,42 @@
+"""What a person's App Home shows: their open requests and, for the porting team, the queues
+and the port dates coming up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.services.base import Context
+from bot.services.queries import OPEN_STATUSES, Viewer, list_requests
+from storage import repositories as repo
+from storage.models import PortRequest
+from storage.values import RequestStatus
+
+MINE_LIMIT = 20
+UPCOMING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Home:
+    mine: list[PortRequest]  # open requests this person opened
+    today: date
+    queues: dict[RequestStatus, int] | None = None  # agents only: requests per status
+    upcoming: list[tuple[date, PortRequest]] | None = None  # agents only: port dates this week
+
+
+def home(ctx: Context, *, user_id: str, team_id: str, is_agent: bool) -> Home:
+    """The App Home of ``user_id``. "Mine" means requests they opened, also for agents (who
+    may see everything, and find the rest in the queues)."""
+    mine = list_requests(
+        ctx,
+        Viewer(user_id=user_id, is_agent=False, team_id=team_id),
+        statuses=OPEN_STATUSES,
+        limit=MINE_LIMIT,
+    )
+    today = ctx.today()
+    if not is_agent:
+        return Home(mine=mine, today=today)
+    with ctx.db.read() as s:
+        queues = repo.count_by_status(s)
+        upcoming = repo.upcoming_focs(s, start=today, end=today + timedelta(days=UPCOMING_DAYS))
+    return Home(mine=mine, today=today, queues=queues, upcoming=upcoming)
