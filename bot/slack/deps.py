@@ -63,6 +63,18 @@ class SlackDeps:
             channel_ids=frozenset({channel_id}) if channel_id else frozenset(),
         )
 
+    def viewer_of(
+        self, body: dict[str, Any], channel_id: str | None, client: WebClient | None = None
+    ) -> Viewer:
+        """Who pressed a button or submitted a modal, seeing requests as from ``channel_id``
+        (the channel of the message, or the one the modal was opened from)."""
+        return self.viewer(body["user"]["id"], team_of(body), channel_id, client)
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace of an interaction (button or modal) as Slack names it."""
+    return (body.get("team") or {}).get("id", "") or (body.get("user") or {}).get("team_id", "")
+
 
 def dump_meta(**values: str) -> str:
     """``private_metadata``: ids only, well under Slack's 3,000 characters."""

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.porting.errors import DomainError
 from bot.slack.blocks import intake as intake_views
+from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
 
@@ -37,8 +38,7 @@ def _reply(kwargs: dict[str, Any], message: str, *, ref: str | None = None) -> N
     # Bolt passes only what a listener declares: a command listener may have ``command``
     # (the same dict as the body) and no ``body``.
     body = kwargs.get("body") or kwargs.get("command") or {}
-    acked = ack is None or ack.response is not None
-    if not acked:
+    if ack is not None and ack.response is None:  # not acked yet
         if body.get("type") == "view_submission":
             ack(response_action="update", view=intake_views.error_view(message, ref))
             return
@@ -61,6 +61,7 @@ def _reply(kwargs: dict[str, Any], message: str, *, ref: str | None = None) -> N
 
 def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a Bolt listener (Bolt reads the wrapped function's parameter names)."""
+    name = getattr(listener, "__name__", None) or getattr(listener, "func", listener).__name__
 
     @functools.wraps(listener)
     def wrapper(**kwargs: Any) -> Any:
@@ -70,8 +71,16 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
             _reply(kwargs, exc.message)
         except Exception:
             ref = new_ref()
-            log.exception("unexpected error in %s (ref %s)", listener.__name__, ref)
+            log.exception("unexpected error in %s (ref %s)", name, ref)
             _reply(kwargs, unexpected_text(ref), ref=ref)
         return None
 
+    wrapper.__name__ = name
     return wrapper
+
+
+def bind(handler: Callable[..., Any], deps: SlackDeps) -> Callable[..., Any]:
+    """A module-level handler ``handler(deps, ack, body, …)`` as a Bolt listener, inside the
+    error guard. Bolt injects arguments by the names it reads from the listener's signature;
+    a partial keeps the handler's names after ``deps``."""
+    return guarded(functools.partial(handler, deps))

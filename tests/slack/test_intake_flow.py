@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import date
 from urllib.parse import urlencode
 
@@ -11,9 +12,9 @@ from sqlmodel import func, select
 
 from bot.porting.intake import Agreement
 from bot.sandbox.slack_driver import datepicker, file_input
-from bot.slack.ids import Block, View
+from bot.slack.ids import Action, Block, View
 from storage.models import Document, DocumentKind, PortRequest
-from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL, CUSTOMER
+from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL, CUSTOMER, OTHER
 
 ALL_AGREEMENTS = [a.value for a in Agreement]
 GOOD_NUMBERS = {
@@ -226,3 +227,72 @@ def test_a_bill_slack_cannot_hand_over_is_refused_with_a_way_forward(slack, ctx)
     )
     assert "Attach it again" in answer.json["errors"][Block.BILL]
     assert _count(ctx) == 0
+
+
+def test_the_bill_is_kept_in_the_transaction_that_opens_the_request(slack, ctx, monkeypatch):
+    """The process dies the moment the request is committed: no later transaction runs. The
+    bill, already read and checked, must have been committed with the request."""
+    bill_view = _through_contact(slack)
+    write = ctx.db.write
+
+    @contextmanager
+    def dying_write():
+        if _count(ctx):
+            raise RuntimeError("the process died after the request was committed")
+        with write() as s:
+            yield s
+
+    monkeypatch.setattr(ctx.db, "write", dying_write)
+    answer = slack.driver.view_submission(bill_view, _bill(slack), CUSTOMER)
+    assert answer.status == 200 and "reference" in json.dumps(answer.json)  # the crash, seen
+    monkeypatch.undo()
+    with ctx.db.read() as s:
+        req = s.exec(select(PortRequest)).one()
+        (doc,) = s.exec(select(Document)).all()
+    assert doc.request_id == req.id and doc.kind == DocumentKind.BILL
+    assert doc.sha256 == hashlib.sha256(b"%PDF-1.7 test bill").hexdigest()
+
+
+def test_a_draft_gets_its_bill_from_the_card_and_only_from_who_may_see_it(slack, ctx):
+    bill_view = _through_contact(slack)
+    slack.driver.view_submission(bill_view, {Block.BILL_LATER: ["later"]}, CUSTOMER)
+    slack.drain()
+    (card,) = [m for m in slack.sim.messages(CHANNEL) if m.get("blocks")]
+    with ctx.db.read() as s:
+        sid = s.exec(select(PortRequest)).one().sid
+
+    # Someone else's modal claiming the draft is refused, and keeps nothing.
+    slack.driver.block_action(
+        Action.RESUME, sid, CUSTOMER, channel_id=CHANNEL, message_ts=card["ts"]
+    )
+    view = _latest_view(slack)
+    forged = {**view, "private_metadata": json.dumps({"sid": sid, "channel": ""})}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": slack.sim.team_id},
+        "user": {"id": OTHER, "name": "olive", "team_id": slack.sim.team_id},
+        "view": {**forged, "state": {"values": _bill_state(slack)}},
+    }
+    answer = slack.driver.post(
+        urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", payload
+    )
+    assert f"No request matches {sid}" in json.dumps(answer.json)
+    with ctx.db.read() as s:
+        assert s.exec(select(PortRequest)).one().status.value == "draft"
+        assert s.exec(select(Document)).all() == []
+
+    # The requester's own goes through, and the bill is kept with the request.
+    answer = slack.driver.view_submission(view, _bill(slack), CUSTOMER)
+    assert answer.status == 200 and _latest_view(slack)["callback_id"] == View.NEW_DONE
+    with ctx.db.read() as s:
+        req = s.exec(select(PortRequest)).one()
+        (doc,) = s.exec(select(Document)).all()
+    assert req.status.value == "awaiting_signature" and doc.request_id == req.id
+
+
+def _bill_state(slack):
+    pdf = slack.sim.add_file("bill.pdf", b"%PDF-1.7 other", "application/pdf", "pdf", user=OTHER)
+    return {
+        Block.BILL: {"value": {"type": "file_input", "files": [pdf]}},
+        Block.BILL_ISSUED_ON: {"value": {"type": "datepicker", "selected_date": "2026-11-10"}},
+    }

@@ -11,17 +11,15 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import services as svc
-from bot.porting import lifecycle
-from bot.porting.calendar import cancellation_deadline
 from bot.porting.errors import InvalidInput
-from bot.services.queries import OPEN_STATUSES
+from bot.services.cancel import cancel_preview
+from bot.services.queries import STATUS_NAMES, statuses_named
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
 from bot.slack.deps import SlackDeps, dump_meta
-from bot.slack.errors import guarded
+from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
-from storage.values import RequestStatus
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
 AGENT_VERBS = {"submit", "foc", "reject", "complete", "note"}
@@ -33,9 +31,12 @@ def _sid_arg(args: list[str], usage: str) -> str:
     return args[0]
 
 
+def _viewer(deps: SlackDeps, cmd: dict[str, Any], client: WebClient) -> svc.Viewer:
+    return deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
+
+
 def _find(deps: SlackDeps, cmd: dict[str, Any], client: WebClient, query: str) -> svc.Snapshot:
-    viewer = deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
-    return svc.find(deps.ctx, query, viewer)
+    return svc.find(deps.ctx, query, _viewer(deps, cmd, client))
 
 
 def _actor(deps: SlackDeps, cmd: dict[str, Any], client: WebClient) -> svc.Actor:
@@ -73,35 +74,35 @@ def list_(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
     which = (args[0] if args else "open").lower()
+    try:
+        statuses = statuses_named(which)
+    except ValueError:
+        names = ", ".join(STATUS_NAMES)
+        raise InvalidInput(f"Use `{COMMAND} list open`, `all`, or a status: {names}.") from None
     if which == "open":
-        statuses, title = OPEN_STATUSES, "Open port requests"
-    elif which == "all":
-        statuses, title = None, "All port requests"
+        title = "Open port requests"
+    elif statuses is None:
+        title = "All port requests"
     else:
-        try:
-            status_ = RequestStatus(which)
-        except ValueError:
-            names = ", ".join(s.value for s in RequestStatus)
-            raise InvalidInput(f"Use `{COMMAND} list open`, `all`, or a status: {names}.") from None
-        statuses, title = (status_,), f"Requests: {status_.label}"
-    viewer = deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
-    found = svc.list_requests(deps.ctx, viewer, statuses=statuses, limit=40)
+        title = f"Requests: {statuses[0].label}"
+    found = svc.list_requests(deps.ctx, _viewer(deps, cmd, client), statuses=statuses, limit=40)
     ack(text=title, blocks=cards.list_blocks(found, title=title, today=deps.ctx.today()))
 
 
 def cancel(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
-    snap = _find(deps, cmd, client, _sid_arg(args, "cancel SID"))
-    role = _actor(deps, cmd, client).role
-    foc = snap.request.foc_date
-    lifecycle.check_cancel(role, deps.ctx.now(), foc, deps.ctx.calendar)
-    lifecycle.apply(snap.status, lifecycle.Move.REQUEST_CANCEL, role)  # refuse closed ones now
-    deadline = cancellation_deadline(foc, deps.ctx.calendar) if foc else None
+    preview = cancel_preview(
+        deps.ctx,
+        _sid_arg(args, "cancel SID"),
+        viewer=_viewer(deps, cmd, client),
+        actor=_actor(deps, cmd, client),
+    )
     ack()
-    meta = dump_meta(sid=snap.sid, channel=cmd.get("channel_id", ""))
+    meta = dump_meta(sid=preview.snapshot.sid, channel=cmd.get("channel_id", ""))
     client.views_open(
-        trigger_id=cmd["trigger_id"], view=agent_views.cancel_modal(snap, meta, deadline=deadline)
+        trigger_id=cmd["trigger_id"],
+        view=agent_views.cancel_modal(preview.snapshot, meta, deadline=preview.deadline),
     )
 
 
@@ -181,19 +182,20 @@ VERBS: dict[str, Verb] = {
 }
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    @guarded
-    def port(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        words = (command.get("text") or "").split()
-        verb, args = (words[0].lower(), words[1:]) if words else ("", [])
-        handler = VERBS.get(verb)
-        if handler is None:
-            raise InvalidInput(f"I don't know “{verb}”. Try `{COMMAND} help`.")
-        if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
-            raise InvalidInput(
-                f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "
-                "`list`, `cancel` and `help`."
-            )
-        handler(deps, ack, command, client, args)
+def port(deps: SlackDeps, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    """``/port <verb> …``: the porting team's verbs are refused to everyone else here."""
+    words = (command.get("text") or "").split()
+    verb, args = (words[0].lower(), words[1:]) if words else ("", [])
+    handler = VERBS.get(verb)
+    if handler is None:
+        raise InvalidInput(f"I don't know “{verb}”. Try `{COMMAND} help`.")
+    if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
+        raise InvalidInput(
+            f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "
+            "`list`, `cancel` and `help`."
+        )
+    handler(deps, ack, command, client, args)
 
-    app.command(COMMAND)(port)
+
+def register(app: App, deps: SlackDeps) -> None:
+    app.command(COMMAND)(bind(port, deps))

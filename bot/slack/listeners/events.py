@@ -1,96 +1,92 @@
-"""Events API: the App Home. Deliveries Slack retries are handled once (by ``event_id``)."""
+"""Events API: the App Home, and replies under request cards. Deliveries Slack retries are
+handled once (by ``event_id``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import services as svc
-from bot.services.queries import OPEN_STATUSES
-from bot.slack.blocks import home
+from bot.services.home import home
+from bot.services.queries import request_for_thread
+from bot.slack.blocks import home as home_views
 from bot.slack.deps import SlackDeps
-from bot.slack.errors import guarded
+from bot.slack.errors import bind
 from bot.slack.files import slack_file_ref
 from bot.slack.ids import Event
-from storage import repositories as repo
+
+
+def home_opened(
+    deps: SlackDeps, event: dict[str, Any], body: dict[str, Any], client: WebClient
+) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    user = event["user"]
+    is_agent = deps.is_agent(user, client)
+    page = home(deps.ctx, user_id=user, team_id=body.get("team_id", ""), is_agent=is_agent)
+    client.views_publish(
+        user_id=user,
+        view=home_views.home_view(
+            mine=page.mine,
+            is_agent=is_agent,
+            queues=page.queues,
+            upcoming=page.upcoming,
+            today=page.today,
+        ),
+    )
+
+
+def thread_reply(deps: SlackDeps, event: dict[str, Any], client: WebClient) -> None:
+    """A person's reply under a request card joins the request's conversation: its text and
+    files, later its edits; a deleted reply is reported to the porting team."""
+    subtype = event.get("subtype")
+    message = (event.get("message") or {}) if subtype == "message_changed" else event
+    if subtype == "message_deleted":
+        message = event.get("previous_message") or {}
+    elif subtype not in (None, "file_share", "message_changed"):
+        return  # joins, topic changes, bot messages…
+    thread_ts, ts = message.get("thread_ts"), message.get("ts")
+    if not thread_ts or thread_ts == ts or message.get("bot_id") or not message.get("user"):
+        return  # not a reply, or written by a bot (ourselves included)
+    if subtype == "message_changed" and message.get("text") == (
+        (event.get("previous_message") or {}).get("text")
+    ):
+        return  # Slack added a link preview; the words are the same
+    channel = event.get("channel", "")
+    sid = request_for_thread(deps.ctx, channel_id=channel, thread_ts=thread_ts)
+    if sid is None:
+        return
+    user_id = message["user"]
+    actor = deps.actor({"id": user_id, "name": deps.display_name(user_id, client)}, client)
+    source_id = f"{channel}:{ts}"
+    if subtype == "message_deleted":
+        svc.withdraw_comment(deps.ctx, sid, actor=actor, source="slack", source_id=source_id)
+    elif subtype == "message_changed":
+        edited = (message.get("edited") or {}).get("ts") or event.get("ts", "")
+        svc.add_comment(
+            deps.ctx,
+            sid,
+            message.get("text", ""),
+            actor=actor,
+            source="slack",
+            source_id=f"{source_id}:edit:{edited}",
+            edit_of=source_id,
+        )
+    else:
+        svc.add_comment(
+            deps.ctx,
+            sid,
+            message.get("text", ""),
+            actor=actor,
+            source="slack",
+            source_id=source_id,
+            files=[slack_file_ref(f) for f in message.get("files") or ()],
+        )
+    deps.wake()
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    ctx = deps.ctx
-
-    @guarded
-    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user = event["user"]
-        is_agent = deps.is_agent(user, client)
-        viewer = svc.Viewer(user_id=user, is_agent=False, team_id=body.get("team_id", ""))
-        mine = svc.list_requests(ctx, viewer, statuses=OPEN_STATUSES, limit=20)
-        queues = upcoming = None
-        today = ctx.today()
-        if is_agent:
-            with ctx.db.read() as s:
-                queues = repo.count_by_status(s)
-                upcoming = repo.upcoming_focs(s, start=today, end=today + timedelta(days=7))
-        client.views_publish(
-            user_id=user,
-            view=home.home_view(
-                mine=mine, is_agent=is_agent, queues=queues, upcoming=upcoming, today=today
-            ),
-        )
-
-    @guarded
-    def thread_reply(event: dict[str, Any], client: WebClient) -> None:
-        """A person's reply under a request card joins the request's conversation: its text and
-        files, later its edits; a deleted reply is reported to the porting team."""
-        subtype = event.get("subtype")
-        message = (event.get("message") or {}) if subtype == "message_changed" else event
-        if subtype == "message_deleted":
-            message = event.get("previous_message") or {}
-        elif subtype not in (None, "file_share", "message_changed"):
-            return  # joins, topic changes, bot messages…
-        thread_ts, ts = message.get("thread_ts"), message.get("ts")
-        if not thread_ts or thread_ts == ts or message.get("bot_id") or not message.get("user"):
-            return  # not a reply, or written by a bot (ourselves included)
-        if subtype == "message_changed" and message.get("text") == (
-            (event.get("previous_message") or {}).get("text")
-        ):
-            return  # Slack added a link preview; the words are the same
-        channel = event.get("channel", "")
-        with ctx.db.read() as s:
-            req = repo.request_for_thread(s, channel_id=channel, thread_ts=thread_ts)
-        if req is None:
-            return
-        user_id = message["user"]
-        actor = deps.actor({"id": user_id, "name": deps.display_name(user_id, client)}, client)
-        source_id = f"{channel}:{ts}"
-        if subtype == "message_deleted":
-            svc.withdraw_comment(ctx, req.sid, actor=actor, source="slack", source_id=source_id)
-        elif subtype == "message_changed":
-            edited = (message.get("edited") or {}).get("ts") or event.get("ts", "")
-            svc.add_comment(
-                ctx,
-                req.sid,
-                message.get("text", ""),
-                actor=actor,
-                source="slack",
-                source_id=f"{source_id}:edit:{edited}",
-                edit_of=source_id,
-            )
-        else:
-            svc.add_comment(
-                ctx,
-                req.sid,
-                message.get("text", ""),
-                actor=actor,
-                source="slack",
-                source_id=source_id,
-                files=[slack_file_ref(f) for f in message.get("files") or ()],
-            )
-        deps.wake()
-
-    app.event(Event.APP_HOME_OPENED)(home_opened)
-    app.event(Event.MESSAGE)(thread_reply)
+    app.event(Event.APP_HOME_OPENED)(bind(home_opened, deps))
+    app.event(Event.MESSAGE)(bind(thread_reply, deps))

@@ -1,8 +1,12 @@
 """Modal submissions. Each validates through the domain and answers in the ack: errors on the
-exact input block, or the next step. Only ids travel in ``private_metadata``."""
+exact input block (services key them by field; :data:`FOC_BLOCKS` and ``INTAKE_BLOCKS`` say
+where each field shows), or the next step. Only ids travel in ``private_metadata``, and a SID
+read from it is resolved through :func:`bot.services.find` as the submitter may see it, with
+the porting team's modals checking the role first, as their commands and buttons do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,21 +14,23 @@ import requests
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View as SlackView
 
 from bot import services as svc
-from bot.documents.checks import MAX_BILL_BYTES, check_content, sniff
+from bot.documents.checks import MAX_BILL_BYTES, check_content
 from bot.porting import intake
 from bot.porting.errors import InvalidInput
 from bot.porting.fields import Bill, F
 from bot.porting.numbers import split_pasted
 from bot.services import intake_flow
+from bot.services.carrier import FOC_DATE, FOC_WINDOW
+from bot.services.port_requests import BillCopy
 from bot.slack.blocks import intake as intake_views
 from bot.slack.deps import SlackDeps, load_meta
-from bot.slack.errors import guarded
+from bot.slack.errors import bind
 from bot.slack.files import FetchedFile, FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
 from bot.slack.state import State
-from storage.models import DocumentKind
 
 MAX_ERROR = 1000
 STEP_FIELDS = {
@@ -96,218 +102,263 @@ def _read_bill(bill: Bill, client: WebClient) -> tuple[str | None, FetchedFile |
     return (" ".join(problems) or None), fetched
 
 
-def register(app: App, deps: SlackDeps) -> None:
+# --- the intake ---------------------------------------------------------------------------
+
+
+def step_agreement(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    checked = State(view).choices(Block.AGREEMENTS)
+    errors = intake.validate_agreements(checked)
+    if errors:
+        ack(response_action="errors", errors=slack_errors(errors))
+        return
+    meta, user = load_meta(view), body["user"]
+    session = intake_flow.start(
+        deps.ctx,
+        user_id=user["id"],
+        user_name=user.get("name", ""),
+        team_id=meta.get("team", ""),
+        channel_id=meta.get("channel", ""),
+        agreements=frozenset(checked),
+    )
+    ack(response_action="update", view=intake_views.numbers_step(session))
+
+
+def _step(
+    deps: SlackDeps,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    number: int,
+    next_view: Callable[[str], SlackView],
+) -> None:
+    session_id, user_id = view["private_metadata"], body["user"]["id"]
+    typed = _typed(State(view), STEP_FIELDS[number])
+    draft = intake_flow.draft_of(
+        intake_flow.load(deps.ctx, session_id, user_id), **{f.value: v for f, v in typed.items()}
+    )
+    if number == 2:
+        result = intake_flow.check_numbers_step(deps.ctx, draft)
+    else:
+        result = intake_flow.check_contact_step(draft)
+    errors = {f: m for f, m in result.errors.items() if f in STEP_FIELDS[number]}
+    if errors:
+        ack(response_action="errors", errors=slack_errors(errors))
+        return
+    intake_flow.save(deps.ctx, session_id, user_id, step=number, values=typed)
+    ack(response_action="update", view=next_view(session_id))
+
+
+def step_numbers(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    _step(deps, ack, body, view, 2, intake_views.contact_step)
+
+
+def step_contact(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    today = deps.ctx.today()
+    _step(deps, ack, body, view, 3, lambda session: intake_views.bill_step(session, today=today))
+
+
+def step_bill(
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
     ctx = deps.ctx
-
-    @guarded
-    def agreement(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        checked = State(view).choices(Block.AGREEMENTS)
-        errors = intake.validate_agreements(checked)
-        if errors:
-            ack(response_action="errors", errors=slack_errors(errors))
+    state, session_id = State(view), view["private_metadata"]
+    attached = _bill(state)
+    later = "later" in state.choices(Block.BILL_LATER)
+    desired = state.day(Block.DESIRED_DATE)
+    result = intake_flow.check_bill_step(ctx, attached, later=later, desired=desired)
+    if result.errors:
+        ack(response_action="errors", errors=slack_errors(result.errors))
+        return
+    content: FetchedFile | None = None
+    if attached is not None:
+        refused, content = _read_bill(attached, client)
+        if refused:
+            ack(response_action="errors", errors={Block.BILL: refused})
             return
-        meta, user = load_meta(view), body["user"]
-        session = intake_flow.start(
-            ctx,
-            user_id=user["id"],
-            user_name=user.get("name", ""),
-            team_id=meta.get("team", ""),
-            channel_id=meta.get("channel", ""),
-            agreements=frozenset(checked),
-        )
-        ack(response_action="update", view=intake_views.numbers_step(session))
-
-    def step(number: int, next_view: Any) -> Any:
-        @guarded
-        def submit_step(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            session_id, user_id = view["private_metadata"], body["user"]["id"]
-            typed = _typed(State(view), STEP_FIELDS[number])
-            draft = intake_flow.draft_of(
-                intake_flow.load(ctx, session_id, user_id), **{f.value: v for f, v in typed.items()}
-            )
-            if number == 2:
-                result = intake_flow.check_numbers_step(ctx, draft)
-            else:
-                result = intake_flow.check_contact_step(draft)
-            errors = {f: m for f, m in result.errors.items() if f in STEP_FIELDS[number]}
-            if errors:
-                ack(response_action="errors", errors=slack_errors(errors))
-                return
-            intake_flow.save(ctx, session_id, user_id, step=number, values=typed)
-            ack(response_action="update", view=next_view(session_id))
-
-        submit_step.__name__ = f"intake_step_{number}"
-        return submit_step
-
-    @guarded
-    def bill(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state, session_id = State(view), view["private_metadata"]
-        attached = _bill(state)
-        later = "later" in state.choices(Block.BILL_LATER)
-        desired = state.day(Block.DESIRED_DATE)
-        result = intake_flow.check_bill_step(ctx, attached, later=later, desired=desired)
-        if result.errors:
-            ack(response_action="errors", errors=slack_errors(result.errors))
-            return
-        content: FetchedFile | None = None
-        if attached is not None:
-            refused, content = _read_bill(attached, client)
-            if refused:
-                ack(response_action="errors", errors={Block.BILL: refused})
-                return
-        actor = deps.actor(body["user"], client)
-        existing = load_meta(view).get("sid")
-        if existing:  # "Add the bill" on a draft
-            if attached is None:
-                ack(
-                    response_action="errors",
-                    errors={Block.BILL: "Attach the bill to send the request on."},
-                )
-                return
-            snap = svc.complete_draft(ctx, existing, actor=actor, bill=attached)
-            ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
-            _keep_bill(snap, attached, content)
-            deps.wake()
-            return
-        try:
-            snap = intake_flow.finish(
-                ctx, session_id, actor=actor, bill=attached, later=later, desired=desired
-            )
-        except InvalidInput as exc:  # e.g. a number taken by another request meanwhile
+    keep = deps.documents
+    copy = BillCopy(content.data, keep) if content is not None and keep is not None else None
+    actor = deps.actor(body["user"], client)
+    meta = load_meta(view)
+    if meta.get("sid"):  # "Add the bill" on a draft
+        if attached is None:
             ack(
-                response_action="update",
-                view=intake_views.error_view("\n".join(exc.errors.values()) or exc.message, None),
+                response_action="errors",
+                errors={Block.BILL: "Attach the bill to send the request on."},
             )
             return
+        sid = _visible_sid(deps, body, meta, client)
+        snap = svc.complete_draft(ctx, sid, actor=actor, bill=attached, bill_copy=copy)
         ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
-        _keep_bill(snap, attached, content)
         deps.wake()
-
-    def _keep_bill(snap: svc.Snapshot, bill: Bill | None, content: FetchedFile | None) -> None:
-        """Keep the checked bill with its checksum (once per request and Slack file)."""
-        if deps.documents is None or bill is None or content is None:
-            return
-        with ctx.db.write() as s:
-            deps.documents.put(
-                s,
-                request_id=snap.request.id,
-                kind=DocumentKind.BILL,
-                filename=bill.filename,
-                data=content.data,
-                content_type=sniff(content.data) or "application/octet-stream",
-                issued_on=bill.issued_on,
-                source_ref=bill.file_id,
-                now=ctx.now(),
-            )
-
-    app.view(View.NEW_AGREEMENT)(agreement)
-    app.view(View.NEW_NUMBERS)(step(2, lambda s: intake_views.contact_step(s)))
-    app.view(View.NEW_CONTACT)(step(3, lambda s: intake_views.bill_step(s, today=ctx.today())))
-    app.view(View.NEW_BILL)(bill)
-    _register_agent_modals(app, deps)
+        return
+    try:
+        snap = intake_flow.finish(
+            ctx,
+            session_id,
+            actor=actor,
+            bill=attached,
+            later=later,
+            desired=desired,
+            bill_copy=copy,
+        )
+    except InvalidInput as exc:  # e.g. a number taken by another request meanwhile
+        ack(
+            response_action="update",
+            view=intake_views.error_view("\n".join(exc.errors.values()) or exc.message, None),
+        )
+        return
+    ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
+    deps.wake()
 
 
-def _numbers(state: State, block: Block) -> list[str] | None:
+# --- the porting team's modals, and the cancellation ---------------------------------------
+
+# Field of a service's InvalidInput -> the block of the FOC modal where its message shows.
+FOC_BLOCKS: dict[str, Block] = {FOC_DATE: Block.FOC_DATE, FOC_WINDOW: Block.FOC_WINDOW_START}
+
+
+def _field_errors(exc: InvalidInput, blocks: dict[str, Block], default: Block) -> dict[str, str]:
+    """The messages of ``exc`` on the blocks of their fields; one without a field (or with a
+    field this modal does not show) goes on ``default``."""
+    placed: dict[str, str] = {}
+    for fld, message in (exc.errors or {"": exc.message}).items():
+        block = blocks.get(fld, default)
+        placed[block] = f"{placed[block]} {message}" if block in placed else message
+    return {block: message[:MAX_ERROR] for block, message in placed.items()}
+
+
+def _visible_sid(
+    deps: SlackDeps, body: dict[str, Any], meta: dict[str, str], client: WebClient
+) -> str:
+    """The SID in a modal's ``private_metadata``, resolved as the submitter may see it (from
+    the channel the modal was opened in): a submission naming a request they cannot see is
+    refused as an unknown request would be."""
+    viewer = deps.viewer_of(body, meta.get("channel") or None, client)
+    return svc.find(deps.ctx, meta.get("sid", ""), viewer, events=0).sid
+
+
+def _agent_target(
+    deps: SlackDeps, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> tuple[str, svc.Actor]:
+    """The request a porting-team modal acts on, and who acts: refused to anyone else."""
+    if not deps.is_agent(body["user"]["id"], client):
+        raise InvalidInput("Only the porting team can do that.")
+    return _visible_sid(deps, body, load_meta(view), client), deps.actor(body["user"], client)
+
+
+def _chosen(state: State, block: Block) -> list[str] | None:
     """A numbers selector: a multi-select, or pasted text for long requests; empty = all."""
     return state.choices(block) or split_pasted(state.text(block)) or None
 
 
-def _register_agent_modals(app: App, deps: SlackDeps) -> None:
-    ctx = deps.ctx
+def _done(deps: SlackDeps, ack: Ack) -> None:
+    ack()
+    deps.wake()
 
-    def actor_of(body: dict[str, Any], client: WebClient) -> svc.Actor:
-        return deps.actor(body["user"], client)
 
-    def done(ack: Ack) -> None:
-        ack()
-        deps.wake()
-
-    @guarded
-    def foc(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state, sid = State(view), load_meta(view)["sid"]
-        day = state.day(Block.FOC_DATE)
-        if day is None:
-            ack(response_action="errors", errors={Block.FOC_DATE: "Pick the port date."})
-            return
-        start, end = (
-            state.clock_time(Block.FOC_WINDOW_START),
-            state.clock_time(Block.FOC_WINDOW_END),
-        )
-        tz = ctx.calendar.tz
-        window = [datetime.combine(day, t, tzinfo=tz) if t else None for t in (start, end)]
-        try:
-            svc.set_foc(
-                ctx,
-                sid,
-                day,
-                actor=actor_of(body, client),
-                numbers=_numbers(state, Block.FOC_NUMBERS),
-                window_start=window[0],
-                window_end=window[1],
-            )
-        except InvalidInput as exc:
-            block = Block.FOC_WINDOW_START if "window" in exc.message else Block.FOC_DATE
-            ack(response_action="errors", errors={block: exc.message})
-            return
-        done(ack)
-
-    @guarded
-    def reject(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state, sid = State(view), load_meta(view)["sid"]
-        codes = state.choices(Block.REJECT_CODES)
-        if not codes:
-            ack(
-                response_action="errors", errors={Block.REJECT_CODES: "Choose at least one reason."}
-            )
-            return
-        svc.reject(
-            ctx,
+def foc(
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    state = State(view)
+    day = state.day(Block.FOC_DATE)
+    if day is None:
+        ack(response_action="errors", errors={Block.FOC_DATE: "Pick the port date."})
+        return
+    sid, actor = _agent_target(deps, body, view, client)
+    start, end = (
+        state.clock_time(Block.FOC_WINDOW_START),
+        state.clock_time(Block.FOC_WINDOW_END),
+    )
+    tz = deps.ctx.calendar.tz
+    window = [datetime.combine(day, t, tzinfo=tz) if t else None for t in (start, end)]
+    try:
+        svc.set_foc(
+            deps.ctx,
             sid,
-            codes,
-            actor=actor_of(body, client),
-            numbers=_numbers(state, Block.REJECT_NUMBERS),
-            note=state.text(Block.REJECT_NOTE),
+            day,
+            actor=actor,
+            numbers=_chosen(state, Block.FOC_NUMBERS),
+            window_start=window[0],
+            window_end=window[1],
         )
-        done(ack)
+    except InvalidInput as exc:
+        ack(response_action="errors", errors=_field_errors(exc, FOC_BLOCKS, Block.FOC_DATE))
+        return
+    _done(deps, ack)
 
-    @guarded
-    def complete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state, sid = State(view), load_meta(view)["sid"]
-        svc.mark_ported(
-            ctx, sid, actor=actor_of(body, client), numbers=_numbers(state, Block.COMPLETE_NUMBERS)
-        )
-        done(ack)
 
-    @guarded
-    def note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state, sid = State(view), load_meta(view)["sid"]
-        text = state.text(Block.NOTE_TEXT)
-        if not text.strip():
-            ack(response_action="errors", errors={Block.NOTE_TEXT: "Write the note first."})
-            return
-        svc.add_note(
-            ctx,
-            sid,
-            text,
-            actor=actor_of(body, client),
-            public="public" in state.choices(Block.NOTE_PUBLIC),
-        )
-        done(ack)
+def reject(
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    state = State(view)
+    codes = state.choices(Block.REJECT_CODES)
+    if not codes:
+        ack(response_action="errors", errors={Block.REJECT_CODES: "Choose at least one reason."})
+        return
+    sid, actor = _agent_target(deps, body, view, client)
+    svc.reject(
+        deps.ctx,
+        sid,
+        codes,
+        actor=actor,
+        numbers=_chosen(state, Block.REJECT_NUMBERS),
+        note=state.text(Block.REJECT_NOTE),
+    )
+    _done(deps, ack)
 
-    @guarded
-    def cancel(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state, sid = State(view), load_meta(view)["sid"]
-        svc.request_cancel(
-            ctx,
-            sid,
-            actor=actor_of(body, client),
-            reason=state.text(Block.CANCEL_REASON),
-            key=f"cancel:{view.get('id', '')}",
-        )
-        done(ack)
 
-    app.view(View.FOC)(foc)
-    app.view(View.REJECT)(reject)
-    app.view(View.COMPLETE)(complete)
-    app.view(View.NOTE)(note)
-    app.view(View.CANCEL)(cancel)
+def complete(
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    sid, actor = _agent_target(deps, body, view, client)
+    numbers = _chosen(State(view), Block.COMPLETE_NUMBERS)
+    svc.mark_ported(deps.ctx, sid, actor=actor, numbers=numbers)
+    _done(deps, ack)
+
+
+def note(
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    state = State(view)
+    text = state.text(Block.NOTE_TEXT)
+    if not text.strip():
+        ack(response_action="errors", errors={Block.NOTE_TEXT: "Write the note first."})
+        return
+    sid, actor = _agent_target(deps, body, view, client)
+    public = "public" in state.choices(Block.NOTE_PUBLIC)
+    svc.add_note(deps.ctx, sid, text, actor=actor, public=public)
+    _done(deps, ack)
+
+
+def cancel(
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Customers cancel their own requests (and their channels'), inside the cut-off; the
+    service checks the cut-off again."""
+    sid = _visible_sid(deps, body, load_meta(view), client)
+    svc.request_cancel(
+        deps.ctx,
+        sid,
+        actor=deps.actor(body["user"], client),
+        reason=State(view).text(Block.CANCEL_REASON),
+        key=f"cancel:{view.get('id', '')}",
+    )
+    _done(deps, ack)
+
+
+HANDLERS: dict[View, Callable[..., None]] = {
+    View.NEW_AGREEMENT: step_agreement,
+    View.NEW_NUMBERS: step_numbers,
+    View.NEW_CONTACT: step_contact,
+    View.NEW_BILL: step_bill,
+    View.FOC: foc,
+    View.REJECT: reject,
+    View.COMPLETE: complete,
+    View.NOTE: note,
+    View.CANCEL: cancel,
+}
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    for callback_id, handler in HANDLERS.items():
+        app.view(callback_id)(bind(handler, deps))
