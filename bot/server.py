@@ -144,10 +144,7 @@ def outbox_handlers(
             files=SlackFiles(client) if client is not None else None,
             documents=loa_store(settings, ctx),
         )
-        handlers[Topic.ZENDESK_NOTE] = zendesk_delivery.NoteDelivery(gateway)
-        from bot.delivery import reminders as _legacy  # TODO(lead): until one note handler
-
-        handlers[_legacy.NOTE_TOPIC] = _legacy.TicketNoteDelivery(ctx, gateway)  # type: ignore[index]
+        handlers[Topic.ZENDESK_NOTE] = zendesk_delivery.NoteDelivery(ctx, gateway)
     if ctx.loa_topic:
         handlers[Topic.LOA_SEND] = loa_handlers(settings, ctx, client)[Topic.LOA_SEND]
     return handlers

@@ -15,9 +15,12 @@ APScheduler only ticks (``bot.delivery.scheduler``); the rows decide. One batch:
    :func:`bot.porting.reminders.catch_up`: after downtime only the newest reminder of each
    countdown goes out, expired moments are dropped; the rows it leaves out are cancelled
    (``superseded`` / ``expired``), never sent later.
-4. **Queue** each kept message as outbox rows (one per destination: the request's thread, the
-   representative's DM, the agents channel, the ticket's internal note) and mark the row sent.
-   System rows (expire a request, apply the port-out default) are leased instead.
+4. **Queue** each kept message as outbox rows (one per destination,
+   :func:`bot.porting.reminders.destinations`: the request's thread, the representative's DM,
+   the agents channel, a port-out's channel, the ticket's internal note) and mark the row sent.
+   The rows carry ids, not words: the Slack and Zendesk handlers word each message from the
+   reminder and its subject when they deliver it (``bot.wording.reminders``). System rows
+   (expire a request, apply the port-out default) are leased instead.
 5. **Commit.** A sweep killed before this point changed nothing: the rows are due again.
 
 After the commit the leased system rows run their use case outside the batch transaction (on
@@ -35,24 +38,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.delivery.outbox import RetryLater
-from bot.porting.reminders import Audience, ReminderKind, catch_up
+from bot.porting.reminders import Audience, Destination, ReminderKind, catch_up, destinations
 from bot.services import reminders as rsvc
 from bot.services.base import Context
-from bot.services.effects import Topic
-from bot.slack import reminder_delivery
-from bot.slack.blocks import reminders as blocks
-from bot.zendesk.gateway import Gateway, RateLimited
+from bot.services.effects import Topic, outbox_values
 from storage import repositories as repo
-from storage.models import OutboxMessage, PortOut, PortOutWindow, Reminder, SlackLink, ZendeskLink
-from storage.values import OutboxStatus, ReminderStatus
+from storage.models import OutboxMessage, Reminder
+from storage.values import ReminderStatus
 
 log = logging.getLogger(__name__)
 K = ReminderKind
-SLACK_TOPIC = reminder_delivery.TOPIC
-NOTE_TOPIC = "zendesk.reminder_note"
 ANY_TIME_KINDS = frozenset(k.value for k in ReminderKind if k.audience is not Audience.CUSTOMER)
 SystemAction = Callable[[Context, Reminder], bool]
 
@@ -146,7 +143,8 @@ class Sweeper:
     # -- the batch transaction -------------------------------------------------------------------
 
     def _batch(self, exclude: Collection[int]) -> tuple[SweepResult, list[tuple[Reminder, int]]]:
-        result, leased = SweepResult(), []  # leased: (row, attempt number)
+        result = SweepResult()
+        leased: list[tuple[Reminder, int]] = []  # (row, attempt number)
         calendar = self.ctx.calendar
         with self.ctx.db.write() as s:
             now = self.ctx.now()
@@ -158,7 +156,7 @@ class Sweeper:
                 return result, leased
             held, requests, put_off = self._hold(s, claimed, now, kinds)
             rows = [r for r in held.values() if _subject(r) not in put_off]
-            result.deferred.extend(r.id for r in held.values() if _subject(r) in put_off)
+            result.deferred.extend(r.pk for r in held.values() if _subject(r) in put_off)
             updates: list[dict[str, Any]] = []
             outbox: list[dict[str, Any]] = []
             rows = self._drop_obsolete(s, rows, requests, updates, result)
@@ -168,13 +166,13 @@ class Sweeper:
                     expired = rsvc.due_of(row).expires_at
                     why = rsvc.EXPIRED if expired and expired <= now else rsvc.SUPERSEDED
                     updates.append(_cancel(row, why))
-                    result.skipped.append(row.id)
+                    result.skipped.append(row.pk)
                 elif ReminderKind(row.kind).audience is Audience.SYSTEM:
                     lease = {"claimed_by": self.worker_id, "claimed_until": now + self.lease}
                     updates.append(_values(row, attempts=row.attempts + 1, **lease))
                     leased.append((row, row.attempts + 1))
                 else:
-                    self._queue(s, row, requests, now, updates, outbox, result)
+                    self._queue(row, requests, now, updates, outbox, result)
             if outbox:
                 s.execute(sa.insert(OutboxMessage), outbox)
             if updates:
@@ -203,7 +201,7 @@ class Sweeper:
             port_out_ids=by_type["port_out"],
             kinds=by_type["kind"],
         )
-        extra = {r.id for r in overdue if r.id not in held and (kinds is None or r.kind in kinds)}
+        extra = {r.pk for r in overdue if r.pk not in held and (kinds is None or r.kind in kinds)}
         if extra:
             locked = repo.lock_reminders(s, ids=extra)
             held.update({r.id: r for r in locked if r.id is not None})
@@ -239,14 +237,13 @@ class Sweeper:
         for row in rows:
             if row.request_id is not None and row.dedupe_key not in wanted[row.request_id]:
                 updates.append(_cancel(row, rsvc.OBSOLETE))
-                result.obsolete.append(row.id)
+                result.obsolete.append(row.pk)
             else:
                 keep.append(row)
         return keep
 
     def _queue(
         self,
-        s: Session,
         row: Reminder,
         requests: dict[int, Any],
         now: datetime,
@@ -255,89 +252,47 @@ class Sweeper:
         result: SweepResult,
     ) -> None:
         try:
-            messages = self._render(s, row, requests)
+            messages = self._messages(row, requests, now)
         except Exception:
-            log.exception("reminder %s (%s) could not be rendered", row.id, row.kind)
+            log.exception("reminder %s (%s) could not be queued", row.id, row.kind)
             attempts = row.attempts + 1
             if attempts >= self.max_attempts:
                 updates.append({**_cancel(row, rsvc.FAILED), "attempts": attempts})
             else:
                 lease = {"claimed_by": self.worker_id, "claimed_until": now + self.lease}
                 updates.append(_values(row, attempts=attempts, **lease))
-            result.failed.append(row.id)
+            result.failed.append(row.pk)
             return
-        for destination, topic, payload in messages:
-            outbox.append(
-                {
-                    "request_id": row.request_id,
-                    "topic": topic,
-                    "payload": {"reminder_id": row.id, "kind": row.kind, **payload},
-                    "dedupe_key": f"{topic}:{row.id}:{destination}",
-                    "status": OutboxStatus.PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-            )
+        outbox.extend(messages)
         updates.append(_values(row, status=ReminderStatus.SENT, sent_at=now))
-        result.sent.append(row.id)
+        result.sent.append(row.pk)
 
-    # -- rendering ----------------------------------------------------------------------------
-
-    def _render(
-        self, s: Session, row: Reminder, requests: dict[int, Any]
-    ) -> list[tuple[str, str, dict[str, Any]]]:
-        """``(destination, topic, payload)`` of every message a reminder makes."""
-        due = rsvc.due_of(row)
-        kind, data = due.kind, due.data
-        cal, policy = self.ctx.calendar, rsvc.policy_of(self.ctx)
-        meta = blocks.metadata(kind, due.subject, data.get("stage") or data.get("business_days"))
-        told = {"calendar": cal, "policy": policy, "today": cal.local_date(self.ctx.now())}
-        out: list[tuple[str, str, dict[str, Any]]] = []
-
-        def slack(destination: str, msg: blocks.Message, **extra: Any) -> None:
-            if self.slack:
-                body = {"text": msg.text, "blocks": msg.blocks, "metadata": meta}
-                out.append((destination, SLACK_TOPIC, {"to": destination, **body, **extra}))
-
-        def note(msg: blocks.Message, **ids: Any) -> None:
-            if self.zendesk:
-                out.append(("note", NOTE_TOPIC, {"body": msg.note, "sid": due.subject, **ids}))
-
-        if kind is K.DAILY_DIGEST:
-            summary = rsvc.digest_summary(self.ctx, s, cal.local_date(row.due_at), self.ctx.now())
-            slack("agents", blocks.digest_message(summary, calendar=cal))
-        elif row.request_id is not None:
-            req = requests[row.request_id]
-            if due.audience is Audience.AGENTS:
-                msg = blocks.agents_message(kind, data, req, **told)
-                slack("agents", msg)
+    def _messages(
+        self, row: Reminder, requests: Mapping[int, Any], now: datetime
+    ) -> list[dict[str, Any]]:
+        """Column values of the outbox rows of a reminder's messages: one per destination it
+        goes to (Slack's when Slack is on, the ticket note when Zendesk is), carrying ids."""
+        assert row.id is not None
+        kind = ReminderKind(row.kind)
+        req = requests.get(row.request_id) if row.request_id is not None else None
+        out = []
+        for to in destinations(kind, rep_email=bool(req is not None and req.rep_email)):
+            payload: dict[str, Any] = {"reminder_id": row.id, "kind": row.kind}
+            if to is Destination.NOTE:
+                if not self.zendesk:
+                    continue
+                topic = Topic.ZENDESK_NOTE
+                payload["sid"] = (row.data or {}).get("subject")
+                if row.port_out_id is not None:
+                    payload["port_out_id"] = row.port_out_id
             else:
-                msg = blocks.request_message(kind, data, req, **told)
-                slack("thread", msg)
-                if kind is K.LOA_UNSIGNED and req.rep_email:
-                    rep = blocks.rep_message(data, req, calendar=cal, policy=policy)
-                    slack("rep", rep, email=req.rep_email, requester=req.requester_id)
-            note(msg)
-        elif row.window_id is not None:
-            window = s.get(PortOutWindow, row.window_id)
-            assert window is not None
-            msg = blocks.window_message(data, window, calendar=cal)
-            slack("channel", msg, channel=window.channel_id or window.created_by)
-        elif row.port_out_id is not None:
-            port_out = s.get(PortOut, row.port_out_id)
-            assert port_out is not None
-            msg = blocks.port_out_message(kind, data, port_out, calendar=cal)
-            slack("channel", msg, **self._port_out_place(s, port_out))
-            note(msg, port_out_id=port_out.id)
+                if not self.slack:
+                    continue
+                topic = Topic.SLACK_REMINDER
+                payload["to"] = to.value
+            key = f"{topic}:{row.id}:{to.value}"
+            out.append(outbox_values(topic, payload, key=key, now=now, request_id=row.request_id))
         return out
-
-    def _port_out_place(self, s: Session, port_out: PortOut) -> dict[str, Any]:
-        """Where a port-out's messages go: its card's thread, else the agents channel."""
-        link = s.exec(select(SlackLink).where(SlackLink.port_out_id == port_out.id)).first()
-        if link is not None:
-            return {"channel": link.channel_id, "thread_ts": link.message_ts}
-        return {"channel": None}
 
     # -- system actions ---------------------------------------------------------------------------
 
@@ -348,12 +303,12 @@ class Sweeper:
             done = action(self.ctx, row) if action is not None else False
         except Exception:
             log.exception("reminder %s (%s): the scheduled action failed", row.id, row.kind)
-            result.failed.append(row.id)
+            result.failed.append(row.pk)
             if attempts >= self.max_attempts:
                 self._settle(row, None)
             return  # otherwise the lease runs out and a sweep tries again
         self._settle(row, done)
-        result.actions.append(row.id)
+        result.actions.append(row.pk)
 
     def _settle(self, row: Reminder, done: bool | None) -> None:
         """Record how a leased system row ended: done (sent), moot, or failed for good."""
@@ -370,29 +325,9 @@ class Sweeper:
             current.claimed_by = current.claimed_until = None
             current.data = {**(current.data or {}), "outcome": outcome}
             s.add(current)
-            if done and row.kind == K.PORT_OUT_DEADLINE.value and self.slack:
-                port_out = s.get(PortOut, row.port_out_id)
-                due = rsvc.due_of(row)
-                msg = blocks.port_out_message(
-                    due.kind, due.data, port_out, calendar=self.ctx.calendar
-                )
-                meta = blocks.metadata(due.kind, due.subject)
-                payload = {
-                    "to": "channel",
-                    "text": msg.text,
-                    "blocks": msg.blocks,
-                    "metadata": meta,
-                }
-                payload.update(self._port_out_place(s, port_out))
-                s.add(
-                    OutboxMessage(
-                        topic=SLACK_TOPIC,
-                        payload={"reminder_id": row.id, "kind": row.kind, **payload},
-                        dedupe_key=f"{SLACK_TOPIC}:{row.id}:channel",
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                )
+            if done and row.kind == K.PORT_OUT_DEADLINE.value:  # tell the owner
+                for values in self._messages(row, {}, now):
+                    s.add(OutboxMessage(**values))
 
 
 def _values(row: Reminder, **changes: Any) -> dict[str, Any]:
@@ -414,34 +349,3 @@ def _cancel(row: Reminder, outcome: str) -> dict[str, Any]:
     return _values(
         row, status=ReminderStatus.CANCELLED, data={**(row.data or {}), "outcome": outcome}
     )
-
-
-# --- the ticket's internal note ----------------------------------------------------------------
-
-
-class TicketNoteDelivery:
-    """Outbox topic ``zendesk.reminder_note``: the reminder, as an internal note on the ticket of
-    its request (or port-out). Waits for the ticket to exist for a day at most."""
-
-    def __init__(
-        self, ctx: Context, gateway: Gateway, *, wait: timedelta = timedelta(days=1)
-    ) -> None:
-        self.ctx = ctx
-        self.gateway = gateway
-        self.wait = wait
-
-    def __call__(self, message: OutboxMessage) -> None:
-        port_out_id = message.payload.get("port_out_id")
-        with self.ctx.db.read() as s:
-            column = ZendeskLink.port_out_id if port_out_id else ZendeskLink.request_id
-            owner = port_out_id or message.request_id
-            link = s.exec(select(ZendeskLink).where(column == owner)).first() if owner else None
-        if link is None:
-            if owner and self.ctx.now() - message.created_at < self.wait:
-                raise RetryLater(60, "the ticket does not exist yet")
-            return
-        comment = {"body": message.payload["body"], "public": False}
-        try:
-            self.gateway.update_ticket(link.ticket_id, {"comment": comment})
-        except RateLimited as exc:
-            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None

@@ -1,14 +1,18 @@
 """The Slack side of a reminder (outbox topic ``slack.reminder``).
 
-The sweep (``bot.delivery.reminders``) renders each reminder into one outbox row per
-destination, so a destination that fails is retried alone and never repeats another:
+The sweep (``bot.delivery.reminders``) queues one outbox row per destination of a reminder,
+carrying the reminder's id and the destination (``to``), so a destination that fails is retried
+alone and never repeats another. Delivering one, this handler words the message from the
+reminder and its subject as they are now (``bot.services.reminders.message_of``: one builder
+per kind, counts of days as of today), renders it as Block Kit and posts it:
 
 * ``thread``: the request's card thread (the card's ``SlackLink``); while the card is not
   posted yet the row waits (:class:`RetryLater`), for a day at most;
 * ``rep``: a DM to the authorized representative, when their e-mail belongs to a Slack user
   other than the requester (no such user: nothing to do);
 * ``agents``: the agents channel (``PORTBOT_AGENTS_CHANNEL``), with a link to the card;
-* ``channel``: a given channel (and thread), for port-out windows and port-outs.
+* ``channel``: a port-out window's channel (or its creator), or a port-out's card thread
+  (else the agents channel).
 
 Messages carry Slack metadata (``event_type`` ``portbot_reminder``) naming the reminder.
 """
@@ -23,60 +27,88 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
+from bot.porting.reminders import Destination
+from bot.services import reminders as rsvc
+from bot.services.effects import Topic
+from bot.slack.blocks import reminders as blocks
 from bot.slack.delivery import SlackHandler, user_by_email
 from storage.models import OutboxMessage, SlackLink
 
 log = logging.getLogger(__name__)
-TOPIC = "slack.reminder"
+TOPIC = Topic.SLACK_REMINDER.value
 CARD_WAIT = timedelta(days=1)
 
 
 class ReminderDelivery(SlackHandler):
-    def _link(self, request_id: int | None) -> SlackLink | None:
-        if request_id is None:
+    def _link(self, **owner: int | None) -> SlackLink | None:
+        """The Slack card of a request (``request_id``) or port-out (``port_out_id``)."""
+        (column, value), *_ = owner.items()
+        if value is None:
             return None
         with self.ctx.db.read() as s:
-            return s.exec(select(SlackLink).where(SlackLink.request_id == request_id)).first()
+            return s.exec(select(SlackLink).where(getattr(SlackLink, column) == value)).first()
 
     def _deliver(self, message: OutboxMessage) -> None:
         p = message.payload
-        to = p.get("to")
-        post: dict[str, Any] = {"text": p["text"], "blocks": p.get("blocks") or None}
-        if p.get("metadata"):
-            post["metadata"] = p["metadata"]
-        if to == "thread":
-            link = self._link(message.request_id)
-            if link is None or not link.message_ts:
+        to = Destination(str(p.get("to")))
+        if to is Destination.NOTE:
+            raise ValueError(f"unknown reminder destination {to.value!r}")
+        card = None
+        if to is Destination.THREAD:
+            card = self._link(request_id=message.request_id)
+            if card is None or not card.message_ts:
                 if self.ctx.now() - message.created_at < CARD_WAIT:
                     raise RetryLater(30, "the request's card is not in Slack yet")
                 log.warning("reminder %s dropped: request has no card", p.get("reminder_id"))
                 return
-            self.client.chat_postMessage(channel=link.channel_id, thread_ts=link.message_ts, **post)
-        elif to == "rep":
-            user = user_by_email(self.client, str(p.get("email") or ""))
-            if user is None or user == p.get("requester"):
+        told = rsvc.message_of(self.ctx, int(p["reminder_id"]), to)
+        if told is None:
+            log.info("reminder %s: it or its subject is gone", p.get("reminder_id"))
+            return
+        msg = blocks.message(told.notice)
+        post: dict[str, Any] = {
+            "text": msg.text,
+            "blocks": msg.blocks,
+            "metadata": blocks.metadata(told.kind, told.subject, told.stage),
+        }
+        if card is not None:
+            self.client.chat_postMessage(channel=card.channel_id, thread_ts=card.message_ts, **post)
+        elif to is Destination.REP:
+            req = told.request
+            user = user_by_email(self.client, str(req.rep_email or ""))
+            if user is None or user == req.requester_id:
                 return  # not in Slack, or already reminded in the thread
             self.client.chat_postMessage(channel=user, **post)
-        elif to == "agents":
+        elif to is Destination.AGENTS:
             if not self.agents_channel:
                 log.info("reminder %s: no agents channel configured", p.get("reminder_id"))
                 return
-            post["blocks"] = self._with_card_link(message.request_id, post["blocks"])
+            post["blocks"] = self._with_card_link(message.request_id, msg.blocks)
             self.client.chat_postMessage(channel=self.agents_channel, **post)
-        elif to == "channel":
-            channel = p.get("channel") or self.agents_channel
+        else:
+            channel, thread_ts = self._place(told)
             if not channel:
                 return
-            self.client.chat_postMessage(channel=channel, thread_ts=p.get("thread_ts"), **post)
-        else:
-            raise ValueError(f"unknown reminder destination {to!r}")
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **post)
+
+    def _place(self, told: rsvc.ReminderMessage) -> tuple[str | None, str | None]:
+        """Where a port-out window's or a port-out's message goes: the window's channel (or
+        its creator), the port-out card's thread, else the agents channel."""
+        window = told.window
+        if window is not None:
+            return window.channel_id or window.created_by or self.agents_channel, None
+        if told.port_out is not None:
+            link = self._link(port_out_id=told.port_out.id)
+            if link is not None:
+                return link.channel_id or self.agents_channel, link.message_ts
+        return self.agents_channel, None
 
     def _with_card_link(
-        self, request_id: int | None, blocks: list[dict[str, Any]] | None
-    ) -> list[dict[str, Any]] | None:
-        link = self._link(request_id)
-        if link is None or not link.message_ts or not blocks:
-            return blocks
+        self, request_id: int | None, blocks_: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        link = self._link(request_id=request_id)
+        if link is None or not link.message_ts or not blocks_:
+            return blocks_
         try:
             url = self.client.chat_getPermalink(
                 channel=link.channel_id, message_ts=link.message_ts
@@ -84,10 +116,5 @@ class ReminderDelivery(SlackHandler):
         except SlackApiError as exc:
             if exc.response.status_code == 429:
                 raise
-            return blocks  # the alert still goes out, without the link
-        safe = str(url).replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
-        card = {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"<{safe}|Open the card>"}],
-        }
-        return [*blocks, card]
+            return blocks_  # the alert still goes out, without the link
+        return [*blocks_, blocks.card_link(str(url))]

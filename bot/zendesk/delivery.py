@@ -10,6 +10,7 @@ from the request as it is now (``bot.zendesk.mapping``). Rate limits reschedule 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -17,7 +18,10 @@ from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
 from bot.documents.files import FetchedFile, FileUnavailable
+from bot.porting.reminders import Destination
+from bot.services import reminders
 from bot.services.base import Context, Snapshot, snapshot
+from bot.wording.reminders import note_text
 from bot.zendesk import mapping
 from bot.zendesk.gateway import Gateway, RateLimited
 from storage import repositories as repo
@@ -158,15 +162,53 @@ class ZendeskDelivery:
 
 
 class NoteDelivery:
-    """Outbox topic ``zendesk.note``: an internal note for the agents on a ticket (a change
-    made in Zendesk that the lifecycle refused)."""
+    """Outbox topic ``zendesk.note``: an internal note for the agents on a ticket.
 
-    def __init__(self, gateway: Gateway) -> None:
+    Either the payload names the ticket and carries the note (``ticket_id``, ``body``: a change
+    made in Zendesk that the lifecycle refused), or it names a reminder (``reminder_id``): the
+    note is worded from the reminder and its subject when it is delivered, on the ticket of its
+    request (the row's ``request_id``) or port-out (``port_out_id``); a ticket that does not
+    exist yet is waited for, ``wait`` (a day) at most."""
+
+    def __init__(
+        self, ctx: Context, gateway: Gateway, *, wait: timedelta = timedelta(days=1)
+    ) -> None:
+        self.ctx = ctx
         self.gateway = gateway
+        self.wait = wait
 
     def __call__(self, message: OutboxMessage) -> None:
-        comment = {"body": message.payload["body"], "public": False}
         try:
-            self.gateway.update_ticket(int(message.payload["ticket_id"]), {"comment": comment})
+            self._deliver(message)
         except RateLimited as exc:
             raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        p = message.payload
+        if p.get("ticket_id") is not None:
+            self._note(int(p["ticket_id"]), str(p["body"]))
+            return
+        ticket_id = self._ticket_of(message)
+        if ticket_id is None:
+            return
+        told = reminders.message_of(self.ctx, int(p["reminder_id"]), Destination.NOTE)
+        if told is not None:
+            self._note(ticket_id, note_text(told.notice))
+
+    def _ticket_of(self, message: OutboxMessage) -> int | None:
+        """The ticket of the note's request or port-out; None when there is none to wait for."""
+        port_out_id = message.payload.get("port_out_id")
+        owner = port_out_id or message.request_id
+        if not owner:
+            return None
+        column = ZendeskLink.port_out_id if port_out_id else ZendeskLink.request_id
+        with self.ctx.db.read() as s:
+            link = s.exec(select(ZendeskLink).where(column == owner)).first()
+        if link is not None:
+            return link.ticket_id
+        if self.ctx.now() - message.created_at < self.wait:
+            raise RetryLater(60, "the ticket does not exist yet")
+        return None
+
+    def _note(self, ticket_id: int, body: str) -> None:
+        self.gateway.update_ticket(ticket_id, {"comment": {"body": body, "public": False}})

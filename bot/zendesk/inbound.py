@@ -25,6 +25,7 @@ from sqlmodel import select
 from bot import services as svc
 from bot.porting.errors import DomainError
 from bot.services.base import Context, utcnow
+from bot.services.effects import Topic, enqueue
 from bot.zendesk import webhook
 from storage import repositories as repo
 from storage.models import OutboxMessage, PortRequest, ZendeskLink
@@ -132,20 +133,19 @@ class Inbound:
         """Tell the agents on the ticket, with an internal note, why their change was not
         applied to the port request."""
         text = f"portbot did not apply this change to {sid}: {why}"
+        note_key = f"{Topic.ZENDESK_NOTE}:{key}"
         with self.ctx.db.write() as s:
             req = repo.get_request(s, sid=sid)
             exists = s.exec(
-                select(OutboxMessage).where(OutboxMessage.dedupe_key == f"{NOTE_TOPIC}:{key}")
+                select(OutboxMessage).where(OutboxMessage.dedupe_key == note_key)
             ).first()
             if exists is None:
-                s.add(
-                    OutboxMessage(
-                        request_id=req.id if req else None,
-                        topic=NOTE_TOPIC,
-                        payload={"ticket_id": ticket_id, "body": text},
-                        dedupe_key=f"{NOTE_TOPIC}:{key}",
-                        next_attempt_at=self.ctx.now(),
-                        created_at=self.ctx.now(),
-                    )
+                enqueue(
+                    s,
+                    Topic.ZENDESK_NOTE,
+                    {"ticket_id": ticket_id, "body": text},
+                    key=note_key,
+                    now=self.ctx.now(),
+                    request_id=req.id if req else None,
                 )
         return {"result": "refused", "reason": why}

@@ -11,12 +11,14 @@ from sqlmodel import select
 
 from bot import services as svc
 from bot.delivery.outbox import RetryLater
-from bot.delivery.reminders import NOTE_TOPIC, SLACK_TOPIC, TicketNoteDelivery
 from bot.porting.fields import Bill
-from bot.porting.reminders import ReminderKind, ReminderPolicy
+from bot.porting.reminders import Destination, ReminderKind, ReminderPolicy, destinations
 from bot.services import reminders as rsvc
+from bot.services.effects import Topic
 from bot.slack.blocks import reminders as blocks
 from bot.slack.reminder_delivery import ReminderDelivery
+from bot.wording.reminders import BUILDERS, Occasion, note_text, notice
+from bot.zendesk.delivery import NoteDelivery
 from storage import repositories as repo
 from storage.models import OutboxMessage, PortOut, PortOutWindow
 from storage.values import PortOutStatus, RequestStatus, WindowStatus
@@ -26,6 +28,14 @@ from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL
 
 K = ReminderKind
 OCTOBER = Bill("bill.pdf", 120_000, "application/pdf", date(2026, 10, 20))
+SLACK_TOPIC, NOTE_TOPIC = Topic.SLACK_REMINDER, Topic.ZENDESK_NOTE
+
+
+def say(kind, data, subject, calendar, *, to=Destination.THREAD, today=None):
+    """A reminder as Slack gets it (``text``, ``blocks``) and as the ticket's note says it."""
+    told = notice(Occasion(kind, data, subject, calendar, ReminderPolicy(), today, to))
+    msg = blocks.message(told)
+    return msg.text, msg.blocks, note_text(told)
 
 
 def _request(ctx):
@@ -53,43 +63,46 @@ def test_requester_messages_mention_them_and_never_leak_secrets(ctx, calendar, k
     if kind is K.DOCUMENT_AGING and data.get("last_valid_day") == "x":
         data = {**data, "last_valid_day": "2026-12-10"}
     req = _request(ctx)
-    msg = blocks.request_message(kind, data, req, calendar=calendar, policy=ReminderPolicy())
-    assert msg.text.startswith(f"<@{CUSTOMER.id}>")
-    everything = f"{msg.text} {msg.blocks} {msg.note}"
+    text, blocks_, note = say(kind, data, req, calendar)
+    assert text.startswith(f"<@{CUSTOMER.id}>")
+    everything = f"{text} {blocks_} {note}"
     assert PIN not in everything and ACCOUNT not in everything and ACCOUNT[-4:] not in everything
-    assert "*" not in msg.note and "<@" not in msg.note
+    assert "*" not in note and "<@" not in note and note.startswith(f"{note_heading(kind)}\n@")
     # Our dicts are exactly what slack_sdk would send for the same blocks.
-    for block in msg.blocks:
+    for block in blocks_:
         assert Block.parse(block).to_dict() == block
+
+
+def note_heading(kind):
+    return f"portbot reminder sent in Slack ({kind.value}):"
 
 
 def test_a_name_typed_by_a_customer_cannot_ping_anyone(ctx, calendar):
     req = _request(ctx)
     req.losing_carrier = "<!channel> Tel @here"
-    msg = blocks.request_message(
-        K.KEEP_ACTIVE, {"stage": "weekly"}, req, calendar=calendar, policy=ReminderPolicy()
-    )
-    assert "<!channel>" not in msg.text and "&lt;!channel&gt;" in msg.text
-    assert "@here" not in msg.text
+    text, _, _ = say(K.KEEP_ACTIVE, {"stage": "weekly"}, req, calendar)
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert "@here" not in text
 
 
 def test_buttons_carry_the_action(ctx, calendar):
     req = _request(ctx)
-    policy = ReminderPolicy()
 
-    def actions(kind):
-        msg = blocks.request_message(kind, {}, req, calendar=calendar, policy=policy)
-        return [e["action_id"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]]
+    def actions(kind, data=None):
+        _, blocks_, _ = say(kind, data or {}, req, calendar)
+        return [
+            (e["action_id"], e["value"])
+            for b in blocks_
+            if b["type"] == "actions"
+            for e in b["elements"]
+        ]
 
-    assert actions(K.CANCELLATION_CUTOFF) == ["port-cancel"]
-    assert actions(K.BILL_MISSING) == ["port-resume"]
-    assert actions(K.LOA_UNSIGNED) == ["port-resend-loa"]
-    alert = blocks.agents_message(
-        K.LOA_UNSIGNED_AGENTS, {"business_days": 7}, req, calendar=calendar, policy=policy
-    )
-    assert [e["action_id"] for e in alert.blocks[1]["elements"]] == [
-        "port-resend-loa",
-        "port-status",
+    assert actions(K.CANCELLATION_CUTOFF) == [("port-cancel", req.sid)]
+    assert actions(K.BILL_MISSING) == [("port-resume", req.sid)]
+    assert actions(K.LOA_UNSIGNED) == [("port-resend-loa", req.sid)]
+    assert actions(K.LOA_UNSIGNED_AGENTS, {"business_days": 7}) == [
+        ("port-resend-loa", req.sid),
+        ("port-status", req.sid),
     ]
 
 
@@ -134,7 +147,7 @@ def test_a_representative_outside_slack_gets_no_dm_and_a_429_waits(world):
 def test_a_thread_message_waits_for_the_card(ctx, clock):
     delivery = ReminderDelivery(ctx, client=None)  # never reached
     row = OutboxMessage(
-        id=1, request_id=None, topic=SLACK_TOPIC, payload={"to": "thread", "text": "x"}
+        id=1, request_id=None, topic=SLACK_TOPIC, payload={"reminder_id": 1, "to": "thread"}
     )
     row.created_at = clock.now
     with pytest.raises(RetryLater):
@@ -143,12 +156,18 @@ def test_a_thread_message_waits_for_the_card(ctx, clock):
     delivery(row)  # given up quietly after a day
 
 
-def _rep_row(clock) -> OutboxMessage:
+def _rep_row(ctx, clock) -> OutboxMessage:
+    """The representative's DM of the request's first LOA reminder (its e-mail: REP_EMAIL)."""
+    req = _request(ctx)
+    assert req.rep_email == REP_EMAIL
+    with ctx.db.read() as s:
+        rows = repo.reminders_of(s, request_id=req.id)
+    first = next(r for r in rows if r.kind == K.LOA_UNSIGNED.value)
     row = OutboxMessage(
         id=1,
-        request_id=None,
+        request_id=req.id,
         topic=SLACK_TOPIC,
-        payload={"to": "rep", "email": REP_EMAIL, "requester": CUSTOMER, "text": "Sign it"},
+        payload={"reminder_id": first.id, "kind": first.kind, "to": "rep"},
     )
     row.created_at = clock.now
     return row
@@ -159,29 +178,36 @@ def test_a_rep_dm_is_skipped_when_slack_cannot_find_them(world, clock, error):
     """No scope to look people up is not a failure to retry: the thread carries the reminder."""
     w = world
     w.sim.fail("users.lookupByEmail", error=error)
-    ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(clock))  # delivered, nothing to send
+    ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(w.ctx, clock))  # delivered: nothing to send
     assert w.sim.calls_to("users.lookupByEmail") and not w.sim.calls_to("chat.postMessage")
 
 
 def test_a_rep_dm_waits_out_a_rate_limit_on_the_lookup(world, clock):
     w = world
     w.sim.fail("users.lookupByEmail", retry_after=9)
+    row = _rep_row(w.ctx, clock)
     with pytest.raises(RetryLater) as later:
-        ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(clock))
+        ReminderDelivery(w.ctx, w.runtime.client)(row)
     assert later.value.seconds == 9
-    ReminderDelivery(w.ctx, w.runtime.client)(_rep_row(clock))
+    ReminderDelivery(w.ctx, w.runtime.client)(row)
     [dm] = w.sim.messages(REP)
-    assert dm["text"] == "Sign it"
+    assert dm["text"].startswith("Hello Jordan Rivera: ")
+    assert "named you to sign the Letter of Authorization" in dm["text"]
 
 
 def test_the_ticket_note_waits_for_the_ticket(ctx, clock):
     sid = svc.open_request(ctx, draft(), actor=CUSTOMER).sid
     with ctx.db.read() as s:
         rid = repo.get_request(s, sid=sid).id
-    row = OutboxMessage(request_id=rid, topic=NOTE_TOPIC, payload={"body": "b", "sid": sid})
+    with ctx.db.read() as s:
+        reminder = repo.reminders_of(s, request_id=rid)[0]
+    payload = {"reminder_id": reminder.id, "kind": reminder.kind, "sid": sid}
+    row = OutboxMessage(request_id=rid, topic=NOTE_TOPIC, payload=payload)
     row.created_at = clock.now
     with pytest.raises(RetryLater):
-        TicketNoteDelivery(ctx, gateway=None)(row)
+        NoteDelivery(ctx, gateway=None)(row)
+    row.created_at = clock.now - timedelta(days=2)
+    NoteDelivery(ctx, gateway=None)(row)  # given up quietly after a day
 
 
 def test_port_out_window_notices(world):
@@ -259,10 +285,11 @@ def test_the_digest_counts_lists_port_dates_and_stale_requests(ctx, clock, calen
     }
     assert [sid for _, sid, _ in summary.focs_week] == [soon] and not summary.focs_today
     assert [(i.sid, i.business_days) for i in summary.stale] == [(stale, 3)]
-    msg = blocks.digest_message(summary, calendar=calendar)
-    assert "Porting digest for Thu Nov 5, 2026" in msg.text
-    assert "Stale one" in msg.text and "Moving soon" in msg.text
-    assert Block.parse(msg.blocks[0]).to_dict() == msg.blocks[0]
+    text, blocks_, _ = say(K.DAILY_DIGEST, {}, summary, calendar)
+    assert "Porting digest for Thu Nov 5, 2026" in text
+    assert "Stale one" in text and "Moving soon" in text
+    assert "*Port dates in the next six days:* \n• Fri Nov 6, 2026: `" in text
+    assert [Block.parse(b).to_dict() for b in blocks_] == blocks_
 
 
 def test_no_message_outbox_row_carries_a_secret(world):
@@ -275,3 +302,46 @@ def test_no_message_outbox_row_carries_a_secret(world):
     assert rows
     text = " ".join(str(r.payload) for r in rows)
     assert PIN not in text and ACCOUNT not in text and ACCOUNT[-4:] not in text
+
+
+def test_every_reminder_kind_that_makes_a_message_has_exactly_one_builder():
+    talking = {k for k in ReminderKind if destinations(k, rep_email=True)}
+    assert set(BUILDERS) == talking  # a table: one builder per kind, none for the expiry action
+    assert K.REQUEST_EXPIRY not in BUILDERS
+    assert all(callable(BUILDERS[k]) for k in talking)
+
+
+HOSTILE = "<!channel> <https://evil.example|Reset>"
+ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|Reset&gt;"
+
+
+def test_a_hostile_name_is_words_in_slack_and_verbatim_in_the_note(ctx, calendar):
+    """Outside strings go into the words as data: Slack's renderer escapes them (no ping, no
+    link), the ticket's plain-text note shows them as typed, where they are harmless."""
+    req = _request(ctx)
+    req.name = req.requester_name = req.losing_carrier = req.rep_name = HOSTILE
+    short, data = req.sid[:10], {"business_days": 3, "loa_sent_at": "2026-11-16T15:00:00+00:00"}
+    text, blocks_, note = say(K.LOA_UNSIGNED, data, req, calendar)
+    assert text == (
+        f"<@{CUSTOMER.id}> the Letter of Authorization for *{ESCAPED}* (`{short}`) went to "
+        f"{ESCAPED} 3 business days ago and is still not signed. Please make sure it is signed "
+        "by *Wed Dec 16, 2026*: on that day the request closes on its own. If the e-mail never "
+        "arrived or its link has expired, press *Resend LOA* for a fresh one."
+    )
+    assert blocks_[0]["text"]["text"] == text
+    assert note == (
+        "portbot reminder sent in Slack (loa-unsigned):\n"
+        f"@{HOSTILE} the Letter of Authorization for {HOSTILE} ({short}) went to {HOSTILE} 3 "
+        "business days ago and is still not signed. Please make sure it is signed by Wed Dec "
+        "16, 2026: on that day the request closes on its own. If the e-mail never arrived or "
+        "its link has expired, press Resend LOA for a fresh one."
+    )
+    dm, _, _ = say(K.LOA_UNSIGNED, data, req, calendar, to=Destination.REP)
+    assert dm.startswith(f"Hello {ESCAPED}: {ESCAPED} is moving phone numbers for ")
+    assert f"away from {ESCAPED} and named you" in dm and dm.endswith(
+        f"Ask <@{CUSTOMER.id}> to resend it."
+    )
+    port_out = PortOut(public_id="PO1", numbers=[HOSTILE], receiving_carrier=HOSTILE)
+    text, _, note = say(K.PORT_OUT_PENDING, {"stage": "arrived"}, port_out, calendar)
+    assert text.startswith(f"{ESCAPED} asked to take {ESCAPED} away") and "<!" not in text
+    assert note.startswith(f"portbot reminder sent in Slack (port-out-pending):\n{HOSTILE} asked")

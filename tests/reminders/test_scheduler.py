@@ -11,10 +11,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlmodel import func, select
 
-from bot.delivery.reminders import NOTE_TOPIC, SLACK_TOPIC, Sweeper
+from bot.delivery.reminders import Sweeper
 from bot.delivery.scheduler import JOB_ID
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.server import build_runtime
+from bot.services.effects import Topic
 from storage.models import Reminder
 from tests.reminders.conftest import ZD_EMAIL, ZD_TOKEN
 from tests.slack.conftest import new_sim, settings_for
@@ -51,7 +52,7 @@ def test_the_ticker_runs_at_start_up_and_stops_with_the_runtime(ctx, clock):
         ticker = runtime.start_reminders()
         try:
             assert sweeper.swept.wait(10), "the first tick runs at start-up"
-            assert {SLACK_TOPIC, NOTE_TOPIC} <= set(runtime.outbox.handlers)
+            assert {Topic.SLACK_REMINDER, Topic.ZENDESK_NOTE} <= set(runtime.outbox.handlers)
             job = ticker.scheduler.get_job(JOB_ID)
             assert job.misfire_grace_time is None
             assert job.coalesce is True and job.max_instances == 1

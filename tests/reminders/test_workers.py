@@ -20,10 +20,11 @@ from sqlmodel import func, select
 
 from bot import services as svc
 from bot.delivery.outbox import Outbox
-from bot.delivery.reminders import SLACK_TOPIC, Sweeper
+from bot.delivery.reminders import Sweeper
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.reminders import ReminderKind
 from bot.services.base import Context
+from bot.services.effects import Topic
 from bot.services.reminders import reconcile
 from bot.slack.blocks.reminders import reminder_of
 from bot.slack.reminder_delivery import ReminderDelivery
@@ -76,7 +77,9 @@ def _worker_process(url: str, now: str, slack_url: str, name: str) -> tuple[int,
     )
     client = WebClient(token="xoxb-test", base_url=slack_url)
     sweeper = Sweeper(ctx, batch_size=500, worker_id=f"sweep-{name}")
-    outbox = Outbox(ctx, {SLACK_TOPIC: ReminderDelivery(ctx, client)}, worker_id=f"out-{name}")
+    outbox = Outbox(
+        ctx, {Topic.SLACK_REMINDER: ReminderDelivery(ctx, client)}, worker_id=f"out-{name}"
+    )
     swept = delivered = 0
     while True:
         done = sweeper.run_once().done
@@ -143,14 +146,14 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(ctx, clock)
     with pytest.raises((Killed, sa.exc.OperationalError, sa.exc.InterfaceError)):
         dying.run_once()
     assert _count(ctx.db, Reminder.status == ReminderStatus.SENT) == 0
-    assert _count(ctx.db, OutboxMessage.topic == SLACK_TOPIC, model=OutboxMessage) == 0
+    assert _count(ctx.db, OutboxMessage.topic == Topic.SLACK_REMINDER, model=OutboxMessage) == 0
 
     survivor = Sweeper(_worker_ctx(ctx), batch_size=5, worker_id="survivor")
     result = survivor.sweep()
     assert len(result.sent) == 12
     with ctx.db.read() as s:
         keys = s.exec(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.topic == SLACK_TOPIC)
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.topic == Topic.SLACK_REMINDER)
         ).all()
     assert len(keys) == len(set(keys)) == 24  # the thread and the DM, once per reminder
     assert survivor.sweep().done == 0

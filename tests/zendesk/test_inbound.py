@@ -36,7 +36,7 @@ class Setup:
         self.ctx, self.sim, self.url = ctx, sim, url
         self.outbox = Outbox(
             ctx,
-            {TOPIC: ZendeskDelivery(ctx, gateway, options), NOTE_TOPIC: NoteDelivery(gateway)},
+            {TOPIC: ZendeskDelivery(ctx, gateway, options), NOTE_TOPIC: NoteDelivery(ctx, gateway)},
         )
 
     def open(self, *, submitted: bool = False) -> tuple[str, int]:

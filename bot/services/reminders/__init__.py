@@ -1,0 +1,74 @@
+"""Reminders in the services layer: rows that follow their subject (:mod:`.rows`), the
+agents' digest (:mod:`.digest`), the scheduled actions the sweep runs (:mod:`.actions`) and a
+reminder's message as it stands at delivery (:mod:`.messages`). This module re-exports them."""
+
+from __future__ import annotations
+
+from bot.services.reminders.actions import (
+    apply_port_out_default,
+    expire_for_reminder,
+    port_out_default_for_reminder,
+)
+from bot.services.reminders.digest import (
+    DigestSummary,
+    StaleItem,
+    digest_summary,
+    ensure_digests,
+)
+from bot.services.reminders.messages import ReminderMessage, message_of
+from bot.services.reminders.rows import (
+    EXPIRED,
+    FAILED,
+    FOC_ACTION,
+    OBSOLETE,
+    SUPERSEDED,
+    Changes,
+    Moments,
+    apply_plan,
+    due_of,
+    moments_of,
+    new_row,
+    policy_of,
+    port_out_facts,
+    reconcile,
+    reconcile_port_out,
+    reconcile_window,
+    request_facts,
+    row_data,
+    row_values,
+    wanted_for_request,
+    window_facts,
+)
+
+__all__ = [
+    "EXPIRED",
+    "FAILED",
+    "FOC_ACTION",
+    "OBSOLETE",
+    "SUPERSEDED",
+    "Changes",
+    "DigestSummary",
+    "Moments",
+    "ReminderMessage",
+    "StaleItem",
+    "apply_plan",
+    "apply_port_out_default",
+    "digest_summary",
+    "due_of",
+    "ensure_digests",
+    "expire_for_reminder",
+    "message_of",
+    "moments_of",
+    "new_row",
+    "policy_of",
+    "port_out_default_for_reminder",
+    "port_out_facts",
+    "reconcile",
+    "reconcile_port_out",
+    "reconcile_window",
+    "request_facts",
+    "row_data",
+    "row_values",
+    "wanted_for_request",
+    "window_facts",
+]

@@ -1,0 +1,51 @@
+"""The scheduled actions the reminder sweep runs (audience ``system``): expire a request that
+waited too long, apply the default decision to an unanswered port-out."""
+
+from __future__ import annotations
+
+from bot.porting.errors import DomainError
+from bot.services.base import Context
+from bot.services.expiry import expire
+from bot.services.reminders.rows import reconcile_port_out
+from storage import repositories as repo
+from storage.models import PortOut, Reminder
+from storage.values import PortOutStatus, RequestStatus
+
+
+def apply_port_out_default(ctx: Context, port_out_id: int) -> bool:
+    """At a pending port-out's deadline, apply the default decision (PRODUCT §4: refuse it).
+    True when this call decided; False when someone decided first."""
+    with ctx.db.write() as session:
+        port_out = session.get(PortOut, port_out_id, with_for_update=True)
+        if port_out is None or port_out.status is not PortOutStatus.PENDING:
+            return False
+        now = ctx.now()
+        port_out.status = PortOutStatus.REJECTED
+        port_out.decided_by = "portbot"
+        port_out.decided_at = now
+        port_out.reason = "No answer before the deadline; unannounced port-outs are refused."
+        session.add(port_out)
+        reconcile_port_out(ctx, session, port_out)
+        return True
+
+
+def expire_for_reminder(ctx: Context, row: Reminder) -> bool:
+    """``request-expiry``: expire the request through the use case, once per reminder (its
+    idempotency key). False when the request moved on since the row was planned."""
+    data = row.data or {}
+    sid = str(data.get("subject"))
+    planned = (data.get("data") or {}).get("status")
+    with ctx.db.read() as s:
+        req = repo.get_request(s, sid=sid)
+    if req is None or (planned and req.status is not RequestStatus(planned)):
+        return False
+    try:
+        expire(ctx, sid, key=f"reminder:{row.dedupe_key}")
+    except DomainError:
+        return False
+    return True
+
+
+def port_out_default_for_reminder(ctx: Context, row: Reminder) -> bool:
+    """``port-out-deadline``: apply the default decision to the row's port-out."""
+    return row.port_out_id is not None and apply_port_out_default(ctx, row.port_out_id)

@@ -1,0 +1,210 @@
+"""The requester's reminders in the request's thread (PRODUCT §3), and the authorized
+representative's message while the LOA waits for their signature: one builder per kind."""
+
+from __future__ import annotations
+
+from bot.porting.reminders import Destination
+from bot.wording.formats import day, when
+from bot.wording.reminders.notice import (
+    ADD_BILL,
+    CANCEL,
+    DETAILS,
+    RESEND,
+    Action,
+    Notice,
+    Occasion,
+    a_date,
+    an_instant,
+    business_days,
+    carrier,
+    days,
+    days_since,
+    expires_on,
+    in_words,
+    label,
+    rep,
+    window_part,
+)
+from bot.wording.rich import Part, mention, rich, strong
+from storage.values import RequestStatus
+
+
+def _notice(o: Occasion, *parts: Part, actions: tuple[Action, ...] = ()) -> Notice:
+    """A message for the request's thread: it starts by mentioning the requester."""
+    req = o.subject
+    who = mention(req.requester_id, req.requester_name or "")
+    return Notice(rich(who, " ", *parts), actions, ref=req.sid, what=o.kind.value)
+
+
+def loa_unsigned(o: Occasion) -> Notice:
+    """The LOA is still not signed: the requester in the thread, the signer in a DM."""
+    if o.to is Destination.REP:
+        return _to_the_representative(o)
+    req = o.subject
+    sent = an_instant(o.data.get("loa_sent_at")) or req.created_at
+    n = days_since(sent, int(o.data.get("business_days") or 0), o.calendar, o.today)
+    return _notice(
+        o,
+        "the Letter of Authorization for ",
+        label(req),
+        f" went to {rep(req)} {business_days(n)} ago and is still not signed. Please make sure "
+        "it is signed by ",
+        strong(day(expires_on(sent, o))),
+        ": on that day the request closes on its own. If the e-mail never arrived or its link "
+        "has expired, press ",
+        strong("Resend LOA"),
+        " for a fresh one.",
+        actions=(RESEND,),
+    )
+
+
+def _to_the_representative(o: Occasion) -> Notice:
+    req = o.subject
+    sent = an_instant(o.data.get("loa_sent_at")) or req.created_at
+    company = f" for {req.company_name}" if req.company_name else ""
+    body = rich(
+        f"Hello {rep(req)}: {req.requester_name or 'A colleague'} is moving phone numbers"
+        f"{company} away from {carrier(req)} and named you to sign the Letter of Authorization. "
+        f"We e-mailed the signing link to {req.rep_email or 'you'} on "
+        f"{day(o.calendar.local_date(sent))}. Please sign it by ",
+        strong(day(expires_on(sent, o))),
+        ", or the request closes. Can't find the e-mail? Ask ",
+        mention(req.requester_id, req.requester_name or ""),
+        " to resend it.",
+    )
+    return Notice(body, ref=req.sid, what="LOA reminder to the representative")
+
+
+def bill_missing(o: Occasion) -> Notice:
+    req = o.subject
+    return _notice(
+        o,
+        label(req),
+        f" is waiting for a bill from {carrier(req)}, issued in the last "
+        f"{days(o.policy.document_max_age_days)}. Add it by ",
+        strong(day(expires_on(req.created_at, o))),
+        f"; drafts close after {days(o.policy.expiry_days)}. Nothing goes to the carrier until "
+        "it is here.",
+        actions=(ADD_BILL,),
+    )
+
+
+def document_aging(o: Occasion) -> Notice:
+    """A bill or signed LOA on file is about to be too old for the carriers."""
+    req = o.subject
+    last, dated = a_date(o.data.get("last_valid_day")), a_date(o.data.get("dated"))
+    last_text = strong(day(last) if last else "in a few days")
+    if o.data.get("document") == "loa":
+        return _notice(
+            o,
+            "the signed LOA for ",
+            label(req),
+            f" dates from {day(dated) if dated else 'a while ago'}, and carriers accept it until ",
+            last_text,
+            f". If the request has not gone to {carrier(req)} by then, {rep(req)} will have to "
+            "sign a fresh one; we will tell you if so.",
+            actions=(DETAILS,),
+        )
+    draft = RequestStatus(req.status) is RequestStatus.DRAFT
+    return _notice(
+        o,
+        "the bill on ",
+        label(req),
+        f" was issued {day(dated) if dated else 'almost a month ago'}; carriers refuse bills "
+        f"older than {days(o.policy.document_max_age_days)}, so it stops counting after ",
+        last_text,
+        ". Please post a newer bill in this thread before then.",
+        actions=(ADD_BILL,) if draft else (DETAILS,),
+    )
+
+
+def keep_active(o: Occasion) -> Notice:
+    req, foc = o.subject, a_date(o.data.get("foc_date"))
+    until = (
+        rich("until your numbers have moved on ", strong(day(foc)))
+        if foc
+        else "until the port is done"
+    )
+    first = o.data.get("stage") == "submitted"
+    return _notice(
+        o,
+        rich("we have sent ", label(req), f" to {carrier(req)}. ") if first else None,
+        f"Keep your service with {carrier(req)} active and paid ",
+        until,
+        ". If the account is closed or suspended before then, the carrier turns the port down "
+        "and the numbers can be lost.",
+    )
+
+
+def foc_confirmed(o: Occasion) -> Notice:
+    req, foc = o.subject, a_date(o.data.get("foc_date"))
+    cancel_by = a_date(o.data.get("cancel_by"))
+    return _notice(
+        o,
+        f"{carrier(req)} confirmed the port date for ",
+        label(req),
+        ": ",
+        strong(day(foc) if foc else "see the card"),
+        window_part(o),
+        ". Set your numbers up in your account now (call routing, voicemail, texting) so calls "
+        f"arrive as soon as they move, and keep {carrier(req)} active until then.",
+        rich(" The last day to cancel is ", strong(day(cancel_by)), ".") if cancel_by else None,
+    )
+
+
+def foc_approaching(o: Occasion) -> Notice:
+    """The countdown to the port date, and the start of the port window."""
+    req, foc = o.subject, a_date(o.data.get("foc_date"))
+    if o.data.get("stage") == "window-start":
+        end = an_instant(o.data.get("window_end"))
+        return _notice(
+            o,
+            "the port window for ",
+            label(req),
+            " has started: your numbers are moving",
+            rich(" and should be done by ", strong(when(end, o.calendar.timezone)))
+            if end
+            else " today",
+            ". Calls and texts may drop for a few minutes meanwhile. Nothing to do now; tell us "
+            "here if anything still fails once the window is over.",
+        )
+    n = int(o.data.get("business_days") or 0)
+    if o.today is not None and foc is not None:
+        n = o.calendar.business_days_between(o.today, foc)
+    return _notice(
+        o,
+        f"your numbers move {f'in {business_days(n)}' if n > 0 else 'today'}, on ",
+        strong(day(foc) if foc else "the port date"),
+        window_part(o),
+        ". Finish setting them up in your account before then, and keep "
+        f"{carrier(req)} active until they have moved.",
+    )
+
+
+def cancellation_cutoff(o: Occasion) -> Notice:
+    req, foc = o.subject, a_date(o.data.get("foc_date"))
+    cancel_by = a_date(o.data.get("cancel_by"))
+    ahead = in_words(o.policy.cancellation_notice_business_days, "business day")
+    return _notice(
+        o,
+        "if you want to stop ",
+        label(req),
+        ", the carriers must hear it by ",
+        strong(day(cancel_by) if cancel_by else "tomorrow"),
+        f" ({ahead} before the port date{', ' + day(foc) if foc else ''}). Press ",
+        strong("Cancel request"),
+        " by then; after that the port goes ahead. If it should go ahead, there is nothing to do.",
+        actions=(CANCEL,),
+    )
+
+
+def post_port_check(o: Occasion) -> Notice:
+    req = o.subject
+    return _notice(
+        o,
+        "the numbers of ",
+        label(req),
+        " have moved. Please make a test call to and from each number and send a text today. "
+        f"When everything works, close your account with {carrier(req)} (not before); if "
+        "something fails, tell us here.",
+    )
