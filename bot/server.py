@@ -146,7 +146,8 @@ def outbox_handlers(
         )
         handlers[Topic.ZENDESK_NOTE] = zendesk_delivery.NoteDelivery(ctx, gateway)
     if ctx.loa_topic:
-        handlers[Topic.LOA_SEND] = loa_handlers(settings, ctx, client)[Topic.LOA_SEND]
+        dms = slack_delivery.DirectMessages(client) if client is not None else None
+        handlers[Topic.LOA_SEND] = loa_handlers(settings, ctx, dms)[Topic.LOA_SEND]
     return handlers
 
 

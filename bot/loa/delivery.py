@@ -5,11 +5,13 @@ A row is queued whenever a request starts waiting for a signature, and when some
 it to the authorized representative by e-mail (when SMTP is set up) and by Slack DM (when their
 address belongs to someone in the workspace). The request's thread hears about it through the
 ``loa_sent`` timeline event, which the Slack delivery posts there like any other: one line, no
-link (the link is personal).
+link (the link is personal). The chat comes in as a :class:`Messenger` (Slack's is
+``bot.slack.delivery.DirectMessages``, given by the assembly); the words are
+:mod:`bot.wording.loa`'s.
 
 * A request that no longer waits for a signature gets nothing; nor does a row queued before a
   link that another row already sent.
-* Slack rate limits become :class:`RetryLater`. When nothing reached the representative the row
+* A chat's rate limit is a :class:`RetryLater`. When nothing reached the representative the row
   fails and is retried (with a new link each time); when one channel worked, the other's error
   is logged and the row is done, so the representative does not get the same letter twice.
 * When there is no way to reach them at all (no public URL, or no e-mail and not a Slack user,
@@ -21,13 +23,10 @@ Nothing here logs the link or its token.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from typing import Protocol
 
 from bot.config import ConfigError, Settings
 from bot.loa.mail import Mailer, MailError, MailRefused, loa_message
@@ -40,8 +39,8 @@ from bot.services.loa import (
     link_went_out_since,
     record_not_sent,
 )
-from bot.slack.blocks.text import escape
-from bot.slack.delivery import rate_limit_retried, user_by_email
+from bot.wording import loa as words
+from bot.wording.loa import Notice
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import OutboxMessage, PortRequest
@@ -51,7 +50,23 @@ log = logging.getLogger(__name__)
 
 TOPIC = Topic.LOA_SEND
 Handler = Callable[[OutboxMessage], None]
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class Messenger(Protocol):
+    """Direct messages in a chat where the representative may have an account."""
+
+    name: str
+    """How the timeline names the way the letter went, e.g. ``Slack DM``."""
+
+    def recipient(self, email: str) -> str | None:
+        """Who in the chat has this address, or None (nobody, or lookups are not allowed).
+        A rate limit is raised as :class:`~bot.delivery.outbox.RetryLater`."""
+        ...
+
+    def send(self, recipient: str, notice: Notice) -> None:
+        """Send ``notice`` to ``recipient``; raises when it did not go out (a rate limit as
+        :class:`~bot.delivery.outbox.RetryLater`)."""
+        ...
 
 
 def loa_store(settings: Settings, ctx: Context) -> DocumentStore:
@@ -71,8 +86,11 @@ def mailer_for(settings: Settings) -> Mailer | None:
     return Mailer(settings.smtp_url.get_secret_value(), settings.portbot_mail_from)
 
 
-def loa_handlers(settings: Settings, ctx: Context, client: WebClient | None) -> dict[str, Handler]:
-    """The outbox handler for ``loa.send``, ready to merge into the runtime's handlers."""
+def loa_handlers(
+    settings: Settings, ctx: Context, messenger: Messenger | None
+) -> dict[str, Handler]:
+    """The outbox handler for ``loa.send``, ready to merge into the runtime's handlers;
+    ``messenger`` reaches representatives in a chat (``None``: by e-mail only)."""
     return {
         TOPIC: LoaDelivery(
             ctx,
@@ -80,7 +98,7 @@ def loa_handlers(settings: Settings, ctx: Context, client: WebClient | None) -> 
             public_url=settings.portbot_public_url,
             ttl=settings.loa_ttl,
             mailer=mailer_for(settings),
-            client=client,
+            messenger=messenger,
         )
     }
 
@@ -94,20 +112,16 @@ class LoaDelivery:
         public_url: str | None,
         ttl: timedelta,
         mailer: Mailer | None,
-        client: WebClient | None,
+        messenger: Messenger | None,
     ) -> None:
         self.ctx = ctx
         self.store = store
         self.public_url = public_url
         self.ttl = ttl
         self.mailer = mailer
-        self.client = client
+        self.messenger = messenger
 
     def __call__(self, message: OutboxMessage) -> None:
-        with rate_limit_retried():
-            self._deliver(message)
-
-    def _deliver(self, message: OutboxMessage) -> None:
         sid = str(message.payload.get("sid") or "")
         source = f"outbox:{message.id}"
         with self.ctx.db.read() as s:
@@ -121,23 +135,18 @@ class LoaDelivery:
             record_not_sent(
                 self.ctx,
                 sid,
-                reason="the signing page has no public address yet (PORTBOT_PUBLIC_URL). "
-                "The porting team can resend it once that is set.",
+                reason=words.NOT_SENT_NO_PUBLIC_URL,
                 revoke=False,
             )
             log.warning("LOA for %s not sent: PORTBOT_PUBLIC_URL is not set", sid)
             return
-        rep_user = self._slack_user(req.rep_email)
+        rep_user = self._chat_user(req.rep_email)
         if self.mailer is None and rep_user is None:
-            record_not_sent(
-                self.ctx,
-                sid,
-                reason="e-mail is not set up here and no one in this Slack workspace has that "
-                "address. Ask the porting team to send the letter another way.",
-                revoke=False,
-            )
+            record_not_sent(self.ctx, sid, reason=words.NOT_SENT_NO_CHANNEL, revoke=False)
             return
-        via = [v for v, on in (("e-mail", self.mailer), ("Slack DM", rep_user)) if on]
+        via = ["e-mail"] if self.mailer is not None else []
+        if self.messenger is not None and rep_user is not None:
+            via.append(self.messenger.name)
         try:
             link = issue_link(
                 self.ctx,
@@ -164,23 +173,23 @@ class LoaDelivery:
                 refused = str(exc)
             except (MailError, OSError) as exc:
                 failures.append(exc)
-        if rep_user is not None:
+        if self.messenger is not None and rep_user is not None:
             try:
-                self._dm(req, link, rep_user)
-                delivered.append("Slack DM")
-            except SlackApiError as exc:
+                self.messenger.send(rep_user, self._notice(req, link))
+                delivered.append(self.messenger.name)
+            except Exception as exc:  # the chat's own errors, a rate limit among them
                 failures.append(exc)
         if delivered:
-            for exc in failures:
+            for failure in failures:
                 log.warning("LOA for %s went by %s; another channel failed: %s",
-                            req.sid, " and ".join(delivered), _describe(exc))  # fmt: skip
+                            req.sid, " and ".join(delivered), _describe(failure))  # fmt: skip
             return
         if failures:
             raise failures[0]
         record_not_sent(
             self.ctx,
             req.sid,
-            reason=f"{refused or 'it was refused'}. Check the representative's e-mail address.",
+            reason=words.not_sent_refused(refused),
             revoke=True,
         )
 
@@ -203,38 +212,23 @@ class LoaDelivery:
             tz=self.ctx.calendar.tz,
         )
 
-    def _slack_user(self, email: str) -> str | None:
-        """The Slack user with this address, or None (not found, or lookups not allowed)."""
-        return None if self.client is None else user_by_email(self.client, email)
+    def _chat_user(self, email: str) -> str | None:
+        """The representative's account in the chat, or None (not found, or no chat)."""
+        return None if self.messenger is None else self.messenger.recipient(email)
 
-    def _dm(self, req: PortRequest, link: IssuedLink, user_id: str) -> None:
-        assert self.client is not None
+    def _notice(self, req: PortRequest, link: IssuedLink) -> Notice:
         content = link.content
-        count = len(content.numbers)
-        numbers = f"{count:,} number" + ("" if count == 1 else "s")
-        asked = (
-            f"<@{req.requester_id}>"
-            if _USER_ID.match(req.requester_id or "")
-            else escape(req.requester_name or "Someone")
+        return words.signing_notice(
+            holder=content.holder,
+            carrier=content.losing_carrier,
+            number_count=len(content.numbers),
+            requester_id=req.requester_id,
+            requester_name=req.requester_name,
+            url=link.url,
+            expires_at=link.expires_at,
+            tz=self.ctx.calendar.tz,
         )
-        local = self.ctx.calendar.to_local(link.expires_at)
-        until = f"{local:%a %b %-d, %Y at %-I:%M %p} {local.tzname()}"
-        url = link.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
-        text = (
-            f":writing_hand: *Please sign the Letter of Authorization for "
-            f"{escape(content.holder)}*\n"
-            f"{asked} asked to move {numbers} away from {escape(content.losing_carrier)} and "
-            "named you as the person who can authorize it. Carriers release numbers only with "
-            "a signed letter.\n"
-            f"<{url}|Review and sign the letter>: the link works until {until} and is meant "
-            "for you alone, so please don't share it.\n"
-            "Once it's signed, the porting team checks the request and sends it to the carrier."
-        )
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return f"Slack {exc.response.get('error') or exc.response.status_code}"
     return f"{type(exc).__name__}: {str(exc)[:200]}"

@@ -9,15 +9,18 @@ and the unsigned letter attached.
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import smtplib
 import ssl
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
+
+from bot.wording.formats import one_line
+from bot.wording.links import safe_url
+from bot.wording.loa import SigningEmail, signing_email
+from bot.wording.rich import html
 
 __all__ = ["MailError", "MailRefused", "Mailer", "loa_message"]
 
@@ -113,68 +116,6 @@ def _is_local(host: str) -> bool:
 # --- the message -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Words:
-    greeting: str
-    ask: str
-    why: str
-    expiry: str
-    after: str
-    ignore: str
-    reference: str
-
-
-def _one_line(text: str) -> str:
-    return " ".join((text or "").split())
-
-
-def _expiry(expires_at: datetime, tz: tzinfo | None) -> str:
-    local = expires_at.astimezone(tz) if tz is not None else expires_at
-    return f"{local:%A, %B %-d, %Y at %-I:%M %p} {local.tzname() or ''}".strip()
-
-
-def _words(
-    *,
-    rep_name: str,
-    holder: str,
-    carrier: str,
-    number_count: int,
-    requester_name: str,
-    expires: str,
-    sid: str,
-) -> _Words:
-    numbers = f"{number_count:,} phone number" + ("" if number_count == 1 else "s")
-    who = requester_name or f"Someone at {holder}"
-    return _Words(
-        greeting=f"Hello {rep_name or 'there'},",
-        ask=(
-            f"{who} asked to move {numbers} of {holder} away from {carrier} to a new provider, "
-            "and named you as the person who can authorize it."
-        ),
-        why=(
-            f"{carrier} releases numbers only with a Letter of Authorization (LOA) signed by the "
-            "account holder or its representative. The letter is attached; please check its "
-            "details and sign it on this page:"
-        ),
-        expiry=(
-            f"The link works until {expires}. Signing takes a minute: you confirm the details, "
-            "type your full name and tick one box. The link is meant for you alone, so please "
-            "don't forward it."
-        ),
-        after=(
-            f"Once you have signed, the porting team checks the request and sends it to "
-            f"{carrier}. The carriers then agree on a date for the move, which will be shared "
-            f"in advance. Until the numbers have moved, keep the account with {carrier} open "
-            "and paid."
-        ),
-        ignore=(
-            "If you were not expecting this e-mail, you can safely ignore it: nothing happens "
-            "unless the letter is signed."
-        ),
-        reference=f"Reference: {sid}",
-    )
-
-
 def loa_message(
     *,
     to_name: str,
@@ -191,21 +132,22 @@ def loa_message(
     requester_name: str = "",
     tz: tzinfo | None = None,
 ) -> EmailMessage:
-    """The signing request for the representative: text and HTML, the unsigned PDF attached."""
-    holder, carrier = _one_line(holder) or "your company", _one_line(carrier) or "your carrier"
-    w = _words(
-        rep_name=_one_line(to_name),
+    """The signing request for the representative: text and HTML, the unsigned PDF attached.
+    The words are :func:`bot.wording.loa.signing_email`'s."""
+    w = signing_email(
+        rep_name=to_name,
         holder=holder,
         carrier=carrier,
         number_count=number_count,
-        requester_name=_one_line(requester_name),
-        expires=_expiry(expires_at, tz),
+        requester_name=requester_name,
+        expires_at=expires_at,
+        tz=tz,
         sid=sid,
     )
     msg = EmailMessage()
-    msg["Subject"] = f"Please sign the Letter of Authorization for {holder}"
+    msg["Subject"] = w.subject
     msg["From"] = mail_from
-    msg["To"] = formataddr((_one_line(to_name), to_email.strip()))
+    msg["To"] = formataddr((one_line(to_name), to_email.strip()))
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     domain = (parseaddr(mail_from)[1].rpartition("@")[2] or "portbot.invalid").strip()
     msg["Message-ID"] = make_msgid("loa", domain=domain)
@@ -214,7 +156,7 @@ def loa_message(
         [w.greeting, w.ask, w.why, url, w.expiry, w.after, w.ignore, f"-- \n{w.reference}"]
     )
     msg.set_content(text + "\n")
-    msg.add_alternative(_html(w, url, holder), subtype="html")
+    msg.add_alternative(_html(w, url), subtype="html")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
 
@@ -225,16 +167,17 @@ _BUTTON = (
 )
 
 
-def _html(w: _Words, url: str, holder: str) -> str:
-    e = html.escape
+def _html(w: SigningEmail, url: str) -> str:
+    e = html
+    href = e(safe_url(url))
     paragraphs = "".join(f"<p>{e(p)}</p>" for p in (w.greeting, w.ask, w.why))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{e('Letter of Authorization for ' + holder)}</title></head>"
+        f"<title>{e(w.letter)}</title></head>"
         '<body style="font-family:Helvetica,Arial,sans-serif;color:#222;line-height:1.5;'
         'max-width:600px">'
         f"{paragraphs}"
-        f'<p><a href="{e(url)}" style="{_BUTTON}">Review and sign the letter</a></p>'
+        f'<p><a href="{href}" style="{_BUTTON}">Review and sign the letter</a></p>'
         f'<p style="font-size:13px;color:#555">Or copy this link: {e(url)}</p>'
         f"<p>{e(w.expiry)}</p><p>{e(w.after)}</p>"
         f'<p style="font-size:13px;color:#555">{e(w.ignore)}</p>'

@@ -1,21 +1,23 @@
 """The HTML of the LOA signing page: plain ``string.Template`` pages, no JavaScript.
 
-Every value that comes from a request, a form or a link goes through :func:`html.escape` before
-it reaches a template; the templates themselves only hold our own words and markup. Links are
-relative to the page (``/loa/<token>``), so the app works behind a path prefix too.
+Every value that comes from a request, a form or a link goes through the HTML renderer
+(:func:`bot.wording.rich.html`) before it reaches a template; the templates themselves only hold
+our own words and markup. Links are relative to the page (``/loa/<token>``), so the app works
+behind a path prefix too.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from string import Template
 
 from bot.loa.content import LoaContent
-from bot.porting.numbers import format_display
+from bot.wording.formats import long_when as when
+from bot.wording.formats import numbers_list, plural
+from bot.wording.rich import html
 
-__all__ = ["closed_page", "error_page", "sign_page", "state_page", "thanks_page"]
+__all__ = ["closed_page", "error_page", "sign_page", "state_page", "thanks_page", "when"]
 
 SHOWN_NUMBERS = 5
 
@@ -116,25 +118,16 @@ $paragraphs""")
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html(str(value))
 
 
 def _page(title: str, body: str) -> str:
     return _LAYOUT.substitute(title=_e(title), css=_CSS, body=body)
 
 
-def when(moment: datetime, tz: tzinfo | None) -> str:
-    """``Monday, November 30, 2026 at 10:00 AM EST`` in the account's time zone."""
-    local = moment.astimezone(tz) if tz is not None else moment
-    return f"{local:%A, %B %-d, %Y at %-I:%M %p} {local.tzname() or ''}".strip()
-
-
 def _numbers(content: LoaContent) -> str:
-    total = len(content.numbers)
-    shown = ", ".join(format_display(e164) for e164, _ in content.numbers[:SHOWN_NUMBERS])
-    more = f" and {total - SHOWN_NUMBERS:,} more" if total > SHOWN_NUMBERS else ""
-    noun = "number" if total == 1 else "numbers"
-    return _e(f"{total:,} {noun}: {shown}{more}")
+    e164s = [e164 for e164, _ in content.numbers]
+    return _e(f"{plural(len(e164s), 'number')}: {numbers_list(e164s, SHOWN_NUMBERS)}")
 
 
 def _address(lines: Sequence[str]) -> str:

@@ -23,7 +23,8 @@ from bot.services.base import (
     select_numbers,
     snapshot,
 )
-from bot.services.phase import guard, plural, refresh_summary, sync_phase
+from bot.services.phase import guard, refresh_summary, sync_phase
+from bot.wording.formats import plural
 from storage import repositories as repo
 from storage.models import PortRequest
 from storage.values import NumberStatus, RequestStatus
@@ -94,7 +95,8 @@ def submit_to_carrier(ctx: Context, sid: str, *, actor: Actor, key: str | None =
             req,
             Move.SUBMIT,
             actor,
-            detail=f"Submitted {plural(len(sent), 'number')} to {req.losing_carrier}.",
+            detail=f"Submitted {plural(len(sent), 'number', grouped=False)} to "
+            f"{req.losing_carrier}.",
             numbers=sent,
             data={"csr_warnings": warnings} if warnings else None,
         )
@@ -143,7 +145,8 @@ def set_foc(
             n.status = lifecycle.apply_number(n.e164, n.status, NumberMove.SET_FOC)
             n.foc_date, n.foc_window_start, n.foc_window_end = foc_date, window_start, window_end
         refresh_summary(req, all_numbers)
-        detail = f"Port date {foc_date:%a %b %-d, %Y} for {plural(len(changes), 'number')}"
+        count = plural(len(changes), "number", grouped=False)
+        detail = f"Port date {foc_date:%a %b %-d, %Y} for {count}"
         if moved_from:
             detail += f" (moved from {', '.join(f'{d:%b %-d}' for d in moved_from)})"
         data = {"foc_date": foc_date.isoformat(), "moved": bool(moved_from)}
@@ -247,7 +250,7 @@ def mark_ported(
             all_numbers,
             actor,
             Move.COMPLETE,
-            detail=f"Ported {plural(len(chosen), 'number')}.",
+            detail=f"Ported {plural(len(chosen), 'number', grouped=False)}.",
             changed=[n.e164 for n in chosen],
             data=data,
         )

@@ -21,10 +21,6 @@ def guard(req: PortRequest, action: Move, actor: Actor) -> None:
     lifecycle.apply(req.status, action, actor.role, before_cancel=req.status_before_cancel)
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def sync_phase(
     ctx: Context,
     session: Session,

@@ -25,8 +25,9 @@ from bot.services.base import (
     snapshot,
 )
 from bot.services.conversation import MAX_NOTE
-from bot.services.phase import guard, plural, refresh_summary, sync_phase
+from bot.services.phase import guard, refresh_summary, sync_phase
 from bot.services.port_requests import apply_changes
+from bot.wording.formats import plural
 from storage import repositories as repo
 from storage.values import NumberStatus, RequestStatus
 
@@ -66,7 +67,7 @@ def reject(
             n.rejection_codes = code_values
         refresh_summary(req, all_numbers)
         titles = "; ".join(r.title for r in reasons)
-        detail = f"Rejected {plural(len(chosen), 'number')}: {titles}."
+        detail = f"Rejected {plural(len(chosen), 'number', grouped=False)}: {titles}."
         if note:
             detail += f" Note: {note.strip()}"
         data = {"codes": code_values}

@@ -19,6 +19,9 @@ from sqlmodel import select
 from bot.delivery.outbox import RetryLater
 from bot.services.base import Context, snapshot
 from bot.slack.blocks import cards, text
+from bot.slack.blocks.text import mrkdwn
+from bot.wording.loa import Notice
+from bot.wording.rich import Rich, link, mention, rich, strong
 from storage import repositories as repo
 from storage.models import OutboxMessage, PortRequest, SlackLink, TimelineEvent
 
@@ -32,20 +35,22 @@ def _card_channel(channel_id: str, agents_channel: str | None) -> str | None:
     return agents_channel
 
 
-def _link(url: str) -> str:
-    """A URL made safe inside Slack's ``<url|label>`` syntax."""
-    return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
-
-
-def _file_links(event: TimelineEvent) -> str:
+def _file_links(event: TimelineEvent) -> Rich:
     """Files that came with a ticket comment, as links under the message."""
     files = (event.data or {}).get("files") or ()
-    links = [
-        f"\n:paperclip: <{_link(f['url'])}|{text.escape(str(f.get('name') or 'file'))}>"
-        for f in files
-        if str(f.get("url", "")).startswith(("https://", "http://"))
-    ]
-    return "".join(links)
+    return rich(
+        *(
+            rich("\n:paperclip: ", link(str(f["url"]), str(f.get("name") or "file")))
+            for f in files
+            if str(f.get("url", "")).startswith(("https://", "http://"))
+        )
+    )
+
+
+def thread_line(event: TimelineEvent) -> str:
+    """A public change as one line in the card's thread: who, and what happened."""
+    who = mention(event.actor_id, event.actor_name or "portbot")
+    return mrkdwn(rich(who, ": ", event.detail, _file_links(event)))
 
 
 @contextmanager
@@ -138,12 +143,8 @@ class SlackDelivery(SlackHandler):
             and not from_slack
             and link.message_ts
         ):
-            slack_user = event.actor_id.startswith(("U", "W"))
-            who = f"<@{event.actor_id}>" if slack_user else (event.actor_name or "portbot")
             self.client.chat_postMessage(
-                channel=link.channel_id,
-                thread_ts=link.message_ts,
-                text=f"{who}: {text.escape(event.detail)}" + _file_links(event),
+                channel=link.channel_id, thread_ts=link.message_ts, text=thread_line(event)
             )
 
     def _post_card(self, req: PortRequest, blocks: list, fallback: str) -> SlackLink:
@@ -157,17 +158,20 @@ class SlackDelivery(SlackHandler):
             permalink = self.client.chat_getPermalink(channel=channel, message_ts=posted["ts"])[
                 "permalink"
             ]
+            words = rich(
+                f"New port request {req.sid} from ",
+                mention(req.requester_id, req.requester_name),
+                ": ",
+            )
+            card = rich(" ", link(permalink, "Open the card"))
             notice = self.client.chat_postMessage(
                 channel=self.agents_channel,
-                text=(
-                    f"New port request {req.sid} from <@{req.requester_id}>: "
-                    f"{fallback} <{permalink}|Open the card>"  # card_text escapes already
-                ),
+                text=mrkdwn(words) + fallback + mrkdwn(card),  # the fallback is mrkdwn already
             )
             notice_ts = notice["ts"]
         with self.ctx.db.write() as s:
             found = s.exec(select(SlackLink).where(SlackLink.request_id == req.id)).first()
-            found = found or SlackLink(request_id=req.id)
+            found = found or SlackLink(request_id=req.id, channel_id=channel)
             found.team_id, found.channel_id, found.message_ts = req.team_id, channel, posted["ts"]
             found.agents_channel_id = self.agents_channel if notice_ts else None
             found.agents_message_ts = notice_ts
@@ -209,3 +213,30 @@ class AlertDelivery:
             self.client.chat_postMessage(
                 channel=self.agents_channel, text=alert_text(message.payload)
             )
+
+
+class DirectMessages:
+    """Slack direct messages to people found by their e-mail address: what the LOA delivery
+    needs of a chat (``bot.loa.delivery.Messenger``). Rate limits become :class:`RetryLater`."""
+
+    name = "Slack DM"
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def recipient(self, email: str) -> str | None:
+        with rate_limit_retried():
+            return user_by_email(self.client, email)
+
+    def send(self, recipient: str, notice: Notice) -> None:
+        with rate_limit_retried():
+            channel = self.client.conversations_open(users=recipient)["channel"]["id"]
+            self.client.chat_postMessage(
+                channel=channel, text=notice_text(notice), unfurl_links=False
+            )
+
+
+def notice_text(notice: Notice) -> str:
+    """A notice as one Slack message: its icon and title in bold, then its body."""
+    icon = f":{notice.icon}: " if notice.icon else ""
+    return f"{icon}{mrkdwn(rich(strong(notice.title)))}\n{mrkdwn(notice.body)}"

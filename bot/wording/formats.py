@@ -92,3 +92,12 @@ def numbers_list(e164s: Sequence[str], limit: int) -> str:
     shown = ", ".join(number(e) for e in e164s[: max(limit, 0)])
     more = f" and {len(e164s) - limit:,} more" if len(e164s) > limit else ""
     return shown + more
+
+
+_SPELLED = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def spelled(n: int, word: str, many: str | None = None) -> str:
+    """``two business days`` (numbers up to ten in words, in running text), ``12 days``."""
+    count = _SPELLED[n] if 0 <= n < len(_SPELLED) else f"{n:,}"
+    return f"{count} {word if n == 1 else (many or word + 's')}"

@@ -17,6 +17,7 @@ from bot.loa.delivery import LoaDelivery, loa_handlers
 from bot.loa.mail import Mailer, MailRefused, loa_message
 from bot.sandbox.slack_sim import SlackSimulator
 from bot.services.loa import LinkState, inspect_link
+from bot.slack.delivery import DirectMessages
 from bot.slack.ids import Action
 from storage.documents import DocumentStore
 from storage.models import OutboxMessage
@@ -58,8 +59,9 @@ def sim() -> Iterator[SlackSimulator]:
 
 
 def delivery(ctx, store, *, mailer=None, client=None) -> Outbox:
+    messenger = DirectMessages(client) if client is not None else None
     handler = LoaDelivery(
-        ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=mailer, client=client
+        ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=mailer, messenger=messenger
     )
     return Outbox(ctx, {"loa.send": handler})
 
@@ -229,7 +231,7 @@ def test_a_slack_rate_limit_means_retry_later(ctx, db, store, sim):
         public_url=PUBLIC_URL,
         ttl=TTL,
         mailer=None,
-        client=WebClient(token="xoxb-test", base_url=sim.url),
+        messenger=DirectMessages(WebClient(token="xoxb-test", base_url=sim.url)),
     )
     [row] = [m for m in outbox_for(db, snap.sid) if m.topic == "loa.send"]
     with pytest.raises(RetryLater) as later:
@@ -269,7 +271,7 @@ def test_slack_journey_dm_thread_line_and_the_resend_button(ctx, clock, db, stor
         slack.sim.add_user("U0REP", "jordan", "jordan@acme.example")
         settings = settings_for(slack.sim, PORTBOT_PUBLIC_URL=PUBLIC_URL)
         handlers = {**slack.runtime.outbox.handlers}
-        handlers.update(loa_handlers(settings, ctx, slack.runtime.client))
+        handlers.update(loa_handlers(settings, ctx, DirectMessages(slack.runtime.client)))
         outbox = Outbox(ctx, handlers)
         snap = svc.open_request(
             ctx,

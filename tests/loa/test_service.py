@@ -256,7 +256,7 @@ def test_the_delivery_does_nothing_once_the_request_moved_on(ctx, db, store):
     snap = awaiting(ctx)
     mark_loa_signed(ctx, snap.sid, actor=AGENT)
     delivery = LoaDelivery(
-        ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=None, client=None
+        ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=None, messenger=None
     )
     outbox = Outbox(ctx, {"loa.send": delivery})
     assert outbox.drain() == 1
@@ -266,7 +266,7 @@ def test_the_delivery_does_nothing_once_the_request_moved_on(ctx, db, store):
 def test_without_a_way_to_reach_the_representative_the_timeline_says_so(ctx, db, store):
     snap = awaiting(ctx)
     delivery = LoaDelivery(
-        ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=None, client=None
+        ctx, store=store, public_url=PUBLIC_URL, ttl=TTL, mailer=None, messenger=None
     )
     assert Outbox(ctx, {"loa.send": delivery}).drain() == 1
     last = events(db, snap.sid)[-1]

@@ -14,6 +14,7 @@ from bot.porting.fields import F
 from bot.porting.intake import AGREEMENT_TEXT, Agreement
 from bot.slack import ids
 from bot.slack.blocks import agent, cards, home, intake, text
+from bot.wording.requests import next_step
 from storage.values import NumberStatus, RequestStatus
 from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, mark_loa_signed
 
@@ -114,7 +115,7 @@ def test_display_helpers():
 def test_every_status_has_a_next_step(ctx, status):
     req = opened(ctx).request
     req.status = status
-    step = text.next_step(req)
+    step = text.mrkdwn(next_step(req))
     assert step and len(step) < 400 and "<" not in step.replace("<@", "")
 
 
@@ -704,3 +705,89 @@ def test_home_view_for_an_agent(ctx):
     assert "Completed" not in body  # only open statuses are a queue
     assert "Fri Nov 20 · " in body and "Mon Nov 23 · " in body and "Wed Dec 2" not in body
     assert len(d["blocks"]) <= 100
+
+
+# --- outside strings that try to be Slack markup -----------------------------------------------
+
+HOSTILE = "<!channel> <https://evil.example|Reset password>"
+HOSTILE_ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|Reset password&gt;"
+
+
+def _hostile(snap):
+    """``snap`` as if every outside string on it were typed to look like Slack markup (names a
+    form would refuse can still arrive another way, e.g. from Zendesk)."""
+    req = snap.request
+    for name in ("rep_name", "losing_carrier", "company_name", "requester_name", "name"):
+        setattr(req, name, HOSTILE)
+    req.requester_id = "web-7"  # not a Slack user, so the name is shown instead of a mention
+    return snap
+
+
+def _harmless(body: str) -> None:
+    assert "<!channel>" not in body and "<https://evil" not in body, body
+    assert "|Reset password>" not in body, body
+
+
+def test_hostile_outside_strings_stay_words_on_every_slack_surface(ctx):
+    from bot.slack.delivery import notice_text, thread_line
+    from bot.wording.loa import signing_notice
+    from storage.models import TimelineEvent
+    from storage.values import Role
+
+    snap = opened(ctx)
+    author = svc.Actor.agent("zd:772", HOSTILE)
+    snap = svc.add_comment(ctx, snap.sid, HOSTILE, actor=author, source="zendesk", source_id="9")
+    snap = _hostile(snap)
+    req = snap.request
+    surfaces = {
+        "card": dump(cards.request_card(snap, ticket_url="https://z.example/t/1")),
+        "card text": cards.card_text(snap),
+        "status": dump(cards.status_blocks(snap, is_agent=True, today=TODAY, max_events=20)),
+        "list": dump(cards.list_blocks([req], title=HOSTILE)),
+        "home": dump(
+            home.home_view(
+                mine=[req], is_agent=True, queues=None, upcoming=[(TODAY, req)], today=TODAY
+            )
+        ),
+        "cancel": dump(agent.cancel_modal(snap, META, deadline=None)),
+        "done": dump(intake.done_view(snap, channel_note=None)),
+    }
+    for where, body in surfaces.items():
+        assert HOSTILE_ESCAPED in body or where == "list", where
+        _harmless(body)
+    assert "opened by " + HOSTILE_ESCAPED in surfaces["card"]  # the requester, by name
+    assert HOSTILE_ESCAPED + " · " + HOSTILE_ESCAPED in surfaces["status"]  # author · comment
+    assert "<https://z.example/t/1|Open in Zendesk>" in surfaces["card"]
+
+    comment = TimelineEvent(
+        request_id=req.id or 0,
+        at=datetime(2026, 11, 16, tzinfo=UTC),
+        actor_role=Role.AGENT,
+        actor_id="zd:772",
+        actor_name=HOSTILE,
+        action="comment",
+        detail=HOSTILE,
+        data={"files": [{"name": HOSTILE, "url": "https://z.example/f?a=<b>|c"}]},
+    )
+    line = thread_line(comment)
+    _harmless(line)
+    assert line.startswith(f"{HOSTILE_ESCAPED}: {HOSTILE_ESCAPED}\n:paperclip: ")
+    assert line.count("<") == 1 and "<https://z.example/f?a=%3Cb%3E%7Cc|" in line
+
+    dm = notice_text(
+        signing_notice(
+            holder=HOSTILE,
+            carrier=HOSTILE,
+            number_count=2,
+            requester_id="web-7",
+            requester_name=HOSTILE,
+            url="https://port.example.com/loa/tok",
+            expires_at=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
+            tz=TZ,
+        )
+    )
+    _harmless(dm)
+    assert dm.startswith(
+        f":writing_hand: *Please sign the Letter of Authorization for {HOSTILE_ESCAPED}*"
+    )
+    assert dm.count("<") == 1 and "<https://port.example.com/loa/tok|Review and sign" in dm

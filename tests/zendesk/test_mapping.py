@@ -405,3 +405,38 @@ def test_no_payload_ever_holds_a_pin_ssn_digits_or_the_account_number(ctx, pin: 
     # The account number only ever appears masked.
     assert "••••" + ACCOUNT[-4:] in text
     assert text.count(ACCOUNT[-4:]) == text.count("••••" + ACCOUNT[-4:])
+
+
+# --- outside strings -------------------------------------------------------------------------
+
+HOSTILE = "<!channel> <https://evil.example|Reset password>"
+
+
+def test_outside_strings_reach_the_ticket_as_plain_words(ctx) -> None:
+    """Names and carriers are plain text on a ticket: shown as typed, never turned into markup,
+    entities or links (Zendesk shows a comment's ``body`` as text)."""
+    snap = _submitted(ctx, numbers(2))
+    author = svc.Actor.customer("U0DANA", HOSTILE)
+    snap = svc.add_comment(
+        ctx, snap.sid, HOSTILE, actor=author, source="slack", source_id="1700000000.000200"
+    )
+    req = snap.request
+    for name in ("rep_name", "losing_carrier", "company_name", "requester_name", "name"):
+        setattr(req, name, HOSTILE)
+    bodies = [
+        new_ticket(snap, PLAIN)["comment"]["body"],
+        new_ticket(snap, PLAIN)["subject"],
+        *(u["comment"]["body"] for e in snap.events if (u := event_update(snap, e, PUBLIC))),
+    ]
+    text = "\n".join(bodies)
+    for shown in (
+        f"Current carrier: {HOSTILE}",
+        f"Account holder: {HOSTILE} (business)",
+        f"Authorized representative: {HOSTILE} <jordan@acme.example>",
+        f"Opened in Slack by {HOSTILE}",
+        f"{HOSTILE} wrote in Slack:\n\n{HOSTILE}",
+        f"We've sent your port request to {HOSTILE}.",
+        f"Port {snap.sid[:10]} — 2 numbers from {HOSTILE} ({HOSTILE})",
+    ):
+        assert shown in text, shown
+    assert "&lt;" not in text and "&amp;" not in text and "<a " not in text

@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.porting import lifecycle, rejections
 from bot.porting.lifecycle import NumberMove
+from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
 from bot.services.base import Snapshot
 from bot.slack import ids
 from bot.slack.blocks.text import (
@@ -40,6 +41,7 @@ from bot.slack.blocks.text import (
     text_input,
     truncate,
 )
+from bot.wording.formats import spelled
 from storage.models import PortNumber
 from storage.values import NumberStatus
 
@@ -224,10 +226,11 @@ def cancel_modal(snap: Snapshot, metadata: str, *, deadline: date | None) -> Vie
     req = snap.request
     carrier = escape(req.losing_carrier) or "your current carrier"
     if req.foc_date and deadline:
+        notice = spelled(CANCEL_NOTICE_BUSINESS_DAYS, "business day")
+        notice += "'s" if CANCEL_NOTICE_BUSINESS_DAYS == 1 else "'"
         timing = (
-            f"Your numbers are set to move on *{day(req.foc_date)}*. Carriers need two "
-            f"business days' notice to stop a port, so the last day to cancel here is "
-            f"*{day(deadline)}*."
+            f"Your numbers are set to move on *{day(req.foc_date)}*. Carriers need {notice} "
+            f"notice to stop a port, so the last day to cancel here is *{day(deadline)}*."
         )
     elif req.submitted_at:
         timing = (

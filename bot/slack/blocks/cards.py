@@ -1,20 +1,25 @@
 """Messages about requests: the channel card, the ``/port status`` answer, lists and help.
 
 Pure builders: the caller passes everything in (``today``, the time zone, the ticket link).
-Every outside string is escaped; the PIN never appears and the account number only masked.
+The words shared with other channels come from :mod:`bot.wording` and are rendered with
+:func:`~bot.slack.blocks.text.mrkdwn`. Every outside string is escaped; the PIN never appears
+and the account number only masked.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta, tzinfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.porting import lifecycle, rejections
-from bot.porting.intake import MAX_DOCUMENT_AGE_DAYS
 from bot.porting.lifecycle import Move
+from bot.porting.rules import (
+    CANCEL_NOTICE_BUSINESS_DAYS,
+    DOCUMENT_AGING_NOTICE_DAYS,
+    DOCUMENT_MAX_AGE_DAYS,
+)
 from bot.services.base import Snapshot
 from bot.slack import ids
 from bot.slack.blocks.text import (
@@ -23,9 +28,8 @@ from bot.slack.blocks.text import (
     day,
     escape,
     mention,
-    next_step,
+    mrkdwn,
     number,
-    number_status_label,
     plural,
     request_status,
     section,
@@ -33,13 +37,22 @@ from bot.slack.blocks.text import (
     short_sid,
     truncate,
     when,
-    window,
 )
+from bot.wording import rejections as rejection_words
+from bot.wording.formats import spelled
+from bot.wording.requests import (
+    next_step,
+    number_status_label,
+    numbers_line,
+    port_date,
+    summary,
+    toll_free_note,
+)
+from bot.wording.rich import code, link, rich, strong
 from storage.models import PortNumber, PortRequest
 from storage.values import LineType, NumberStatus, RequestStatus
 
 __all__ = [
-    "BILL_AGE_WARNING_DAYS",
     "LIST_MAX_ROWS",
     "card_text",
     "help_blocks",
@@ -51,7 +64,6 @@ __all__ = [
 ]
 
 S = RequestStatus
-BILL_AGE_WARNING_DAYS = 25
 LIST_MAX_ROWS = 40
 _BEFORE_SUBMISSION = frozenset({S.DRAFT, S.AWAITING_SIGNATURE, S.IN_REVIEW, S.ACTION_REQUIRED})
 _LINE_TYPES = {
@@ -62,44 +74,16 @@ _LINE_TYPES = {
 
 
 def _title(req: PortRequest) -> str:
-    return f"*{escape(truncate(req.name, 120))}*" if req.name else f"*Port request* `{req.sid}`"
+    if req.name:
+        return mrkdwn(rich(strong(truncate(req.name, 120))))
+    return mrkdwn(rich(strong("Port request"), " ", code(req.sid)))
 
 
 def numbers_summary(numbers: Sequence[PortNumber], shown: int = 3) -> str:
     """``3 numbers: +1 617-253-1000, … and 1 more``; toll-free numbers are flagged."""
-    if not numbers:
-        return "No numbers"
-
-    def show(n: PortNumber) -> str:
-        return number(n.e164) + (" (toll-free)" if n.line_type is LineType.TOLL_FREE else "")
-
-    listed = ", ".join(show(n) for n in numbers[:shown])
-    more = f" and {len(numbers) - shown:,} more" if len(numbers) > shown else ""
-    text = f"{plural(len(numbers), 'number')}: {listed}{more}"
-    toll_free = sum(n.line_type is LineType.TOLL_FREE for n in numbers)
-    if toll_free:
-        text += (
-            f"\n:information_source: {plural(toll_free, 'toll-free number')}: these move "
-            "through their RespOrg and take a week or two longer."
-        )
-    return text
-
-
-def _port_date(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | str | None) -> str:
-    dated = Counter(
-        n.foc_date
-        for n in numbers
-        if n.foc_date and n.status in (NumberStatus.FOC_CONFIRMED, NumberStatus.PORTED)
-    )
-    if len(dated) > 1:
-        return ", ".join(f"{day(d)} ({plural(c, 'number')})" for d, c in sorted(dated.items()))
-    foc = req.foc_date or next(iter(dated), None)
-    if foc is None:
-        return ""
-    text = day(foc)
-    if req.foc_window_start and req.foc_window_end:
-        text += f", {window(req.foc_window_start, req.foc_window_end, tz)}"
-    return text
+    text = mrkdwn(numbers_line(numbers, shown))
+    note = toll_free_note(numbers)
+    return f"{text}\n:information_source: {mrkdwn(note)}" if note else text
 
 
 def _button(text: str, action: ids.Action, sid: str, style: str | None = None) -> ButtonElement:
@@ -131,11 +115,6 @@ def _buttons(snap: Snapshot) -> list[ButtonElement]:
     return out
 
 
-def _link(url: str, label: str) -> str:
-    safe = url.replace("<", "").replace(">", "").replace("|", "%7C").replace(" ", "%20")
-    return f"<{safe}|{label}>"
-
-
 def request_card(
     snap: Snapshot, *, ticket_url: str | None = None, tz: tzinfo | str | None = None
 ) -> list[Block]:
@@ -146,15 +125,15 @@ def request_card(
     holder = req.company_name or req.rep_name
     if holder:
         fields.append(f"*Account holder*\n{escape(truncate(holder, 200))}")
-    port_date = _port_date(req, snap.numbers, tz)
-    if port_date:
-        fields.append(f"*Port date*\n{port_date}")
+    foc = port_date(req, snap.numbers, tz)
+    if foc:
+        fields.append(f"*Port date*\n{foc}")
     if ticket_url:
-        fields.append(f"*Ticket*\n{_link(ticket_url, 'Open in Zendesk')}")
+        fields.append(f"*Ticket*\n{mrkdwn(rich(link(ticket_url, 'Open in Zendesk')))}")
     blocks: list[Block] = [
         section(f"{_title(req)}\n{request_status(req.status)}"),
         section("\n\n".join(fields)),
-        section(f"*Next:* {next_step(req)}"),
+        section(f"*Next:* {mrkdwn(next_step(req))}"),
         context(f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}"),
     ]
     buttons = _buttons(snap)
@@ -165,12 +144,7 @@ def request_card(
 
 def card_text(snap: Snapshot) -> str:
     """The notification and screen-reader fallback for the card."""
-    req = snap.request
-    name = escape(truncate(req.name, 80)) if req.name else f"Port request {short_sid(req.sid)}"
-    text = f"{name}: {req.status.label} · {plural(len(snap.numbers), 'number')}"
-    if req.foc_date and not req.status.final:
-        text += f" · port date {day(req.foc_date)}"
-    return text
+    return mrkdwn(summary(snap.request, len(snap.numbers)))
 
 
 def missing_items(snap: Snapshot, today: date | None) -> list[str]:
@@ -182,24 +156,29 @@ def missing_items(snap: Snapshot, today: date | None) -> list[str]:
     if req.status is S.AWAITING_SIGNATURE or (req.status is not S.DRAFT and not req.signed_at):
         who = escape(req.rep_name) or "the authorized representative"
         items.append(f"The Letter of Authorization isn't signed yet: it's waiting for {who}.")
-    elif req.signed_at and today and (today - req.signed_at.date()).days > MAX_DOCUMENT_AGE_DAYS:
-        items.append("The LOA was signed more than 30 days ago; carriers need a fresh signature.")
+    elif req.signed_at and today and (today - req.signed_at.date()).days > DOCUMENT_MAX_AGE_DAYS:
+        items.append(
+            f"The LOA was signed more than {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} ago; carriers "
+            "need a fresh signature."
+        )
     if not req.bill_filename:
         items.append(
-            f"A bill from your current carrier, issued in the last {MAX_DOCUMENT_AGE_DAYS} days."
+            "A bill from your current carrier, issued in the last "
+            f"{plural(DOCUMENT_MAX_AGE_DAYS, 'day')}."
         )
     elif req.bill_issued_on and today:
         age = (today - req.bill_issued_on).days
-        if age > MAX_DOCUMENT_AGE_DAYS:
+        if age > DOCUMENT_MAX_AGE_DAYS:
             items.append(
-                f"The bill is {age} days old; carriers take {MAX_DOCUMENT_AGE_DAYS} at most. "
-                "Please upload your latest one."
+                f"The bill is {plural(age, 'day')} old; carriers take {DOCUMENT_MAX_AGE_DAYS} at "
+                "most. Please upload your latest one."
             )
-        elif age >= BILL_AGE_WARNING_DAYS:
-            expires = day(req.bill_issued_on + timedelta(days=MAX_DOCUMENT_AGE_DAYS))
+        elif age >= DOCUMENT_AGING_NOTICE_DAYS:
+            expires = day(req.bill_issued_on + timedelta(days=DOCUMENT_MAX_AGE_DAYS))
             items.append(
-                f":warning: The bill turns {MAX_DOCUMENT_AGE_DAYS} days old on {expires}. "
-                "If the request hasn't gone to the carrier by then, we'll need a newer one."
+                f":warning: The bill turns {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} old on "
+                f"{expires}. If the request hasn't gone to the carrier by then, we'll need a "
+                "newer one."
             )
     types = {n.line_type for n in snap.numbers}
     if LineType.WIRELESS in types and not req.pin:
@@ -210,33 +189,16 @@ def missing_items(snap: Snapshot, today: date | None) -> list[str]:
 
 
 def _rejection_blocks(snap: Snapshot) -> list[Block]:
-    by_code: dict[rejections.RejectionCode, list[str]] = {}
-    for n in snap.numbers:
-        if n.status is not NumberStatus.REJECTED:
-            continue
-        for code in n.rejection_codes or ():
-            try:
-                entry = rejections.get(code)
-            except (KeyError, TypeError):
-                continue
-            by_code.setdefault(entry.code, []).append(n.e164)
-    if not by_code:
+    rejected = [n for n in snap.numbers if n.status is NumberStatus.REJECTED]
+    found = list(rejection_words.by_code(rejected).items())[:10]
+    if not found:
         return []
     blocks: list[Block] = [section(":x: *What the carrier turned down, and how to fix it*")]
     fixable = False
-    for code in [c for c in rejections.CATALOG if c in by_code][:10]:
-        entry, e164s = rejections.CATALOG[code], by_code[code]
+    for reason_code, e164s in found:
+        entry = rejections.CATALOG[reason_code]
         fixable = fixable or entry.customer_can_fix
-        shown = ", ".join(number(e) for e in e164s[:10])
-        more = f" and {len(e164s) - 10:,} more" if len(e164s) > 10 else ""
-        steps = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(entry.fix, 1))
-        heading = "How to fix it" if entry.customer_can_fix else "Your options"
-        blocks.append(
-            section(
-                f"*{escape(entry.title)}* ({shown}{more})\n{escape(entry.meaning)}\n"
-                f"*{heading}:*\n{steps}"
-            )
-        )
+        blocks.append(section(mrkdwn(rejection_words.reason(entry, e164s))))
     if fixable:
         blocks.append(context(escape(rejections.RESUBMIT_NOTE)))
     return blocks
@@ -270,7 +232,7 @@ def _agent_section(snap: Snapshot) -> str:
     text = ":lock: *For the porting team:* " + " · ".join(facts)
     csr = next(
         (
-            e.data["csr_warnings"]
+            (e.data or {})["csr_warnings"]
             for e in reversed(snap.events)
             if (e.data or {}).get("csr_warnings")
         ),
@@ -307,11 +269,11 @@ def status_blocks(
     req = snap.request
     blocks: list[Block] = [
         section(f"{_title(req)}\n{request_status(req.status)}"),
-        section(f"*Next:* {next_step(req)}"),
+        section(f"*Next:* {mrkdwn(next_step(req))}"),
     ]
-    port_date = _port_date(req, snap.numbers, tz)
-    if port_date:
-        blocks.append(section(f":calendar: *Port date:* {port_date}"))
+    foc = port_date(req, snap.numbers, tz)
+    if foc:
+        blocks.append(section(f":calendar: *Port date:* {foc}"))
     table = _numbers_table(snap.numbers, max_numbers, today)
     if table:
         blocks.append(section(table))
@@ -323,7 +285,7 @@ def status_blocks(
     if req.status not in (S.CANCELLED, S.EXPIRED):
         blocks.extend(_rejection_blocks(snap))
     if ticket_url:
-        blocks.append(context(f"Zendesk ticket: {_link(ticket_url, 'open')}"))
+        blocks.append(context(mrkdwn(rich("Zendesk ticket: ", link(ticket_url, "open")))))
     if is_agent:
         blocks.append(section(_agent_section(snap)))
     activity = _timeline(snap, is_agent=is_agent, limit=max_events, tz=tz)
@@ -375,7 +337,11 @@ _CUSTOMER_VERBS = (
     ("/port new", "start a request to move numbers to us, step by step"),
     ("/port status [ID]", "where a request stands, what's missing and what comes next"),
     ("/port list [open|all|<status>]", "your requests; open ones unless you say otherwise"),
-    ("/port cancel ID", "stop a request (up to two business days before the port date)"),
+    (
+        "/port cancel ID",
+        "stop a request (up to "
+        f"{spelled(CANCEL_NOTICE_BUSINESS_DAYS, 'business day')} before the port date)",
+    ),
     ("/port help", "this list"),
 )
 _AGENT_VERBS = (

@@ -19,13 +19,15 @@ from bot.slack.blocks.text import (
     MAX_BLOCKS_MODAL,
     context,
     escape,
-    next_step,
+    mrkdwn,
     request_status,
     section,
     short_day,
     short_sid,
     truncate,
 )
+from bot.wording.formats import plural
+from bot.wording.requests import next_step
 from storage.models import PortRequest
 from storage.values import RequestStatus
 
@@ -44,7 +46,8 @@ def _request_block(req: PortRequest) -> SectionBlock:
         )
     else:
         button = ButtonElement(text="Details", action_id=ids.Action.STATUS, value=req.sid)
-    text = f"*{name}* `{short_sid(req.sid)}`\n{request_status(req.status)}\n{next_step(req)}"
+    step = mrkdwn(next_step(req))
+    text = f"*{name}* `{short_sid(req.sid)}`\n{request_status(req.status)}\n{step}"
     return SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)), accessory=button)
 
 
@@ -67,6 +70,7 @@ def _queue_blocks(
         ((d, r) for d, r in (upcoming or []) if today <= d <= until),
         key=lambda item: (item[0], item[1].sid),
     )
+    heading = f"*Port dates in the next {plural(UPCOMING_DAYS, 'day')}*"
     if soon:
         lines = [
             f"• {short_day(d, today=today)} · `{short_sid(r.sid)}` "
@@ -76,9 +80,9 @@ def _queue_blocks(
         ]
         if len(soon) > _UPCOMING_MAX:
             lines.append(f"…and {len(soon) - _UPCOMING_MAX} more.")
-        text = "*Port dates in the next 7 days*\n" + "\n".join(lines)
+        text = heading + "\n" + "\n".join(lines)
     else:
-        text = "*Port dates in the next 7 days*\nNone scheduled."
+        text = heading + "\nNone scheduled."
     blocks.append(section(text))
     return blocks
 

@@ -20,7 +20,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from bot.porting.intake import AGREEMENT_TEXT, MAX_DOCUMENT_AGE_DAYS, Agreement
+from bot.porting.intake import AGREEMENT_TEXT, Agreement
+from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS, EXPIRY_DAYS
 from bot.services.base import Snapshot
 from bot.slack import ids
 from bot.slack.blocks.text import (
@@ -29,13 +30,15 @@ from bot.slack.blocks.text import (
     escape,
     field,
     modal,
-    next_step,
+    mrkdwn,
     plural,
     request_status,
     section,
+    short_sid,
     text_input,
     truncate,
 )
+from bot.wording.requests import next_step
 from storage.values import AccountType, RequestStatus
 
 __all__ = [
@@ -81,7 +84,7 @@ def agreement_step(metadata: str) -> View:
             "at hand:\n"
             "• the *account number* with your current carrier\n"
             "• the *port-out PIN* for any mobile numbers\n"
-            f"• a *bill* from the last {MAX_DOCUMENT_AGE_DAYS} days\n"
+            f"• a *bill* from the last {plural(DOCUMENT_MAX_AGE_DAYS, 'day')}\n"
             "• the name and e-mail of *who can sign* for the account"
         ),
         section("*Before we start, please read and confirm:*\n" + statements),
@@ -225,7 +228,7 @@ def contact_step(metadata: str) -> View:
 
 
 def bill_step(metadata: str, *, today: date) -> View:
-    oldest = today - timedelta(days=MAX_DOCUMENT_AGE_DAYS)
+    oldest = today - timedelta(days=DOCUMENT_MAX_AGE_DAYS)
     blocks: list[Block] = [
         field(
             ids.Block.BILL,
@@ -289,14 +292,15 @@ def done_view(snapshot: Snapshot, *, channel_note: str | None, metadata: str = "
     elif draft:
         blocks.append(
             section(
-                f"*Next:* upload a bill from the last {MAX_DOCUMENT_AGE_DAYS} days with the "
-                "*Add the bill* button on the request (in the channel or in the portbot App "
-                f"Home), or look it up with `/port status {req.sid[:10]}`. Drafts close after "
-                "30 days."
+                "*Next:* upload a bill from the last "
+                f"{plural(DOCUMENT_MAX_AGE_DAYS, 'day')} with the *Add the bill* button on the "
+                "request (in the channel or in the portbot App Home), or look it up with "
+                f"`/port status {short_sid(req.sid)}`. Drafts close after "
+                f"{plural(EXPIRY_DAYS, 'day')}."
             )
         )
     else:
-        blocks.append(section(f"*Next:* {next_step(req)}"))
+        blocks.append(section(f"*Next:* {mrkdwn(next_step(req))}"))
     if snapshot.warnings:
         lines = "\n".join(f"• {escape(truncate(w, 400))}" for w in snapshot.warnings[:10])
         blocks.append(section(f":warning: *Good to know*\n{lines}"))

@@ -1,7 +1,8 @@
-"""Text helpers for the Slack builders: escaping, display forms, labels, the next step, and
-the few block constructors every builder shares.
+"""Text helpers for the Slack builders: escaping, the ``mrkdwn`` renderer of channel-neutral
+wording (:mod:`bot.wording`), the status emoji, and the few block constructors every builder
+shares.
 
-Everything here is pure: no I/O, no clock. Strings returned by :func:`escape`, :func:`next_step`
+Everything here is pure: no I/O, no clock. Strings returned by :func:`escape`, :func:`mrkdwn`
 and the status helpers are safe to put into ``mrkdwn`` text objects as they are.
 """
 
@@ -32,8 +33,8 @@ from bot.wording.formats import (
     window,
 )
 from bot.wording.links import safe_url
+from bot.wording.requests import number_status_label
 from bot.wording.rich import Rich, Style
-from storage.models import PortRequest
 from storage.values import NumberStatus, RequestStatus
 
 TITLE_MAX = 24  # Slack: modal title, submit and close
@@ -54,10 +55,8 @@ __all__ = [
     "mention",
     "modal",
     "mrkdwn",
-    "next_step",
     "number",
     "number_status",
-    "number_status_label",
     "plural",
     "request_status",
     "section",
@@ -142,13 +141,13 @@ _REQUEST_EMOJI = {
     RequestStatus.EXPIRED: ":zzz:",
 }
 
-_NUMBER_LABELS = {
-    NumberStatus.PENDING: ("Not sent yet", ":white_circle:"),
-    NumberStatus.SUBMITTED: ("With the carrier", ":outbox_tray:"),
-    NumberStatus.FOC_CONFIRMED: ("Port date set", ":calendar:"),
-    NumberStatus.PORTED: ("Ported", ":white_check_mark:"),
-    NumberStatus.REJECTED: ("Rejected", ":x:"),
-    NumberStatus.CANCELLED: ("Cancelled", ":no_entry_sign:"),
+_NUMBER_EMOJI = {
+    NumberStatus.PENDING: ":white_circle:",
+    NumberStatus.SUBMITTED: ":outbox_tray:",
+    NumberStatus.FOC_CONFIRMED: ":calendar:",
+    NumberStatus.PORTED: ":white_check_mark:",
+    NumberStatus.REJECTED: ":x:",
+    NumberStatus.CANCELLED: ":no_entry_sign:",
 }
 
 
@@ -161,77 +160,9 @@ def request_status(status: RequestStatus) -> str:
     return f"{_REQUEST_EMOJI[status]} {status.label}"
 
 
-def number_status_label(status: NumberStatus) -> str:
-    return _NUMBER_LABELS[status][0]
-
-
 def number_status(status: NumberStatus) -> str:
     """``:calendar: Port date set``."""
-    label, emoji = _NUMBER_LABELS[status]
-    return f"{emoji} {label}"
-
-
-def _rep(req: PortRequest) -> str:
-    name = escape(req.rep_name) if req.rep_name else "your authorized representative"
-    return f"{name} ({escape(req.rep_email)})" if req.rep_email else name
-
-
-def next_step(req: PortRequest) -> str:
-    """What happens next, for the customer, in one or two sentences (``mrkdwn``, escaped)."""
-    carrier = escape(req.losing_carrier) if req.losing_carrier else "your current carrier"
-    match req.status:
-        case RequestStatus.DRAFT:
-            return (
-                "Add a bill from your current carrier, issued in the last 30 days, to finish "
-                "this request. Drafts close on their own after 30 days."
-            )
-        case RequestStatus.AWAITING_SIGNATURE:
-            return (
-                f"We e-mailed the Letter of Authorization (LOA) to {_rep(req)}. Once it's signed, "
-                "our porting team checks everything and sends it to the carrier."
-            )
-        case RequestStatus.IN_REVIEW:
-            return (
-                f"Our porting team is checking the details before sending them to {carrier}. "
-                "That usually takes a business day or two."
-            )
-        case RequestStatus.SUBMITTED:
-            return (
-                f"{carrier} has the request. A firm port date usually comes within one to two "
-                "weeks. Keep your current service active in the meantime."
-            )
-        case RequestStatus.FOC_CONFIRMED:
-            on = f"on *{day(req.foc_date)}*" if req.foc_date else "on the confirmed date"
-            return (
-                f"Your numbers move {on}. Set them up in your account now, and keep your "
-                f"service with {carrier} active until the port is done."
-            )
-        case RequestStatus.ACTION_REQUIRED:
-            return (
-                "The carrier turned down part of this request. Check `/port status "
-                f"{short_sid(req.sid)}` for what to fix; we send it again once it's fixed."
-            )
-        case RequestStatus.CANCEL_PENDING:
-            return (
-                "We've asked the carriers to stop the port and will confirm here. Keep your "
-                f"service with {carrier} active until then."
-            )
-        case RequestStatus.COMPLETED:
-            return (
-                "Your numbers are with us. Make a few test calls and texts, then close the old "
-                f"account with {carrier}."
-            )
-        case RequestStatus.CANCELLED:
-            return (
-                "This request is closed and nothing will move. Start over any time with "
-                "`/port new`."
-            )
-        case RequestStatus.EXPIRED:
-            return (
-                "This request waited 30 days without being finished, so we closed it. "
-                "Start a new one with `/port new`."
-            )
-    raise AssertionError(req.status)  # pragma: no cover
+    return f"{_NUMBER_EMOJI[status]} {number_status_label(status)}"
 
 
 # --- block builders shared by the modules of this package --------------------------------
