@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.porting import intake
 from bot.porting.errors import NotFound
-from bot.porting.fields import Bill, Draft, F, Result
+from bot.porting.fields import Bill, Draft, Errors, F, Result
 from bot.services.base import Actor, Context, Snapshot
 from bot.services.port_requests import BillCopy, open_request
 from storage import repositories as repo
@@ -76,6 +76,11 @@ def draft_of(session: IntakeSession, **overrides: Any) -> Draft:
     if session.pin is not None:
         values[F.PIN.value] = session.pin.reveal()
     return dataclasses.replace(Draft(**values), **overrides)
+
+
+def check_agreements(checked: list[str]) -> Errors:
+    """Step 1: every statement of the checklist accepted."""
+    return intake.validate_agreements(checked)
 
 
 def check_numbers_step(ctx: Context, draft: Draft) -> Result:

@@ -18,7 +18,6 @@ from slack_sdk.models.views import View as SlackView
 
 from bot import services as svc
 from bot.documents.checks import MAX_BILL_BYTES, check_content
-from bot.porting import intake
 from bot.porting.errors import InvalidInput
 from bot.porting.fields import Bill, F
 from bot.porting.numbers import split_pasted
@@ -107,7 +106,7 @@ def _read_bill(bill: Bill, client: WebClient) -> tuple[str | None, FetchedFile |
 
 def step_agreement(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     checked = State(view).choices(Block.AGREEMENTS)
-    errors = intake.validate_agreements(checked)
+    errors = intake_flow.check_agreements(checked)
     if errors:
         ack(response_action="errors", errors=slack_errors(errors))
         return
