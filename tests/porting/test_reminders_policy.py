@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.porting import rules
 from bot.porting.calendar import BusinessCalendar, cancellation_deadline
 from bot.porting.intake import MAX_DOCUMENT_AGE_DAYS
 from bot.porting.reminders import (
     Audience,
+    Destination,
     Due,
     PortOutFacts,
     ReminderKind,
@@ -22,6 +24,7 @@ from bot.porting.reminders import (
     RequestFacts,
     WindowFacts,
     catch_up,
+    destinations,
     digest_due,
     port_out_deadline,
     port_out_reminders,
@@ -819,6 +822,32 @@ def test_policy_defaults_match_the_product_brief() -> None:
     assert p.port_out_deadline_business_days == 1
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.expiry_days = 3  # type: ignore[misc]
+
+
+def test_policy_numbers_that_are_porting_rules_are_the_rules() -> None:
+    """The lifecycle's cut-off, intake's document age and the expiry are written once
+    (``bot.porting.rules``); the reminders and their words take them from there."""
+    p = ReminderPolicy()
+    assert p.cancellation_notice_business_days == rules.CANCEL_NOTICE_BUSINESS_DAYS
+    assert p.document_max_age_days == rules.DOCUMENT_MAX_AGE_DAYS
+    assert p.document_aging_days == rules.DOCUMENT_AGING_NOTICE_DAYS
+    assert p.expiry_days == rules.EXPIRY_DAYS
+    assert p.digest_ahead_days == 6
+
+
+def test_where_each_kind_of_reminder_goes() -> None:
+    D = Destination
+    assert destinations(K.LOA_UNSIGNED, rep_email=True) == (D.THREAD, D.REP, D.NOTE)
+    assert destinations(K.LOA_UNSIGNED) == (D.THREAD, D.NOTE)
+    assert destinations(K.FOC_APPROACHING, rep_email=True) == (D.THREAD, D.NOTE)
+    assert destinations(K.STALE_REQUEST) == (D.AGENTS, D.NOTE)
+    assert destinations(K.LOA_UNSIGNED_AGENTS) == (D.AGENTS, D.NOTE)
+    assert destinations(K.DAILY_DIGEST) == (D.AGENTS,)
+    assert destinations(K.PORT_OUT_WINDOW) == (D.CHANNEL,)
+    assert destinations(K.PORT_OUT_PENDING) == (D.CHANNEL, D.NOTE)
+    assert destinations(K.PORT_OUT_DEADLINE) == (D.CHANNEL,)  # once the default applied
+    assert destinations(K.REQUEST_EXPIRY) == ()  # an action; the request's own event tells
+    assert all(D.REP not in destinations(k) for k in K)
 
 
 @pytest.mark.parametrize(

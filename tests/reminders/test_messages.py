@@ -345,3 +345,12 @@ def test_a_hostile_name_is_words_in_slack_and_verbatim_in_the_note(ctx, calendar
     text, _, note = say(K.PORT_OUT_PENDING, {"stage": "arrived"}, port_out, calendar)
     assert text.startswith(f"{ESCAPED} asked to take {ESCAPED} away") and "<!" not in text
     assert note.startswith(f"portbot reminder sent in Slack (port-out-pending):\n{HOSTILE} asked")
+
+
+def test_the_cut_off_notice_states_the_policy_it_was_planned_with(ctx, calendar):
+    req = _request(ctx)
+    data = {"foc_date": "2026-12-01", "cancel_by": "2026-11-26"}
+    for days, words in ((2, "two business days"), (3, "three business days")):
+        policy = ReminderPolicy(cancellation_notice_business_days=days)
+        told = notice(Occasion(K.CANCELLATION_CUTOFF, data, req, calendar, policy))
+        assert f"({words} before the port date, Tue Dec 1, 2026)" in note_text(told)

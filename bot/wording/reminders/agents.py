@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.porting.reminders import DigestSummary
-from bot.wording.formats import clip, day, short_sid, when
+from bot.wording.formats import clip, day, short_sid, spelled, when
 from bot.wording.reminders.notice import (
     DETAILS,
     RESEND,
@@ -16,7 +16,6 @@ from bot.wording.reminders.notice import (
     business_days,
     days_since,
     expires_on,
-    in_words,
     label,
     rep,
 )
@@ -84,7 +83,7 @@ def digest(o: Occasion) -> Notice:
     tz = o.calendar.timezone
     by_status = sorted(summary.counts.items(), key=lambda kv: kv[0].value)
     counts = ", ".join(f"{s.label}: {n}" for s, n in by_status)
-    ahead = in_words(o.policy.digest_ahead_days, "day")
+    ahead = spelled(o.policy.digest_ahead_days, "day")
     lines: list[Part] = [
         strong(f"Porting digest for {day(summary.day)}"),
         f"Requests by status: {counts or 'none'}",

@@ -80,14 +80,6 @@ def note_text(notice: Notice) -> str:
 
 # --- pieces the builders share -------------------------------------------------------------
 
-_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def in_words(n: int, word: str) -> str:
-    """``two business days``: a small count spelled out (larger ones in digits)."""
-    count = _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
-    return f"{count} {word if n == 1 else word + 's'}"
-
 
 def days(n: int) -> str:
     return plural(n, "day")

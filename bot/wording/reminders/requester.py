@@ -4,7 +4,7 @@ representative's message while the LOA waits for their signature: one builder pe
 from __future__ import annotations
 
 from bot.porting.reminders import Destination
-from bot.wording.formats import day, when
+from bot.wording.formats import day, spelled, when
 from bot.wording.reminders.notice import (
     ADD_BILL,
     CANCEL,
@@ -20,7 +20,6 @@ from bot.wording.reminders.notice import (
     days,
     days_since,
     expires_on,
-    in_words,
     label,
     rep,
     window_part,
@@ -184,7 +183,7 @@ def foc_approaching(o: Occasion) -> Notice:
 def cancellation_cutoff(o: Occasion) -> Notice:
     req, foc = o.subject, a_date(o.data.get("foc_date"))
     cancel_by = a_date(o.data.get("cancel_by"))
-    ahead = in_words(o.policy.cancellation_notice_business_days, "business day")
+    ahead = spelled(o.policy.cancellation_notice_business_days, "business day")
     return _notice(
         o,
         "if you want to stop ",
