@@ -40,7 +40,7 @@ from bot.services.loa import (
     record_not_sent,
 )
 from bot.wording import loa as words
-from bot.wording.loa import Notice
+from bot.wording.loa import DirectMessage
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import OutboxMessage, PortRequest
@@ -63,8 +63,8 @@ class Messenger(Protocol):
         A rate limit is raised as :class:`~bot.delivery.outbox.RetryLater`."""
         ...
 
-    def send(self, recipient: str, notice: Notice) -> None:
-        """Send ``notice`` to ``recipient``; raises when it did not go out (a rate limit as
+    def send(self, recipient: str, message: DirectMessage) -> None:
+        """Send ``message`` to ``recipient``; raises when it did not go out (a rate limit as
         :class:`~bot.delivery.outbox.RetryLater`)."""
         ...
 
@@ -175,7 +175,7 @@ class LoaDelivery:
                 failures.append(exc)
         if self.messenger is not None and rep_user is not None:
             try:
-                self.messenger.send(rep_user, self._notice(req, link))
+                self.messenger.send(rep_user, self._message(req, link))
                 delivered.append(self.messenger.name)
             except Exception as exc:  # the chat's own errors, a rate limit among them
                 failures.append(exc)
@@ -216,9 +216,9 @@ class LoaDelivery:
         """The representative's account in the chat, or None (not found, or no chat)."""
         return None if self.messenger is None else self.messenger.recipient(email)
 
-    def _notice(self, req: PortRequest, link: IssuedLink) -> Notice:
+    def _message(self, req: PortRequest, link: IssuedLink) -> DirectMessage:
         content = link.content
-        return words.signing_notice(
+        return words.signing_message(
             holder=content.holder,
             carrier=content.losing_carrier,
             number_count=len(content.numbers),

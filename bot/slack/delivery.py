@@ -18,15 +18,16 @@ from sqlmodel import select
 
 from bot.delivery.outbox import RetryLater
 from bot.services.base import Context, snapshot
+from bot.services.effects import Topic
 from bot.slack.blocks import cards, text
 from bot.slack.blocks.text import mrkdwn
-from bot.wording.loa import Notice
+from bot.wording.loa import DirectMessage
 from bot.wording.rich import Rich, link, mention, rich, strong
 from storage import repositories as repo
 from storage.models import OutboxMessage, PortRequest, SlackLink, TimelineEvent
 
 log = logging.getLogger(__name__)
-TOPIC = "slack.request_event"
+TOPIC = Topic.SLACK_REQUEST_EVENT
 
 
 def _card_channel(channel_id: str, agents_channel: str | None) -> str | None:
@@ -179,11 +180,11 @@ class SlackDelivery(SlackHandler):
         return found
 
 
-ALERT_TOPIC = "slack.alert"
-_WHAT = {
-    TOPIC: "the Slack card and thread update",
-    "zendesk.request_event": "the Zendesk ticket update",
-    "zendesk.note": "the internal note on the Zendesk ticket",
+ALERT_TOPIC = Topic.SLACK_ALERT
+_WHAT: dict[str, str] = {
+    Topic.SLACK_REQUEST_EVENT: "the Slack card and thread update",
+    Topic.ZENDESK_REQUEST_EVENT: "the Zendesk ticket update",
+    Topic.ZENDESK_NOTE: "the internal note on the Zendesk ticket",
 }
 
 
@@ -228,15 +229,15 @@ class DirectMessages:
         with rate_limit_retried():
             return user_by_email(self.client, email)
 
-    def send(self, recipient: str, notice: Notice) -> None:
+    def send(self, recipient: str, message: DirectMessage) -> None:
         with rate_limit_retried():
             channel = self.client.conversations_open(users=recipient)["channel"]["id"]
             self.client.chat_postMessage(
-                channel=channel, text=notice_text(notice), unfurl_links=False
+                channel=channel, text=direct_message_text(message), unfurl_links=False
             )
 
 
-def notice_text(notice: Notice) -> str:
-    """A notice as one Slack message: its icon and title in bold, then its body."""
-    icon = f":{notice.icon}: " if notice.icon else ""
-    return f"{icon}{mrkdwn(rich(strong(notice.title)))}\n{mrkdwn(notice.body)}"
+def direct_message_text(message: DirectMessage) -> str:
+    """A direct message as Slack text: its icon and title in bold, then its body."""
+    icon = f":{message.icon}: " if message.icon else ""
+    return f"{icon}{mrkdwn(rich(strong(message.title)))}\n{mrkdwn(message.body)}"

@@ -16,16 +16,16 @@ from bot.wording.rich import Rich, link, mention, rich
 __all__ = [
     "NOT_SENT_NO_CHANNEL",
     "NOT_SENT_NO_PUBLIC_URL",
-    "Notice",
+    "DirectMessage",
     "SigningEmail",
     "not_sent_refused",
     "signing_email",
-    "signing_notice",
+    "signing_message",
 ]
 
 
 @dataclass(frozen=True)
-class Notice:
+class DirectMessage:
     """A short message for one person in a chat: a title, the body, and the name of an icon
     the chat may show before the title (``writing_hand``)."""
 
@@ -97,7 +97,7 @@ def signing_email(
     )
 
 
-def signing_notice(
+def signing_message(
     *,
     holder: str,
     carrier: str,
@@ -107,7 +107,7 @@ def signing_notice(
     url: str,
     expires_at: datetime,
     tz: tzinfo | str | None,
-) -> Notice:
+) -> DirectMessage:
     """The direct message to a representative who is in the workspace."""
     body = rich(
         mention(requester_id, requester_name or "Someone"),
@@ -120,7 +120,8 @@ def signing_notice(
         "don't share it.\n"
         "Once it's signed, the porting team checks the request and sends it to the carrier.",
     )
-    return Notice(f"Please sign the Letter of Authorization for {holder}", body, "writing_hand")
+    title = f"Please sign the Letter of Authorization for {holder}"
+    return DirectMessage(title, body, icon="writing_hand")
 
 
 NOT_SENT_NO_PUBLIC_URL = (

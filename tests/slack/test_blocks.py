@@ -729,8 +729,8 @@ def _harmless(body: str) -> None:
 
 
 def test_hostile_outside_strings_stay_words_on_every_slack_surface(ctx):
-    from bot.slack.delivery import notice_text, thread_line
-    from bot.wording.loa import signing_notice
+    from bot.slack.delivery import direct_message_text, thread_line
+    from bot.wording.loa import signing_message
     from storage.models import TimelineEvent
     from storage.values import Role
 
@@ -774,8 +774,8 @@ def test_hostile_outside_strings_stay_words_on_every_slack_surface(ctx):
     assert line.startswith(f"{HOSTILE_ESCAPED}: {HOSTILE_ESCAPED}\n:paperclip: ")
     assert line.count("<") == 1 and "<https://z.example/f?a=%3Cb%3E%7Cc|" in line
 
-    dm = notice_text(
-        signing_notice(
+    dm = direct_message_text(
+        signing_message(
             holder=HOSTILE,
             carrier=HOSTILE,
             number_count=2,

@@ -6,6 +6,7 @@ meaning, so ``state.values[block_id]["value"]`` is where a listener reads each a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from slack_sdk.models.blocks import (
@@ -345,13 +346,15 @@ _VIEW_KEYS = ("type", "callback_id", "title", "submit", "close", "private_metada
 _SECRET_BLOCKS = frozenset({ids.Block.ACCOUNT_NUMBER, ids.Block.PIN})
 
 
-def refilled_view(view: dict, errors: dict[str, str]) -> dict:
-    """The submitted view again, as typed, with each error under its input block.
+def refilled_view(view: dict, errors: Mapping[str, str] | Mapping[ids.Block, str]) -> dict:
+    """The submitted view again, as typed, with each error under its input block (``errors``
+    maps block ids to messages).
 
     For answers that come after the ack (a long paste checked in the background), where
     ``response_action: errors`` is no longer possible. The account number and PIN are not
     sent back to Slack; the person types them again.
     """
+    by_block = {str(block_id): message for block_id, message in errors.items()}
     values = (view.get("state") or {}).get("values") or {}
     blocks: list[dict] = [
         section(
@@ -371,7 +374,7 @@ def refilled_view(view: dict, errors: dict[str, str]) -> dict:
                 _prefill(element, entry)
             block["element"] = element
         blocks.append(block)
-        if message := errors.get(block_id):
+        if message := by_block.get(block_id):
             error = context(f":x: {escape(truncate(message, 1000))}").to_dict()
             error["block_id"] = f"{block_id}-error"[:255]
             blocks.append(error)
