@@ -118,11 +118,11 @@ def require_slack(settings: Settings, *, socket_mode: bool) -> None:
 
 def outbox_handlers(
     settings: Settings, ctx: Context, client: WebClient | None
-) -> dict[Topic, Handler]:
+) -> dict[str, Handler]:
     """The one table from outbox topic to the handler that delivers it. A destination that is
     not configured has no handler, and its topics are never queued (``ctx.effect_topics``,
     ``ctx.loa_topic``) or wait for a process that has one."""
-    handlers: dict[Topic, Handler] = {}
+    handlers: dict[str, Handler] = {}  # keyed by Topic
     agents_channel = settings.portbot_agents_channel
     if client is not None:
         handlers[Topic.SLACK_REQUEST_EVENT] = slack_delivery.SlackDelivery(

@@ -24,6 +24,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from slack_bolt import App, BoltRequest
+from sqlmodel import col, func, select
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -58,10 +59,12 @@ class _StateCollector(Collector):
                 for status, count in repo.count_by_status(s).items():
                     requests.add_metric([status.value], count)
                 rows = s.exec(
-                    sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+                    select(col(OutboxMessage.status), func.count()).group_by(
+                        col(OutboxMessage.status)
+                    )
                 ).all()
-                for status, count in rows:
-                    outbox.add_metric([OutboxStatus(status).value], count)
+                for state, n in rows:
+                    outbox.add_metric([OutboxStatus(state).value], n)
         except sa.exc.SQLAlchemyError:
             log.warning("metrics: database unavailable")
         yield requests
@@ -119,7 +122,9 @@ def create_app(
                 media_type=planned.content_type,
                 background=BackgroundTask(after_the_answer),
             )
-        bolt_request = BoltRequest(body=body, query=dict(request.query_params), headers=headers)
+        bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
+        query = dict(request.query_params)
+        bolt_request = BoltRequest(body=body, query=query, headers=bolt_headers)
         response = await anyio.to_thread.run_sync(bolt.dispatch, bolt_request, limiter=limiter)
         metrics.slack_requests.labels(str(response.status)).inc()
         metrics.slack_seconds.observe(time.perf_counter() - started)

@@ -31,6 +31,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 
 from bot.loa.content import LoaContent
 from bot.porting.numbers import format_display
+from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
 
 __all__ = ["CA", "GB", "TEMPLATES", "US", "Labels", "LoaTemplate", "template_for"]
 
@@ -150,7 +151,8 @@ US = LoaTemplate(
         "above away from {carrier}, and to obtain from {carrier} the account information that "
         "the transfer needs, such as the customer service record (CSR).",
         "This authorization covers only the numbers listed in this letter. Carriers accept it "
-        "for 30 days from the date shown above; after that a new letter must be signed.",
+        f"for {DOCUMENT_MAX_AGE_DAYS} days from the date shown above; after that a new letter "
+        "must be signed.",
         "The carriers agree on the date of the transfer between themselves, and the account "
         "holder will be told that date in advance. Calls and messages may be interrupted for a "
         "short time while the numbers switch over.",
@@ -190,8 +192,9 @@ GB = LoaTemplate(
         "{holder} (the account holder) authorises the new communications provider presenting "
         "this letter, and any provider or agent acting for it, to transfer the {count} listed "
         "above from {carrier}, and to obtain from {carrier} the account details needed to do so.",
-        "This authority applies only to the numbers listed in this letter and is accepted for 30 "
-        "days from the date shown above; after that a new letter must be signed.",
+        "This authority applies only to the numbers listed in this letter and is accepted for "
+        f"{DOCUMENT_MAX_AGE_DAYS} days from the date shown above; after that a new letter must "
+        "be signed.",
         "The providers agree the transfer date between them and the account holder will be told "
         "it in advance. Calls may be briefly interrupted while the numbers move across.",
     ),

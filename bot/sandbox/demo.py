@@ -177,7 +177,7 @@ def journey(
     )
     t.saw(_view_lines(_modal(sim, CUSTOMER))[:1])
 
-    numbers = {
+    numbers: dict[str, Any] = {
         Block.LANDLINES: "+1 212 555 0100, (617) 253-1000\n617.253.1001",
         Block.LOSING_CARRIER: "Old Phone Co",
         Block.ACCOUNT_NUMBER: "88001234567",
@@ -287,7 +287,7 @@ def journey(
         "views.open",
         lambda: driver.command("/port", f"foc {sid[:12]}", user_id=AGENT, channel_id=AGENTS),
     )
-    window = {Block.FOC_WINDOW_START: "09:00", Block.FOC_WINDOW_END: "13:00"}
+    window: dict[str, Any] = {Block.FOC_WINDOW_START: "09:00", Block.FOC_WINDOW_END: "13:00"}
     driver.view_submission(_modal(sim, AGENT), {Block.FOC_DATE: datepicker(foc), **window}, AGENT)
     t.saw(f"port date {foc:%a %b %-d, %Y}, between 09:00 and 13:00 {ctx.calendar.timezone}")
     t.saw(_landed(ff.tick(), quiet=True))
@@ -303,7 +303,9 @@ def journey(
     t.note(f"and #porting-team got the daily digest at 09:00 on each of those {digests} days")
 
     t.step("#acme-telecom", "sees the card, updated in place, and its thread")
-    t.saw(render.blocks(sim.message(CHANNEL, card["ts"])["blocks"], _name, limit=12))
+    posted = sim.message(CHANNEL, card["ts"])
+    assert posted is not None
+    t.saw(render.blocks(posted["blocks"], _name, limit=12))
     reminders = {r.text for r in ff.landed if r.thread}
     for reply in sim.thread(CHANNEL, card["ts"]):
         if reply.get("ts") != card["ts"] and reply.get("text") not in reminders:
@@ -315,6 +317,7 @@ def journey(
         "never posted twice"
     )
     final = zendesk.ticket(ticket["id"])
+    assert final is not None
     t.step("Zendesk", f"ticket #{ticket['id']} now")
     t.saw(_ticket_lines(zendesk, final))
     writes = [c for c in zendesk.calls() if c.method in ("POST", "PUT")]

@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -137,7 +137,8 @@ class Front:
 # ---------------------------------------------------------------------- running a job
 def run(app: App, job: Job) -> None:
     """Dispatch the job through Bolt and deliver the listener's answer."""
-    response = app.dispatch(BoltRequest(body=job.body, headers=job.headers, query={}))
+    headers: dict[str, str | Sequence[str]] = dict(job.headers)
+    response = app.dispatch(BoltRequest(body=job.body, headers=headers, query={}))
     try:
         forward(job, response, app.client)
     except SlackApiError as exc:  # the modal was closed meanwhile, a 429 outlasted the retry…

@@ -185,6 +185,8 @@ _WHAT: dict[str, str] = {
     Topic.SLACK_REQUEST_EVENT: "the Slack card and thread update",
     Topic.ZENDESK_REQUEST_EVENT: "the Zendesk ticket update",
     Topic.ZENDESK_NOTE: "the internal note on the Zendesk ticket",
+    Topic.SLACK_REMINDER: "a reminder in Slack",
+    Topic.LOA_SEND: "sending the Letter of Authorization",
 }
 
 

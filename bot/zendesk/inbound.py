@@ -31,7 +31,6 @@ from storage import repositories as repo
 from storage.models import OutboxMessage, PortRequest, ZendeskLink
 
 log = logging.getLogger(__name__)
-NOTE_TOPIC = "zendesk.note"
 
 
 @dataclass

@@ -17,10 +17,11 @@ from bot import services as svc
 from bot.delivery.outbox import Outbox
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.zendesk_sim import ZendeskSimulator
+from bot.services.effects import Topic
 from bot.web import create_app
 from bot.zendesk.delivery import TOPIC, NoteDelivery, ZendeskDelivery
 from bot.zendesk.gateway import ZenpyGateway
-from bot.zendesk.inbound import NOTE_TOPIC, Inbound
+from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
 from storage.models import TimelineEvent
 from tests.services.helpers import draft, mark_loa_signed, numbers
@@ -36,7 +37,10 @@ class Setup:
         self.ctx, self.sim, self.url = ctx, sim, url
         self.outbox = Outbox(
             ctx,
-            {TOPIC: ZendeskDelivery(ctx, gateway, options), NOTE_TOPIC: NoteDelivery(ctx, gateway)},
+            {
+                TOPIC: ZendeskDelivery(ctx, gateway, options),
+                Topic.ZENDESK_NOTE: NoteDelivery(ctx, gateway),
+            },
         )
 
     def open(self, *, submitted: bool = False) -> tuple[str, int]:
