@@ -39,10 +39,11 @@ from bot.porting.calendar import BusinessCalendar
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.services.base import Context
+from bot.services.effects import Topic
 from bot.services.reminders import reconcile
 from bot.slack.files import FetchedFile
 from bot.web import create_app
-from bot.zendesk.delivery import TOPIC, ZendeskDelivery
+from bot.zendesk.delivery import ZendeskDelivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
@@ -76,7 +77,11 @@ def _setup(tmp: str) -> tuple[Context, ZendeskSimulator]:
     db.upgrade()
     calendar = BusinessCalendar(country="US", timezone="America/New_York")
     ctx = Context(
-        reconcile=reconcile, db=db, calendar=calendar, effect_topics=(TOPIC,), loa_topic=None
+        reconcile=reconcile,
+        db=db,
+        calendar=calendar,
+        effect_topics=(Topic.ZENDESK_REQUEST_EVENT,),
+        loa_topic=None,
     )
     return ctx, ZendeskSimulator(email=EMAIL, token=TOKEN).start()
 
@@ -84,7 +89,7 @@ def _setup(tmp: str) -> tuple[Context, ZendeskSimulator]:
 def _outbox(ctx: Context, sim: ZendeskSimulator) -> Outbox:
     gateway = ZenpyGateway("acme", EMAIL, TOKEN, url=sim.url, timeout=5)
     delivery = ZendeskDelivery(ctx, gateway, TicketOptions(), files=Bills())  # type: ignore[arg-type]
-    return Outbox(ctx, {TOPIC: delivery}, batch_size=100)
+    return Outbox(ctx, {Topic.ZENDESK_REQUEST_EVENT: delivery}, batch_size=100)
 
 
 def lifecycle(tmp: str) -> Counter[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
+from bot.porting.words import plural
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -117,9 +118,9 @@ def cmd_check(settings: Settings) -> int:
         ("calendar", f"{settings.portbot_country} holidays, {settings.portbot_timezone}"),
         (
             "agents",
-            _count(settings.agents.users, "user")
+            plural(len(settings.agents.users), "user")
             + ", "
-            + _count(settings.agents.groups, "user group"),
+            + plural(len(settings.agents.groups), "user group"),
         ),
         ("agents channel", settings.portbot_agents_channel or "not set"),
         (
@@ -211,10 +212,6 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     if state == "dead":
         print("Retry with `portbot outbox retry ID...` or `portbot outbox retry --all-dead`.")
     return 0
-
-
-def _count(items: frozenset[str], noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _fail(message: str) -> int:

@@ -43,3 +43,19 @@ def test_what_start_up_built_is_left_out_of_later_collections():
         assert any(o is made_after for o in gc.get_objects())
     finally:
         gc.unfreeze()
+
+
+def test_a_context_with_reminders_must_say_who_reconciles_them(tmp_path):
+    """Without it every change would silently stop planning reminder rows."""
+    import pytest
+
+    from bot.services.base import Context
+    from bot.services.reminders import reconcile
+    from storage.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with pytest.raises(ValueError, match="reconcile"):
+        Context(db=db)
+    assert Context(db=db, reminders=None).reconcile is None
+    assert Context(db=db, reconcile=reconcile).reminders is not None
+    db.dispose()

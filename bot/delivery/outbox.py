@@ -60,6 +60,12 @@ class RetryLater(Exception):
         self.seconds = max(0.0, seconds)
 
 
+class NotDelivered(Exception):
+    """A destination refused one message (an unknown user, a closed channel): trying the same
+    call again would not help. Handlers that send one message several ways tell it apart from
+    their own mistakes with this."""
+
+
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
     """Seconds before retry ``attempt`` (1-based): exponential, capped, with full jitter."""
     return random.uniform(base, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311

@@ -14,6 +14,7 @@ from datetime import date
 from urllib.parse import quote
 
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
+from bot.porting.words import plural
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -148,7 +149,7 @@ def _size_problem(size: int, limit: int) -> str:
 
 
 def _date_problems(issued_on: date | None, *, today: date, max_age_days: int) -> list[str]:
-    window = f"the last {_plural(max_age_days, 'day')}"
+    window = f"the last {plural(max_age_days, 'day', grouped=False)}"
     if issued_on is None:
         return [
             "Tell us the date the bill was issued (it is printed on the bill); carriers want "
@@ -162,21 +163,18 @@ def _date_problems(issued_on: date | None, *, today: date, max_age_days: int) ->
     age = (today - issued_on).days
     if age > max_age_days:
         return [
-            f"The bill was issued on {issued_on.isoformat()}, {_plural(age, 'day')} ago; "
+            f"The bill was issued on {issued_on.isoformat()}, "
+            f"{plural(age, 'day', grouped=False)} ago; "
             f"carriers want one from {window}. Upload your most recent bill."
         ]
     return []
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _size_text(n: int) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return _plural(n, "byte")
+    return plural(n, "byte", grouped=False)
 
 
 def _extension(filename: str) -> str:

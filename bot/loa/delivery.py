@@ -29,6 +29,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from bot.config import ConfigError, Settings
+from bot.delivery.outbox import NotDelivered, RetryLater
 from bot.loa.mail import Mailer, MailError, MailRefused, loa_message
 from bot.services.base import Context
 from bot.services.effects import Topic
@@ -48,7 +49,6 @@ from storage.values import RequestStatus
 
 log = logging.getLogger(__name__)
 
-TOPIC = Topic.LOA_SEND
 Handler = Callable[[OutboxMessage], None]
 
 
@@ -64,7 +64,8 @@ class Messenger(Protocol):
         ...
 
     def send(self, recipient: str, message: DirectMessage) -> None:
-        """Send ``message`` to ``recipient``; raises when it did not go out (a rate limit as
+        """Send ``message`` to ``recipient``; raises :class:`~bot.delivery.outbox.NotDelivered`
+        when the chat refused it (a rate limit as
         :class:`~bot.delivery.outbox.RetryLater`)."""
         ...
 
@@ -92,7 +93,7 @@ def loa_handlers(
     """The outbox handler for ``loa.send``, ready to merge into the runtime's handlers;
     ``messenger`` reaches representatives in a chat (``None``: by e-mail only)."""
     return {
-        TOPIC: LoaDelivery(
+        Topic.LOA_SEND: LoaDelivery(
             ctx,
             store=loa_store(settings, ctx),
             public_url=settings.portbot_public_url,
@@ -177,7 +178,7 @@ class LoaDelivery:
             try:
                 self.messenger.send(rep_user, self._message(req, link))
                 delivered.append(self.messenger.name)
-            except Exception as exc:  # the chat's own errors, a rate limit among them
+            except (NotDelivered, RetryLater, OSError) as exc:  # refused, rate limit, network
                 failures.append(exc)
         if delivered:
             for failure in failures:

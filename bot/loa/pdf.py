@@ -51,6 +51,7 @@ from reportlab.platypus.flowables import TopPadder
 
 from bot.loa.content import LoaContent
 from bot.loa.templates import Labels, LoaTemplate, template_for
+from bot.wording.formats import one_line
 
 __all__ = ["CREATOR", "Signature", "document_hash", "render", "stamp"]
 
@@ -396,8 +397,8 @@ def _overlay(sizes: list[tuple[float, float]], sig: Signature) -> bytes:
     c = Canvas(out, pagesize=sizes[0], invariant=1, pageCompression=1)
     when = sig.signed_at.astimezone(UTC)
     record = (
-        f"Signed electronically by {_one_line(sig.typed_name)} on "
-        f"{when:%Y-%m-%d %H:%M:%S} UTC from IP address {_one_line(sig.ip)}.",
+        f"Signed electronically by {one_line(sig.typed_name)} on "
+        f"{when:%Y-%m-%d %H:%M:%S} UTC from IP address {one_line(sig.ip)}.",
         f"SHA-256 of the unsigned document: {sig.document_sha256}",
     )
     for number, (page_w, page_h) in enumerate(sizes, start=1):
@@ -405,7 +406,7 @@ def _overlay(sizes: list[tuple[float, float]], sig: Signature) -> bytes:
         lines: tuple[str, ...] = record
         if number == len(sizes):
             _sign(c, page_w, sig, when)
-            lines = (*record, f"Browser: {_one_line(sig.user_agent) or 'not recorded'}")
+            lines = (*record, f"Browser: {one_line(sig.user_agent) or 'not recorded'}")
         c.setFillColor(colors.black)
         for y, text in zip(_STAMP_LINES_Y, lines, strict=False):
             _draw_fitted(c, MARGIN, y, text, _FONT, 6.5, page_w - 2 * MARGIN)
@@ -416,7 +417,7 @@ def _overlay(sizes: list[tuple[float, float]], sig: Signature) -> bytes:
 
 def _sign(c: Canvas, page_w: float, sig: Signature, when: datetime) -> None:
     """Write on the signature block's lines (see :func:`_slots`), 4 pt above each."""
-    name = _one_line(sig.typed_name)
+    name = one_line(sig.typed_name)
     signed, dated, printed = _slots(page_w - 2 * MARGIN)
     for (x, y, length), text, font, size, ink in (
         (signed, name, _SCRIPT, 18, "#1a2a6c"),
@@ -425,10 +426,6 @@ def _sign(c: Canvas, page_w: float, sig: Signature, when: datetime) -> None:
     ):
         c.setFillColor(colors.HexColor(ink))
         _draw_fitted(c, MARGIN + x + 4, BOTTOM + y + 4, text, font, size, length - 8)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _draw_fitted(

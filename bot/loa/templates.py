@@ -32,6 +32,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from bot.loa.content import LoaContent
 from bot.porting.numbers import format_display
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
+from bot.porting.words import plural
 
 __all__ = ["CA", "GB", "TEMPLATES", "US", "Labels", "LoaTemplate", "template_for"]
 
@@ -109,7 +110,7 @@ def _e164(e164: str) -> str:
 
 
 def _count_en(n: int) -> str:
-    return f"{n:,} telephone number" + ("" if n == 1 else "s")
+    return plural(n, "telephone number")
 
 
 @dataclass(frozen=True, slots=True)

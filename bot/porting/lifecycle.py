@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.porting.calendar import BusinessCalendar, cancellation_deadline
 from bot.porting.errors import DomainError
 from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
+from bot.porting.words import possessive, spelled
 from storage.values import NumberStatus, RequestStatus, Role
 
 S = RequestStatus
@@ -133,8 +134,8 @@ class CutoffPassed(DomainError):
         self.foc, self.deadline = foc, deadline
         super().__init__(
             f"It's too late to cancel from here: the numbers port on {foc:%a %b %-d, %Y}, and "
-            f"carriers need {CANCEL_NOTICE_BUSINESS_DAYS} business days' notice, so the last day "
-            "to cancel was "
+            f"carriers need {possessive(spelled(CANCEL_NOTICE_BUSINESS_DAYS, 'business day'))} "
+            "notice, so the last day to cancel was "
             f"{deadline:%a %b %-d, %Y}. Reply in the request's thread and the porting team "
             "will see what can still be done."
         )

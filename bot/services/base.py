@@ -80,6 +80,13 @@ class Context:
     # Reminder rows follow every change through this (None: they do not follow).
     reconcile: Reconciler | None = None
 
+    def __post_init__(self) -> None:
+        if self.reminders is not None and self.reconcile is None:
+            raise ValueError(
+                "Context: reminders are on but nothing reconciles their rows; pass "
+                "reconcile=bot.services.reminders.reconcile, or reminders=None"
+            )
+
     def now(self) -> datetime:
         return self.clock()
 

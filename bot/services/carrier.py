@@ -44,7 +44,7 @@ def _document_problems(ctx: Context, req: PortRequest) -> list[str]:
         age = (today - ctx.calendar.local_date(req.signed_at)).days
         if age > LOA_MAX_AGE_DAYS:
             problems.append(
-                f"The LOA was signed {age} days ago; carriers accept 30 at most. "
+                f"The LOA was signed {age} days ago; carriers accept {LOA_MAX_AGE_DAYS} at most. "
                 "Send a fresh one for signature."
             )
     return problems

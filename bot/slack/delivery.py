@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot.delivery.outbox import RetryLater
+from bot.delivery.outbox import NotDelivered, RetryLater
 from bot.services.base import Context, snapshot
 from bot.services.effects import Topic
 from bot.slack.blocks import cards, text
@@ -27,7 +27,6 @@ from storage import repositories as repo
 from storage.models import OutboxMessage, PortRequest, SlackLink, TimelineEvent
 
 log = logging.getLogger(__name__)
-TOPIC = Topic.SLACK_REQUEST_EVENT
 
 
 def _card_channel(channel_id: str, agents_channel: str | None) -> str | None:
@@ -180,7 +179,6 @@ class SlackDelivery(SlackHandler):
         return found
 
 
-ALERT_TOPIC = Topic.SLACK_ALERT
 _WHAT: dict[str, str] = {
     Topic.SLACK_REQUEST_EVENT: "the Slack card and thread update",
     Topic.ZENDESK_REQUEST_EVENT: "the Zendesk ticket update",
@@ -232,11 +230,14 @@ class DirectMessages:
             return user_by_email(self.client, email)
 
     def send(self, recipient: str, message: DirectMessage) -> None:
-        with rate_limit_retried():
-            channel = self.client.conversations_open(users=recipient)["channel"]["id"]
-            self.client.chat_postMessage(
-                channel=channel, text=direct_message_text(message), unfurl_links=False
-            )
+        try:
+            with rate_limit_retried():
+                channel = self.client.conversations_open(users=recipient)["channel"]["id"]
+                self.client.chat_postMessage(
+                    channel=channel, text=direct_message_text(message), unfurl_links=False
+                )
+        except SlackApiError as exc:  # a rate limit left rate_limit_retried as RetryLater
+            raise NotDelivered(f"Slack refused the DM: {exc.response.get('error')}") from exc
 
 
 def direct_message_text(message: DirectMessage) -> str:

@@ -7,13 +7,26 @@ from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.porting.numbers import format_display
+from bot.porting.words import plural, possessive, spelled
 
-
-def plural(n: int, word: str, many: str | None = None, *, grouped: bool = True) -> str:
-    """``1 number``, ``3 numbers``, ``1,200 numbers``; ``many`` for irregular plurals.
-    ``grouped=False`` writes ``1200 numbers`` (the timeline's details have always read so)."""
-    count = f"{n:,}" if grouped else str(n)
-    return f"{count} {word if n == 1 else (many or word + 's')}"
+__all__ = [
+    "clip",
+    "clock_time",
+    "day",
+    "day_at",
+    "long_when",
+    "number",
+    "numbers_list",
+    "one_line",
+    "plural",
+    "possessive",
+    "short_day",
+    "short_sid",
+    "spelled",
+    "when",
+    "window",
+    "zone",
+]
 
 
 def number(e164: str) -> str:
@@ -92,12 +105,3 @@ def numbers_list(e164s: Sequence[str], limit: int) -> str:
     shown = ", ".join(number(e) for e in e164s[: max(limit, 0)])
     more = f" and {len(e164s) - limit:,} more" if len(e164s) > limit else ""
     return shown + more
-
-
-_SPELLED = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def spelled(n: int, word: str, many: str | None = None) -> str:
-    """``two business days`` (numbers up to ten in words, in running text), ``12 days``."""
-    count = _SPELLED[n] if 0 <= n < len(_SPELLED) else f"{n:,}"
-    return f"{count} {word if n == 1 else (many or word + 's')}"

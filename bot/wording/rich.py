@@ -132,7 +132,9 @@ def html(text: Rich | str) -> str:
         elif s.style is Style.LINK:
             url = safe_url(s.text)
             if url:
-                out.append(f'<a href="{_html.escape(url)}" rel="noopener">{body or url}</a>')
+                out.append(
+                    f'<a href="{_html.escape(url)}" rel="noopener">{body or _html.escape(url)}</a>'
+                )
             else:
                 out.append(body)
         else:

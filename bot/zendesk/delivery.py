@@ -29,7 +29,6 @@ from storage.documents import DocumentStore
 from storage.models import Document, DocumentKind, OutboxMessage, TimelineEvent, ZendeskLink
 
 log = logging.getLogger(__name__)
-TOPIC = "zendesk.request_event"
 
 
 class FileSource(Protocol):

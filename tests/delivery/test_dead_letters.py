@@ -13,7 +13,8 @@ from bot import cli
 from bot import services as svc
 from bot.delivery import admin
 from bot.delivery.outbox import Outbox
-from bot.slack.delivery import ALERT_TOPIC, AlertDelivery
+from bot.services.effects import Topic
+from bot.slack.delivery import AlertDelivery
 from storage.models import OutboxMessage
 from storage.values import OutboxStatus
 from tests.services.helpers import CUSTOMER, draft
@@ -52,13 +53,13 @@ def test_a_dead_delivery_alerts_the_agents_channel_once(ctx, clock):
         client = WebClient(token="xoxb-test", base_url=sim.url)
         handlers = {
             ZENDESK: _broken,
-            ALERT_TOPIC: AlertDelivery(client, agents_channel=AGENTS_CHANNEL),
+            Topic.SLACK_ALERT: AlertDelivery(client, agents_channel=AGENTS_CHANNEL),
         }
-        outbox = Outbox(ctx, handlers, max_attempts=3, alert_topic=ALERT_TOPIC)
+        outbox = Outbox(ctx, handlers, max_attempts=3, alert_topic=Topic.SLACK_ALERT)
         _kill(ctx, clock, outbox, 4)
         dead = [r for r in _rows(ctx, ZENDESK) if r.status is OutboxStatus.DEAD]
         assert len(dead) == 1 and dead[0].attempts == 3  # the second row waits behind the first
-        alerts = _rows(ctx, ALERT_TOPIC)
+        alerts = _rows(ctx, Topic.SLACK_ALERT)
         assert len(alerts) == 1 and alerts[0].status is OutboxStatus.DELIVERED
         posted = sim.messages(AGENTS_CHANNEL)
         assert len(posted) == 1
@@ -72,11 +73,14 @@ def test_a_dead_delivery_alerts_the_agents_channel_once(ctx, clock):
 def test_an_alert_that_dies_raises_no_alert_of_its_own(ctx, clock):
     svc.open_request(ctx, draft(), actor=CUSTOMER)
     outbox = Outbox(
-        ctx, {ZENDESK: _broken, ALERT_TOPIC: _broken}, max_attempts=2, alert_topic=ALERT_TOPIC
+        ctx,
+        {ZENDESK: _broken, Topic.SLACK_ALERT: _broken},
+        max_attempts=2,
+        alert_topic=Topic.SLACK_ALERT,
     )
     _kill(ctx, clock, outbox, 8)
     dead = [r.id for r in _rows(ctx, ZENDESK) if r.status is OutboxStatus.DEAD]
-    alerts = _rows(ctx, ALERT_TOPIC)
+    alerts = _rows(ctx, Topic.SLACK_ALERT)
     assert len(dead) == 2  # both events of the request, one after the other
     # One alert per dead delivery, each dead in turn, and no alert about an alert.
     assert [a.payload["row_id"] for a in alerts] == dead

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from bot.porting import lifecycle as lc
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.lifecycle import Move, NumberMove
+from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
+from bot.porting.words import plural, possessive, spelled
 from storage.values import NumberStatus as N
 from storage.values import RequestStatus as S
 from storage.values import Role
@@ -173,6 +175,9 @@ def test_cutoff_across_a_weekend():
     assert err.value.deadline == date(2026, 11, 13)
     assert "Fri Nov 13, 2026" in err.value.message
     assert "Tue Nov 17, 2026" in err.value.message
+    # the refusal states the rule it enforces, from the same constant
+    assert CANCEL_NOTICE_BUSINESS_DAYS == 2
+    assert "carriers need two business days' notice" in err.value.message
 
 
 def test_cutoff_across_thanksgiving():
@@ -215,3 +220,14 @@ def test_random_walks_stay_in_the_table(steps):
             before_cancel = status
         status = after
     assert status in set(S)
+
+
+def test_counted_words():
+    assert plural(1, "number") == "1 number"
+    assert plural(1200, "number") == "1,200 numbers"
+    assert plural(1200, "number", grouped=False) == "1200 numbers"
+    assert spelled(2, "business day") == "two business days"
+    assert spelled(1, "business day") == "one business day"
+    assert spelled(12, "day") == "12 days"
+    assert possessive(spelled(2, "business day")) == "two business days'"
+    assert possessive(spelled(1, "business day")) == "one business day's"

@@ -40,7 +40,7 @@ class Recorder:
 
 def _registered(db):
     app = Recorder()
-    deps = SlackDeps(Context(db=db), AgentDirectory([], []))
+    deps = SlackDeps(Context(db=db, reminders=None), AgentDirectory([], []))
     for module in (commands, views, actions, events):
         module.register(app, deps)
     return app.seen

@@ -12,7 +12,8 @@ from sqlmodel import select
 from bot import services as svc
 from bot.delivery.outbox import Outbox
 from bot.sandbox.zendesk_sim import ZendeskSimulator
-from bot.zendesk.delivery import TOPIC, ZendeskDelivery
+from bot.services.effects import Topic
+from bot.zendesk.delivery import ZendeskDelivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.mapping import TicketOptions
 from storage.models import OutboxMessage, ZendeskLink
@@ -33,7 +34,7 @@ def sim() -> Iterator[ZendeskSimulator]:
 def outbox(ctx, sim) -> Outbox:
     gateway = ZenpyGateway("acme", EMAIL, TOKEN, url=sim.url, timeout=0.5)
     delivery = ZendeskDelivery(ctx, gateway, TicketOptions(timezone="America/New_York"))
-    return Outbox(ctx, {TOPIC: delivery}, worker_id="test")
+    return Outbox(ctx, {Topic.ZENDESK_REQUEST_EVENT: delivery}, worker_id="test")
 
 
 def _open(ctx) -> str:
@@ -42,7 +43,7 @@ def _open(ctx) -> str:
 
 def _rows(ctx) -> list[OutboxMessage]:
     with ctx.db.read() as s:
-        query = select(OutboxMessage).where(OutboxMessage.topic == TOPIC)
+        query = select(OutboxMessage).where(OutboxMessage.topic == Topic.ZENDESK_REQUEST_EVENT)
         return list(s.exec(query.order_by(OutboxMessage.id)).all())
 
 

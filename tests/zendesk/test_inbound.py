@@ -19,7 +19,7 @@ from bot.sandbox.serving import ServedApp
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.services.effects import Topic
 from bot.web import create_app
-from bot.zendesk.delivery import TOPIC, NoteDelivery, ZendeskDelivery
+from bot.zendesk.delivery import NoteDelivery, ZendeskDelivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
@@ -38,7 +38,7 @@ class Setup:
         self.outbox = Outbox(
             ctx,
             {
-                TOPIC: ZendeskDelivery(ctx, gateway, options),
+                Topic.ZENDESK_REQUEST_EVENT: ZendeskDelivery(ctx, gateway, options),
                 Topic.ZENDESK_NOTE: NoteDelivery(ctx, gateway),
             },
         )
