@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.porting import lifecycle
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.errors import InvalidInput, NotFound
-from bot.porting.lifecycle import Move
+from bot.porting.lifecycle import Move, NumberMove
 from bot.porting.numbers import NumberIssue, parse_number
 from bot.porting.reminders import ReminderPolicy
 from bot.services.effects import Topic, enqueue
@@ -271,11 +271,16 @@ def refresh_claims(req: PortRequest, numbers: Iterable[PortNumber]) -> None:
 
 
 def select_numbers(
-    ctx: Context, numbers: Sequence[PortNumber], wanted: Iterable[str] | None
+    ctx: Context,
+    numbers: Sequence[PortNumber],
+    wanted: Iterable[str] | None,
+    *,
+    able: NumberMove | None = None,
 ) -> list[PortNumber]:
-    """The request's numbers named in ``wanted`` (any format), or all of them for None."""
+    """The request's numbers named in ``wanted`` (any format); for None, all of them, or with
+    ``able`` every number that can make that move now."""
     if wanted is None:
-        return list(numbers)
+        return [n for n in numbers if able is None or lifecycle.number_can(n.status, able)]
     by_e164 = {n.e164: n for n in numbers}
     chosen: list[PortNumber] = []
     unknown: list[str] = []

@@ -126,10 +126,7 @@ def set_foc(
         req = load(session, sid)
         guard(req, Move.SET_FOC, actor)
         all_numbers = repo.numbers_of(session, request_id=req.pk)
-        if numbers is None:
-            chosen = [n for n in all_numbers if lifecycle.number_can(n.status, NumberMove.SET_FOC)]
-        else:
-            chosen = select_numbers(ctx, all_numbers, numbers)
+        chosen = select_numbers(ctx, all_numbers, numbers, able=NumberMove.SET_FOC)
         if not chosen:
             raise InvalidInput("No number on this request is waiting for a port date.")
         changes = [

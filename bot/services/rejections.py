@@ -57,10 +57,7 @@ def reject(
         req = load(session, sid)
         guard(req, Move.REJECT, actor)
         all_numbers = repo.numbers_of(session, request_id=req.pk)
-        if numbers is None:
-            chosen = [n for n in all_numbers if lifecycle.number_can(n.status, NumberMove.REJECT)]
-        else:
-            chosen = select_numbers(ctx, all_numbers, numbers)
+        chosen = select_numbers(ctx, all_numbers, numbers, able=NumberMove.REJECT)
         code_values = [r.code.value for r in reasons]
         for n in chosen:
             n.status = lifecycle.apply_number(n.e164, n.status, NumberMove.REJECT)
