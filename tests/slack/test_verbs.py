@@ -6,10 +6,12 @@ import urllib.request
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import select
 
 from bot import services as svc
 from bot.sandbox.slack_driver import app_home_opened_event, message_event
 from bot.slack.ids import Action, Block, View
+from storage.models import PortRequest
 from tests.services.helpers import draft, mark_loa_signed, numbers
 from tests.slack.conftest import AGENT, AGENTS_CHANNEL, CHANNEL, CUSTOMER, OTHER
 
@@ -240,3 +242,54 @@ def test_the_agents_notice_escapes_outside_text_once(slack, ctx):
     slack.drain()
     notice = slack.sim.messages(AGENTS_CHANNEL)[-1]["text"]
     assert "Smith &amp; Sons &lt;lines&gt;" in notice and "&amp;amp;" not in notice
+
+
+# --- outside strings in the listeners' own answers ---------------------------------------------
+
+HOSTILE = "<!channel> <https://evil.example|Reset>"
+
+
+def _harmless(text: str) -> None:
+    assert "<!channel>" not in text and "<https://evil" not in text, text
+    assert "&lt;!channel&gt;" in text, text  # still there, as words
+
+
+def _hostile_request(slack, ctx) -> str:
+    """A signed request whose carrier, company and CSR came in looking like Slack markup (a
+    form refuses some of it; Zendesk and imports bring it anyway)."""
+    sid = _request(slack, ctx)
+    with ctx.db.write() as s:
+        req = s.exec(select(PortRequest).where(PortRequest.sid == sid)).one()
+        req.losing_carrier = HOSTILE
+        req.company_name = f"Acme {HOSTILE}"
+        req.csr_name = f"Acme Widgets {HOSTILE} Inc"
+        req.csr_address = "1 Main St <@U0AGENT>"
+        s.add(req)
+    return sid
+
+
+def test_the_carrier_and_csr_warnings_of_a_submission_stay_words(slack, ctx):
+    sid = _hostile_request(slack, ctx)
+    answer = slack.driver.command("/port", f"submit {sid}", user_id=AGENT, channel_id=CHANNEL)
+    text = said(answer)
+    assert f"Submitted {sid}" in text and text.count("CSR check") == 2
+    _harmless(text)
+    assert "<@U0AGENT>" not in text
+
+    other = _hostile_request(slack, ctx)
+    slack.driver.block_action(Action.SUBMIT, other, AGENT, channel_id=CHANNEL)
+    text = slack.sim.responses[-1].body["text"]
+    assert f"Submitted {other}" in text and text.count("CSR check") == 2
+    _harmless(text)
+
+
+def test_what_someone_typed_comes_back_as_words(slack, ctx):
+    sid = _request(slack, ctx)
+    unknown = slack.driver.command("/port", HOSTILE, user_id=CUSTOMER, channel_id=CHANNEL)
+    assert "I don't know" in said(unknown)
+    _harmless(said(unknown))
+    bad_date = slack.driver.command(
+        "/port", f"foc {sid} {HOSTILE}", user_id=AGENT, channel_id=AGENTS_CHANNEL
+    )
+    assert "is not a date" in said(bad_date)
+    _harmless(said(bad_date))

@@ -76,8 +76,8 @@ def submit(
         key=f"submit:{_action_ts(body)}",
     )
     deps.wake()
-    note = "".join(f"\n• CSR check: {w}" for w in done.warnings)
-    _say(respond, f"Submitted {done.sid} to {done.request.losing_carrier}.{note}")
+    note = "".join(f"\n• CSR check: {escape(w)}" for w in done.warnings)
+    _say(respond, f"Submitted {done.sid} to {escape(done.request.losing_carrier)}.{note}")
 
 
 def _open_agent_modal(

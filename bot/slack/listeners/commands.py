@@ -17,6 +17,7 @@ from bot.services.queries import STATUS_NAMES, statuses_named
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
+from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
@@ -113,8 +114,8 @@ def submit(
     actor = _actor(deps, cmd, client)
     done = svc.submit_to_carrier(deps.ctx, snap.sid, actor=actor)
     deps.wake()
-    lines = [f"Submitted {done.sid} to {done.request.losing_carrier}."]
-    lines += [f"• CSR check: {w}" for w in done.warnings]
+    lines = [f"Submitted {done.sid} to {escape(done.request.losing_carrier)}."]
+    lines += [f"• CSR check: {escape(w)}" for w in done.warnings]
     ack(text="\n".join(lines))
 
 
@@ -131,7 +132,7 @@ def foc(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args:
     try:
         when = date.fromisoformat(args[1])
     except ValueError:
-        raise InvalidInput(f"“{args[1]}” is not a date; use YYYY-MM-DD.") from None
+        raise InvalidInput(f"“{escape(args[1])}” is not a date; use YYYY-MM-DD.") from None
     actor = _actor(deps, cmd, client)
     done = svc.set_foc(deps.ctx, snap.sid, when, actor=actor, numbers=args[2:] or None)
     deps.wake()
@@ -188,7 +189,7 @@ def port(deps: SlackDeps, ack: Ack, command: dict[str, Any], client: WebClient) 
     verb, args = (words[0].lower(), words[1:]) if words else ("", [])
     handler = VERBS.get(verb)
     if handler is None:
-        raise InvalidInput(f"I don't know “{verb}”. Try `{COMMAND} help`.")
+        raise InvalidInput(f"I don't know “{escape(verb)}”. Try `{COMMAND} help`.")
     if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
         raise InvalidInput(
             f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "

@@ -63,18 +63,12 @@ def thread_reply(deps: SlackDeps, event: dict[str, Any], client: WebClient) -> N
     source_id = f"{channel}:{ts}"
     if subtype == "message_deleted":
         svc.withdraw_comment(deps.ctx, sid, actor=actor, source="slack", source_id=source_id)
-    elif subtype == "message_changed":
-        edited = (message.get("edited") or {}).get("ts") or event.get("ts", "")
-        svc.add_comment(
-            deps.ctx,
-            sid,
-            message.get("text", ""),
-            actor=actor,
-            source="slack",
-            source_id=f"{source_id}:edit:{edited}",
-            edit_of=source_id,
-        )
     else:
+        edit_of: str | None = None
+        files = [slack_file_ref(f) for f in message.get("files") or ()]
+        if subtype == "message_changed":  # a comment of its own, naming the one it corrects
+            edited = (message.get("edited") or {}).get("ts") or event.get("ts", "")
+            source_id, edit_of, files = f"{source_id}:edit:{edited}", source_id, []
         svc.add_comment(
             deps.ctx,
             sid,
@@ -82,7 +76,8 @@ def thread_reply(deps: SlackDeps, event: dict[str, Any], client: WebClient) -> N
             actor=actor,
             source="slack",
             source_id=source_id,
-            files=[slack_file_ref(f) for f in message.get("files") or ()],
+            edit_of=edit_of,
+            files=files,
         )
     deps.wake()
 
