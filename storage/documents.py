@@ -5,8 +5,12 @@ files directory (``PORTBOT_FILES_DIR``) the bytes go to ``<files_dir>/<sha[:2]>/
 to a temporary file and renamed into place, so a reader never sees half a file; without one
 they go in the row. Every read checks the bytes against the stored checksum.
 
-``put`` joins the caller's write transaction. A file written for a transaction that later rolls
-back stays on disk; it is named by its content, so a later ``put`` of the same bytes reuses it.
+``put`` joins the caller's write transaction. Large bytes can be written before it:
+``stage(data)`` writes the file (or, without a files directory, only takes the checksum) outside
+any transaction, and ``put(session, data=staged, …)`` then inserts the row alone, so the
+transaction does not wait on the disk. A file written for a transaction that later rolls back
+stays on disk; it is named by its content, so a later ``stage`` or ``put`` of the same bytes
+finds it in place (and rewrites it identically if it was damaged).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import os
 import tempfile
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -42,6 +47,18 @@ class DocumentCorrupted(DocumentError):
     """The bytes read back do not match the checksum taken when the document was stored."""
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Bytes ready for :meth:`DocumentStore.put` to record: their checksum and size, and where
+    they are: a file already written in the files directory (``path``), or, without one, the
+    bytes that go in the row (``data``)."""
+
+    sha256: str
+    size: int
+    path: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -66,6 +83,14 @@ class DocumentStore:
 
     # --- writing ------------------------------------------------------------------------
 
+    def stage(self, data: bytes) -> Staged:
+        """Get ``data`` ready for :meth:`put`, outside any transaction: with a files directory
+        the file is written (and fsync'ed) now; without one only the checksum is taken."""
+        digest = sha256_hex(data)
+        if self.files_dir is None:
+            return Staged(digest, len(data), data=data)
+        return Staged(digest, len(data), path=self._write_file(digest, data))
+
     def put(
         self,
         session: Session,
@@ -73,7 +98,7 @@ class DocumentStore:
         request_id: int | None,
         kind: DocumentKind | str,
         filename: str,
-        data: bytes,
+        data: bytes | Staged,
         content_type: str,
         issued_on: date | None = None,
         source_ref: str | None = None,
@@ -84,28 +109,29 @@ class DocumentStore:
         With a ``source_ref`` the call is idempotent: the same (request, kind, source_ref) gives
         back the first row and stores nothing new, also when two replicas race.
         ``content_type`` must be the type detected from the content, not the uploader's claim.
+        ``data`` given as :class:`Staged` (from :meth:`stage` of this store) is recorded as it
+        stands: only the row is written here.
         """
         kind = DocumentKind(kind)
         if source_ref is not None:
             existing = self._find(session, request_id=request_id, kind=kind, source_ref=source_ref)
             if existing is not None:
                 return existing
-        digest = sha256_hex(data)
+        staged = data if isinstance(data, Staged) else self.stage(data)
+        if (staged.path is None) != (self.files_dir is None):
+            raise ValueError("these bytes were staged by a store that keeps them elsewhere")
         doc = Document(
             request_id=request_id,
             kind=kind,
             filename=clean_filename(filename),
             content_type=content_type,
-            size=len(data),
-            sha256=digest,
+            size=staged.size,
+            sha256=staged.sha256,
             source_ref=source_ref,
             issued_on=issued_on,
             created_at=now or datetime.now(UTC),
         )
-        if self.files_dir is None:
-            doc.data = data
-        else:
-            doc.path = self._write_file(digest, data)
+        doc.path, doc.data = staged.path, staged.data
         if source_ref is None:
             session.add(doc)
             session.flush()

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.documents.checks import check_content
 from bot.porting import intake
 from bot.porting.errors import NotFound
 from bot.porting.fields import Bill, Draft, Errors, F, Result
 from bot.services.base import Actor, Context, Snapshot
-from bot.services.port_requests import BillCopy, open_request
+from bot.services.port_requests import BillCopy, complete_draft, open_request
 from storage import repositories as repo
+from storage.documents import DocumentStore
 from storage.models import IntakeSession
 from storage.values import account_secret, pin_secret
 
@@ -117,6 +120,15 @@ def check_bill_step(
     return result
 
 
+def check_bill_content(data: bytes, *, filename: str) -> Errors:
+    """Step 4, the bill's bytes: what is wrong with them (a ZIP named .pdf, an empty file…),
+    keyed by field; empty when they are a real PDF, PNG or JPEG of an acceptable size. The name
+    and the uploader's idea of the type do not count: carriers open the file, so we look
+    inside it."""
+    problems = check_content(data, filename=filename)
+    return {F.BILL: " ".join(problems)} if problems else {}
+
+
 def save(ctx: Context, session_id: str, user_id: str, *, step: int, values: dict[F, str]) -> None:
     """Keep a validated step's values as typed; the account number and PIN encrypted."""
     with ctx.db.write() as s:
@@ -168,3 +180,48 @@ def finish(
             found.pin = None
             s.add(found)
     return snap
+
+
+@dataclass(frozen=True)
+class Bills:
+    """The last step's use cases, with the bill's bytes kept in the transaction that opens the
+    request or completes the draft. The store that keeps them is the service side's (the
+    assembly hands it over); callers pass the bill's details and its checked bytes only.
+    Without a store (or without bytes) the request records the bill's details alone."""
+
+    ctx: Context
+    store: DocumentStore | None = None
+
+    def _copy(self, content: bytes | None) -> BillCopy | None:
+        # Staged now, before the transaction: a files directory's write and fsync stay out of it.
+        if content is None or self.store is None:
+            return None
+        return BillCopy.of(content, self.store)
+
+    def finish(
+        self,
+        session_id: str,
+        *,
+        actor: Actor,
+        bill: Bill | None,
+        later: bool,
+        desired: date | None,
+        content: bytes | None = None,
+    ) -> Snapshot:
+        """:func:`finish`, with ``content`` (the attached bill's checked bytes) kept."""
+        return finish(
+            self.ctx,
+            session_id,
+            actor=actor,
+            bill=bill,
+            later=later,
+            desired=desired,
+            bill_copy=self._copy(content),
+        )
+
+    def complete_draft(
+        self, sid: str, *, actor: Actor, bill: Bill, content: bytes | None = None
+    ) -> Snapshot:
+        """ "Add the bill" on a draft: attach it (``content`` its checked bytes, kept) and send
+        the draft on for signature."""
+        return complete_draft(self.ctx, sid, actor=actor, bill=bill, bill_copy=self._copy(content))

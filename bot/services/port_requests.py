@@ -28,7 +28,7 @@ from bot.services.base import (
     snapshot,
 )
 from storage import repositories as repo
-from storage.documents import DocumentStore
+from storage.documents import DocumentStore, Staged
 from storage.models import DocumentKind, PortNumber, PortRequest
 from storage.values import AccountType, LineType, RequestStatus, account_secret, pin_secret
 
@@ -145,17 +145,27 @@ def _set_bill(req: PortRequest, bill: Bill | None) -> None:
 
 @dataclass(frozen=True)
 class BillCopy:
-    """The bill's bytes, already checked, and the store that keeps them with the request."""
+    """The bill's bytes, already checked, staged in the store that keeps them with the request
+    (:meth:`of`): with a files directory the file is written when the copy is made, before any
+    transaction, so the transaction that records the bill inserts only the document's row."""
 
-    data: bytes
+    staged: Staged
+    content_type: str
     store: DocumentStore
+
+    @classmethod
+    def of(cls, data: bytes, store: DocumentStore) -> BillCopy:
+        """Stage ``data`` in ``store`` now (outside any transaction). A file left behind by a
+        transaction that then rolls back is harmless: named by its checksum, it is found (or
+        rewritten identically) by the next copy of the same bytes."""
+        return cls(store.stage(data), sniff(data) or "application/octet-stream", store)
 
 
 def _keep_bill(
     ctx: Context, session: Session, req: PortRequest, bill: Bill, copy: BillCopy | None
 ) -> None:
-    """Keep the bill's bytes with their checksum, in the transaction that records the bill on
-    the request (once per request and source file)."""
+    """Record the bill's bytes (staged beforehand) with their checksum, in the transaction that
+    records the bill on the request (once per request and source file)."""
     if copy is None:
         return
     copy.store.put(
@@ -163,8 +173,8 @@ def _keep_bill(
         request_id=req.pk,
         kind=DocumentKind.BILL,
         filename=bill.filename,
-        data=copy.data,
-        content_type=sniff(copy.data) or "application/octet-stream",
+        data=copy.staged,
+        content_type=copy.content_type,
         issued_on=bill.issued_on,
         source_ref=bill.file_id,
         now=ctx.now(),
@@ -211,8 +221,8 @@ def open_request(
     """Validate everything and create the request.
 
     With the bill attached it goes straight to ``awaiting_signature``; with "upload later" it
-    stays a ``draft`` until :func:`complete_draft`. ``bill_copy`` (the attached bill's bytes)
-    is stored in the same transaction as the request.
+    stays a ``draft`` until :func:`complete_draft`. ``bill_copy`` (the attached bill's bytes,
+    staged) is recorded in the same transaction as the request.
     """
 
     def body(session: Session) -> Snapshot:

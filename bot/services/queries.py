@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
 from bot.porting.errors import InvalidInput, NotFound
 from bot.porting.sids import parse_query
 from bot.services.base import Context, Snapshot, snapshot
@@ -32,16 +34,29 @@ class Viewer:
         }
 
 
+def _one(session: Session, prefix: str, viewer: Viewer) -> PortRequest:
+    found = repo.find_by_prefix(session, prefix=prefix, **viewer.scope())
+    if not found:
+        raise NotFound(f"No request matches {prefix}. Check the ID, or use /port list.")
+    if len(found) > 1:
+        raise InvalidInput(f"{prefix} matches more than one request; type more of the ID.")
+    return found[0]
+
+
 def find(ctx: Context, query: str, viewer: Viewer, *, events: int = 10) -> Snapshot:
     """One request by SID or unique prefix. Unknown and not-yours read the same."""
     prefix = parse_query(query)
     with ctx.db.read() as session:
-        found = repo.find_by_prefix(session, prefix=prefix, **viewer.scope())
-        if not found:
-            raise NotFound(f"No request matches {prefix}. Check the ID, or use /port list.")
-        if len(found) > 1:
-            raise InvalidInput(f"{prefix} matches more than one request; type more of the ID.")
-        return snapshot(session, found[0], events=events)
+        return snapshot(session, _one(session, prefix, viewer), events=events)
+
+
+def visible_sid(ctx: Context, query: str, viewer: Viewer) -> str:
+    """The SID that ``query`` (a SID or unique prefix) names among the requests ``viewer`` may
+    see, refused as :func:`find` refuses it; nothing else is loaded (no numbers, no timeline).
+    For checks that must be quick, such as before a Slack ack."""
+    prefix = parse_query(query)
+    with ctx.db.read() as session:
+        return _one(session, prefix, viewer).sid
 
 
 def list_requests(

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Actor, Viewer
 from bot.services.base import Context
+from bot.services.intake_flow import Bills
 from bot.slack.agents import AgentDirectory
 from storage.documents import DocumentStore
 
@@ -22,8 +23,14 @@ class SlackDeps:
     agents: AgentDirectory
     agents_channel: str | None = None
     wake: Callable[[], None] = field(default=lambda: None)  # nudge the outbox after a change
-    documents: DocumentStore | None = None  # where bills are kept once checked
+    documents: DocumentStore | None = None  # where bills are kept (see ``bills``)
     _names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def bills(self) -> Bills:
+        """The intake's last step, with the store the assembly handed over: listeners pass it
+        the bill's details and bytes, never the store."""
+        return Bills(self.ctx, self.documents)
 
     def display_name(self, user_id: str, client: WebClient) -> str:
         """The name people know a user by (``users.info``, remembered); the id if Slack can't

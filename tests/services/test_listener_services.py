@@ -3,6 +3,7 @@ Home, the request behind a thread, and the bill kept in the transaction that rec
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -11,11 +12,13 @@ from sqlmodel import select
 
 from bot import services as svc
 from bot.porting.errors import NotFound
+from bot.porting.fields import F
 from bot.porting.lifecycle import CutoffPassed, IllegalMove
 from bot.services.cancel import cancel_preview
 from bot.services.home import home
+from bot.services.intake_flow import Bills, check_bill_content
 from bot.services.port_requests import BillCopy
-from bot.services.queries import request_for_thread
+from bot.services.queries import request_for_thread, visible_sid
 from storage.documents import DocumentStore
 from storage.models import Document, DocumentKind, SlackLink
 from storage.values import RequestStatus
@@ -84,10 +87,10 @@ def test_the_bill_is_stored_with_the_request_that_records_it(ctx, tmp_path, file
     store = DocumentStore(ctx.db, tmp_path / "files" if files_dir else None)
     bill = replace(BILL, file_id="F0BILL")
     snap = svc.open_request(
-        ctx, draft(bill=bill), actor=CUSTOMER, key="intake:1", bill_copy=BillCopy(PNG, store)
+        ctx, draft(bill=bill), actor=CUSTOMER, key="intake:1", bill_copy=BillCopy.of(PNG, store)
     )
     again = svc.open_request(
-        ctx, draft(bill=bill), actor=CUSTOMER, key="intake:1", bill_copy=BillCopy(PNG, store)
+        ctx, draft(bill=bill), actor=CUSTOMER, key="intake:1", bill_copy=BillCopy.of(PNG, store)
     )
     assert again.replayed and again.sid == snap.sid
     (doc,) = _bills(ctx)
@@ -105,7 +108,7 @@ def test_a_draft_completed_with_its_bill_keeps_it_and_a_refused_one_keeps_nothin
             sent_on.sid,
             actor=CUSTOMER,
             bill=replace(BILL, file_id="F0LATE"),
-            bill_copy=BillCopy(PNG, store),
+            bill_copy=BillCopy.of(PNG, store),
         )
     assert _bills(ctx) == []
     kept = svc.save_draft(ctx, draft(bill=None), actor=CUSTOMER)
@@ -114,7 +117,109 @@ def test_a_draft_completed_with_its_bill_keeps_it_and_a_refused_one_keeps_nothin
         kept.sid,
         actor=CUSTOMER,
         bill=replace(BILL, file_id="F0NEW"),
-        bill_copy=BillCopy(PNG, store),
+        bill_copy=BillCopy.of(PNG, store),
     )
     assert done.status is RequestStatus.AWAITING_SIGNATURE
     assert [(d.request_id, d.source_ref) for d in _bills(ctx)] == [(done.request.id, "F0NEW")]
+
+
+def test_visible_sid_resolves_a_prefix_as_find_does_and_loads_nothing_else(ctx, monkeypatch):
+    sid = _submitted(ctx)
+    from storage import repositories as repo
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("visible_sid loaded the request's numbers or timeline")
+
+    monkeypatch.setattr(repo, "numbers_of", loaded)
+    monkeypatch.setattr(repo, "events_of", loaded)
+    assert visible_sid(ctx, sid[:12], MINE) == visible_sid(ctx, f"`{sid}`", ALL) == sid
+    stranger = svc.Viewer(OTHER_CUSTOMER.id, team_id="T1")
+    with pytest.raises(NotFound) as unknown:
+        visible_sid(ctx, "PR00000000", stranger)
+    with pytest.raises(NotFound) as foreign:
+        visible_sid(ctx, sid[:10], stranger)
+    assert foreign.value.message.replace(sid[:10], "X") == unknown.value.message.replace(
+        "PR00000000", "X"
+    )
+
+
+def test_the_bills_content_is_checked_by_the_service_and_keyed_by_field():
+    assert check_bill_content(PNG, filename="bill.pdf") == {}
+    problems = check_bill_content(b"PK\x03\x04" + b"\x00" * 64, filename="bill.pdf")
+    assert list(problems) == [F.BILL] and "ZIP" in problems[F.BILL]
+
+
+class Transactions:
+    """``ctx.db.write`` watched: whether a write transaction is open right now."""
+
+    def __init__(self, ctx, monkeypatch) -> None:
+        self.open = 0
+        write = ctx.db.write
+
+        @contextmanager
+        def watched():
+            self.open += 1
+            try:
+                with write() as s:
+                    yield s
+            finally:
+                self.open -= 1
+
+        monkeypatch.setattr(ctx.db, "write", watched)
+
+
+def test_with_a_files_directory_the_bill_is_written_before_the_transaction(
+    ctx, tmp_path, monkeypatch
+):
+    """The file (and its fsync) before the transaction; only the row inside it, with the
+    request it belongs to."""
+    store = DocumentStore(ctx.db, tmp_path / "files")
+    kept = svc.save_draft(ctx, draft(bill=None), actor=CUSTOMER)
+    tx = Transactions(ctx, monkeypatch)
+    written_in: list[int] = []
+    write_file = store._write_file
+
+    def watched_write(digest: str, data: bytes) -> str:
+        written_in.append(tx.open)
+        return write_file(digest, data)
+
+    monkeypatch.setattr(store, "_write_file", watched_write)
+    bill = replace(BILL, file_id="F0BILL")
+    done = Bills(ctx, store).complete_draft(kept.sid, actor=CUSTOMER, bill=bill, content=PNG)
+    assert written_in == [0]  # once, with no transaction open
+    (doc,) = _bills(ctx)
+    assert doc.request_id == done.request.id and doc.path and store.get_bytes(doc) == PNG
+
+
+def test_a_file_left_by_a_rolled_back_transaction_is_harmless(ctx, tmp_path):
+    store = DocumentStore(ctx.db, tmp_path / "files")
+    sent_on = svc.open_request(ctx, draft(), actor=CUSTOMER)  # no longer a draft: refused
+    bill = replace(BILL, file_id="F0LATE")
+    with pytest.raises(IllegalMove):
+        Bills(ctx, store).complete_draft(sent_on.sid, actor=CUSTOMER, bill=bill, content=PNG)
+    assert _bills(ctx) == []
+    (left,) = [p for p in (tmp_path / "files").rglob("*") if p.is_file()]
+    kept = svc.save_draft(ctx, draft(bill=None), actor=CUSTOMER)
+    Bills(ctx, store).complete_draft(kept.sid, actor=CUSTOMER, bill=bill, content=PNG)
+    (doc,) = _bills(ctx)
+    assert (tmp_path / "files" / str(doc.path)) == left and store.get_bytes(doc) == PNG
+
+
+def test_bills_without_a_store_record_the_bill_alone(ctx):
+    kept = svc.save_draft(ctx, draft(bill=None), actor=CUSTOMER)
+    done = Bills(ctx, None).complete_draft(kept.sid, actor=CUSTOMER, bill=BILL, content=PNG)
+    assert done.status is RequestStatus.AWAITING_SIGNATURE and _bills(ctx) == []
+
+
+def test_staged_bytes_are_recorded_only_by_a_store_that_keeps_them_the_same_way(ctx, tmp_path):
+    in_files = DocumentStore(ctx.db, tmp_path / "files").stage(PNG)
+    in_rows = DocumentStore(ctx.db, None)
+    with pytest.raises(ValueError), ctx.db.write() as s:
+        in_rows.put(
+            s,
+            request_id=None,
+            kind=DocumentKind.BILL,
+            filename="b.png",
+            data=in_files,
+            content_type="image/png",
+        )

@@ -5,14 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
+import pytest
+from slack_sdk import WebClient
 from sqlmodel import func, select
 
 from bot.porting.intake import Agreement
 from bot.sandbox.slack_driver import datepicker, file_input
-from bot.slack.ids import Action, Block, View
+from bot.services import intake_flow
+from bot.slack.agents import AgentDirectory
+from bot.slack.deps import SlackDeps
+from bot.slack.ids import VALUE, Action, Block, View
+from bot.slack.listeners import views
+from storage.documents import DocumentStore
 from storage.models import Document, DocumentKind, PortRequest
 from tests.slack.conftest import AGENTS_CHANNEL, CHANNEL, CUSTOMER, OTHER
 
@@ -148,10 +155,78 @@ def test_a_double_clicked_last_step_makes_one_request(slack, ctx):
     first = slack.driver.view_submission(bill_view, _bill(slack), CUSTOMER)
     second = resend(slack, first)
     assert first.status == second.status == 200
-    assert first.json["view"]["callback_id"] == second.json["view"]["callback_id"] == View.NEW_DONE
+    assert first.json["view"]["callback_id"] == second.json["view"]["callback_id"] == View.LOADING
+    assert _latest_view(slack)["callback_id"] == View.NEW_DONE
     assert _count(ctx) == 1
+    with ctx.db.read() as s:
+        assert len(s.exec(select(Document)).all()) == 1  # and one copy of the bill
     slack.drain()
     assert len(slack.sim.messages(CHANNEL)) == 1  # and one card
+
+
+class RecordingAck:
+    """Bolt's ``ack``, noting what the database held when it was called."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx, self.response, self.stored_then = ctx, None, None
+
+    def __call__(self, **answer) -> None:
+        assert self.response is None, "acked twice"
+        self.response = answer
+        with self.ctx.db.read() as s:
+            self.stored_then = (_count(self.ctx), len(s.exec(select(Document)).all()))
+
+
+def _last_step(slack, values: dict) -> dict:
+    """The last step's view as Slack submits it: the open modal with ``values`` as its state."""
+    view = _latest_view(slack)
+    assert view["callback_id"] == View.NEW_BILL
+    return {**view, "state": {"values": values}}
+
+
+def test_the_last_step_acks_before_the_bill_and_the_request_are_stored(slack, ctx, tmp_path):
+    """Storing a bill of up to 10 MB and the request's transaction happen after the ack; the
+    ack only says the request is being opened, and the confirmation replaces it."""
+    _through_contact(slack)
+    pdf = slack.sim.add_file("bill.pdf", b"%PDF-1.7 " + b"x" * 4096, "application/pdf", "pdf")
+    values = {
+        Block.BILL: {VALUE: {"type": "file_input", "files": [pdf]}},
+        Block.BILL_ISSUED_ON: {VALUE: {"type": "datepicker", "selected_date": "2026-11-10"}},
+    }
+    view = _last_step(slack, values)
+    deps = SlackDeps(ctx, AgentDirectory([], []), documents=DocumentStore(ctx.db, tmp_path))
+    ack, client = RecordingAck(ctx), WebClient(token="xoxb-test", base_url=slack.sim.url)
+    body = {"user": {"id": CUSTOMER, "name": "casey"}, "team": {"id": slack.sim.team_id}}
+    views.step_bill(deps, ack, body, view, client)
+    assert ack.response is not None and ack.response["response_action"] == "update"
+    assert ack.response["view"].callback_id == View.LOADING
+    assert ack.stored_then == (0, 0)  # nothing written before the ack
+    done = _latest_view(slack)
+    assert done["callback_id"] == View.NEW_DONE  # views.update, after the ack
+    with ctx.db.read() as s:
+        req = s.exec(select(PortRequest)).one()
+        (doc,) = s.exec(select(Document)).all()
+    assert req.sid in str(done["blocks"]) and doc.request_id == req.id and doc.path
+
+
+def test_a_refusal_after_the_ack_shows_the_step_again_with_its_error(slack, ctx, clock):
+    """Midnight passed between the ack and the work: the bill is now too old. The step comes
+    back as typed (views.update), the message under the bill's date."""
+    bill_view = _through_contact(slack)
+    issued = {Block.BILL_ISSUED_ON: datepicker(date(2026, 10, 17))}  # 30 days before today
+    real = intake_flow.finish
+
+    def a_day_later(*args, **kwargs):
+        clock.set(clock.now + timedelta(hours=15))  # 1 a.m. the next day in New York
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(intake_flow, "finish", a_day_later)
+        answer = slack.driver.view_submission(bill_view, {**_bill(slack), **issued}, CUSTOMER)
+    assert answer.status == 200 and answer.json["view"]["callback_id"] == View.LOADING
+    again = _latest_view(slack)
+    assert again["callback_id"] == View.NEW_BILL and "days old" in json.dumps(again)
+    assert _count(ctx) == 0
 
 
 def test_upload_later_keeps_a_draft(slack, ctx):
@@ -244,7 +319,8 @@ def test_the_bill_is_kept_in_the_transaction_that_opens_the_request(slack, ctx, 
 
     monkeypatch.setattr(ctx.db, "write", dying_write)
     answer = slack.driver.view_submission(bill_view, _bill(slack), CUSTOMER)
-    assert answer.status == 200 and "reference" in json.dumps(answer.json)  # the crash, seen
+    assert answer.status == 200
+    assert "reference" in json.dumps(_latest_view(slack))  # the crash, seen after the ack
     monkeypatch.undo()
     with ctx.db.read() as s:
         req = s.exec(select(PortRequest)).one()
@@ -261,7 +337,8 @@ def test_a_draft_gets_its_bill_from_the_card_and_only_from_who_may_see_it(slack,
     with ctx.db.read() as s:
         sid = s.exec(select(PortRequest)).one().sid
 
-    # Someone else's modal claiming the draft is refused, and keeps nothing.
+    # Someone else's modal claiming the draft is refused, and keeps nothing: portbot does not
+    # even fetch the file for it.
     slack.driver.block_action(
         Action.RESUME, sid, CUSTOMER, channel_id=CHANNEL, message_ts=card["ts"]
     )
@@ -273,10 +350,13 @@ def test_a_draft_gets_its_bill_from_the_card_and_only_from_who_may_see_it(slack,
         "user": {"id": OTHER, "name": "olive", "team_id": slack.sim.team_id},
         "view": {**forged, "state": {"values": _bill_state(slack)}},
     }
+    fetched = len(slack.sim.calls_to("files.info"))
     answer = slack.driver.post(
         urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", payload
     )
     assert f"No request matches {sid}" in json.dumps(answer.json)
+    assert len(slack.sim.calls_to("files.info")) == fetched
+    assert not slack.sim.calls_to("files.download")
     with ctx.db.read() as s:
         assert s.exec(select(PortRequest)).one().status.value == "draft"
         assert s.exec(select(Document)).all() == []

@@ -6,6 +6,7 @@ submissions go over real, signed HTTP like everything else in this folder."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from slack_bolt.util.utils import get_arg_names_of_callable
 
 from bot import services as svc
+from bot.porting.errors import NotFound
 from bot.services.base import Context
 from bot.slack.agents import AgentDirectory
 from bot.slack.deps import SlackDeps, dump_meta
@@ -244,3 +246,29 @@ def test_an_agent_note_still_goes_through(slack, ctx):
     assert answer.status == 200 and not answer.json  # an empty ack closes the modal
     (note,) = _events(ctx, sid, "note")
     assert note.public and note.detail == "Your port is cancelled"
+
+
+def test_a_modals_sid_is_resolved_without_loading_the_request(ctx, monkeypatch):
+    """Before the ack of every porting-team modal and of the last intake step: the SID is
+    checked against what the submitter may see, and nothing else is read (no numbers, no
+    timeline)."""
+    sid = _opened(ctx)
+    from storage import repositories as repo
+
+    def loaded(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("loaded the request's numbers or timeline before the ack")
+
+    monkeypatch.setattr(repo, "numbers_of", loaded)
+    monkeypatch.setattr(repo, "events_of", loaded)
+    meta = {"sid": sid[:12], "channel": CHANNEL}
+    assert views._visible_sid(_deps(ctx), _body(AGENT), meta, None) == sid
+    with pytest.raises(NotFound, match=f"No request matches {sid[:12]}"):
+        views._visible_sid(_deps(ctx), _body(OTHER), {**meta, "channel": ELSEWHERE}, None)
+
+
+def test_the_last_step_passes_the_service_bytes_not_the_store():
+    """The content check and the store are the service's (``intake_flow``); the listener
+    fetches the bytes from Slack and hands them over with the bill's details."""
+    source = inspect.getsource(views)
+    for name in ("check_content", "BillCopy", "DocumentStore", "deps.documents"):
+        assert name not in source, name

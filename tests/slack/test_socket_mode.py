@@ -206,12 +206,17 @@ def test_a_redelivered_last_step_makes_one_request_and_one_card(app, ctx):
     _submit(app, {Block.AGREEMENTS: ALL_AGREEMENTS}, View.NEW_NUMBERS)
     _submit(app, GOOD_NUMBERS, View.NEW_CONTACT)
     _submit(app, GOOD_CONTACT, View.NEW_BILL)
-    first = _submit(app, _bill(app), View.NEW_DONE)
+    # The last step acks with "Opening your request…"; the confirmation follows (views.update).
+    first = app.driver.view_submission(_latest_view(app), _bill(app), CUSTOMER)
+    assert first.in_time and first.view_error is None, first.view_error
+    _eventually(lambda: _latest_view(app)["callback_id"] == View.NEW_DONE)
     retry = app.sock.redeliver(first, retry_reason="timeout")
     assert app.sock.envelopes[-1].retry_attempt == 1
     assert app.sock.envelopes[-1].payload == first.sent
     assert retry.envelope_id != first.envelope_id and retry.in_time
-    assert first.json["view"]["callback_id"] == retry.json["view"]["callback_id"] == View.NEW_DONE
+    assert first.json["view"]["callback_id"] == retry.json["view"]["callback_id"] == View.LOADING
+    _eventually(lambda: len(app.sim.calls_to("views.update")) == 2)  # the retry's, replayed
+    assert _latest_view(app)["callback_id"] == View.NEW_DONE
     assert _count(ctx) == 1
     app.drain()
     assert len(app.sim.messages(CHANNEL)) == 1  # and one card

@@ -1,8 +1,10 @@
-"""Modal submissions. Each validates through the domain and answers in the ack: errors on the
-exact input block (services key them by field; :data:`FOC_BLOCKS` and ``INTAKE_BLOCKS`` say
-where each field shows), or the next step. Only ids travel in ``private_metadata``, and a SID
-read from it is resolved through :func:`bot.services.find` as the submitter may see it, with
-the porting team's modals checking the role first, as their commands and buttons do."""
+"""Modal submissions. Each validates through the services and answers in the ack: errors on
+the exact input block (services key them by field; :data:`FOC_BLOCKS` and ``INTAKE_BLOCKS``
+say where each field shows), or the next step. The intake's last step alone does its work after
+the ack (:func:`step_bill`: a bill of up to 10 MB is stored with the request). Only ids travel
+in ``private_metadata``, and a SID read from it is resolved through
+:func:`bot.services.queries.visible_sid` as the submitter may see it, with the porting team's
+modals checking the role first, as their commands and buttons do."""
 
 from __future__ import annotations
 
@@ -17,17 +19,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View as SlackView
 
 from bot import services as svc
-from bot.documents.checks import MAX_BILL_BYTES, check_content
-from bot.porting.errors import InvalidInput
+from bot.documents.checks import MAX_BILL_BYTES
+from bot.porting.errors import DomainError, InvalidInput
 from bot.porting.fields import Bill, F
 from bot.porting.numbers import split_pasted
 from bot.services import intake_flow
 from bot.services.carrier import FOC_DATE, FOC_WINDOW
-from bot.services.port_requests import BillCopy
+from bot.services.queries import visible_sid
 from bot.slack.blocks import intake as intake_views
 from bot.slack.deps import SlackDeps, load_meta
-from bot.slack.errors import bind
-from bot.slack.files import FetchedFile, FileUnavailable, SlackFiles
+from bot.slack.errors import bind, log, new_ref, unexpected_text
+from bot.slack.files import FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
 from bot.slack.state import State
 
@@ -78,27 +80,62 @@ def _bill(state: State) -> Bill | None:
 
 
 BILL_FETCH_SECONDS = 1.5  # the file comes from Slack's own servers; the ack must stay in 3 s
+BILL_FIELDS = frozenset({F.BILL, F.BILL_ISSUED_ON, F.DESIRED_DATE})  # the last step's own
+OPENING = "Opening your request…"  # the last step's title while the request is opened
 
 
-def _read_bill(bill: Bill, client: WebClient) -> tuple[str | None, FetchedFile | None]:
-    """The bill's bytes, read from Slack, and what is wrong with them (a ZIP named .pdf, an
-    empty file…), or None when it is a real PDF, PNG or JPEG of an acceptable size. The name and
-    Slack's idea of the type do not count: carriers open the file, so we look inside it."""
+def _read_bill(bill: Bill, client: WebClient) -> tuple[dict[str, str], bytes | None]:
+    """The bill's bytes, read from Slack, or what to show on the bill's block instead: Slack
+    could not hand them over, or the service found them wanting (:func:`intake_flow.
+    check_bill_content`). No bytes and no errors when Slack gave the file no id."""
     if not bill.file_id:
-        return None, None
+        return {}, None
     files = SlackFiles(client, max_bytes=MAX_BILL_BYTES, timeout=BILL_FETCH_SECONDS)
     try:
         fetched = files.fetch(bill.file_id)
     except FileUnavailable:
-        return (
+        refused = (
             "We could not read that file from Slack. Attach it again "
-            "(a PDF, PNG or JPEG of 10 MB at most).",
-            None,
+            "(a PDF, PNG or JPEG of 10 MB at most)."
         )
+        return {Block.BILL: refused}, None
     except (requests.RequestException, SlackApiError):
-        return "Slack did not hand the file over just now. Press the button again.", None
-    problems = check_content(fetched.data, filename=bill.filename)
-    return (" ".join(problems) or None), fetched
+        again = "Slack did not hand the file over just now. Press the button again."
+        return {Block.BILL: again}, None
+    errors = intake_flow.check_bill_content(fetched.data, filename=bill.filename)
+    return slack_errors(errors), (None if errors else fetched.data)
+
+
+def _show_after_ack(
+    deps: SlackDeps, client: WebClient, view: dict[str, Any], work: Callable[[], SlackView]
+) -> None:
+    """Do ``work`` after the ack put a "working on it" view up, and show what it gives in its
+    place (``views.update``). A refusal shows the step again as typed with each message under
+    its block, or on its own when it is about an earlier step (a number another request took
+    meanwhile); anything unexpected an apology with a reference, as the error guard does
+    before an ack. A modal closed meanwhile (``not_found``) is no error."""
+    done = False
+    try:
+        shown: SlackView | dict[str, Any] = work()
+        done = True
+    except InvalidInput as exc:
+        if exc.errors and set(exc.errors) <= BILL_FIELDS:  # StrEnum: field names compare equal
+            shown = intake_views.refilled_view(view, slack_errors(exc.errors))
+        else:
+            shown = intake_views.error_view("\n".join(exc.errors.values()) or exc.message, None)
+    except DomainError as exc:
+        shown = intake_views.error_view(exc.message, None)
+    except Exception:
+        ref = new_ref()
+        log.exception("unexpected error after the ack of %s (ref %s)", view.get("callback_id"), ref)
+        shown = intake_views.error_view(unexpected_text(ref), ref)
+    try:
+        client.views_update(view_id=view["id"], view=shown)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "not_found":  # not_found: the person closed it
+            raise
+    if done:
+        deps.wake()
 
 
 # --- the intake ---------------------------------------------------------------------------
@@ -159,25 +196,22 @@ def step_contact(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str
 def step_bill(
     deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    ctx = deps.ctx
-    state, session_id = State(view), view["private_metadata"]
+    """The last step. What can be wrong with what was typed or attached is answered in the ack,
+    on its block: the form; for "Add the bill" on a draft, whether the submitter may see that
+    request (before any byte is fetched for it); then the bill's bytes, read from Slack within
+    :data:`BILL_FETCH_SECONDS` and checked by the service. The request is then opened (or the
+    draft completed) after the ack, behind an "Opening your request…" view that the
+    confirmation replaces: storing a bill of up to 10 MB and its transaction never hold up the
+    ack."""
+    state, meta = State(view), load_meta(view)
     attached = _bill(state)
     later = "later" in state.choices(Block.BILL_LATER)
     desired = state.day(Block.DESIRED_DATE)
-    result = intake_flow.check_bill_step(ctx, attached, later=later, desired=desired)
+    result = intake_flow.check_bill_step(deps.ctx, attached, later=later, desired=desired)
     if result.errors:
         ack(response_action="errors", errors=slack_errors(result.errors))
         return
-    content: FetchedFile | None = None
-    if attached is not None:
-        refused, content = _read_bill(attached, client)
-        if refused:
-            ack(response_action="errors", errors={Block.BILL: refused})
-            return
-    keep = deps.documents
-    copy = BillCopy(content.data, keep) if content is not None and keep is not None else None
-    actor = deps.actor(body["user"], client)
-    meta = load_meta(view)
+    draft: str | None = None
     if meta.get("sid"):  # "Add the bill" on a draft
         if attached is None:
             ack(
@@ -185,29 +219,32 @@ def step_bill(
                 errors={Block.BILL: "Attach the bill to send the request on."},
             )
             return
-        sid = _visible_sid(deps, body, meta, client)
-        snap = svc.complete_draft(ctx, sid, actor=actor, bill=attached, bill_copy=copy)
-        ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
-        deps.wake()
-        return
-    try:
-        snap = intake_flow.finish(
-            ctx,
-            session_id,
-            actor=actor,
-            bill=attached,
-            later=later,
-            desired=desired,
-            bill_copy=copy,
-        )
-    except InvalidInput as exc:  # e.g. a number taken by another request meanwhile
-        ack(
-            response_action="update",
-            view=intake_views.error_view("\n".join(exc.errors.values()) or exc.message, None),
-        )
-        return
-    ack(response_action="update", view=intake_views.done_view(snap, channel_note=None))
-    deps.wake()
+        draft = _visible_sid(deps, body, meta, client)
+    content: bytes | None = None
+    if attached is not None:
+        refused, content = _read_bill(attached, client)
+        if refused:
+            ack(response_action="errors", errors=refused)
+            return
+    ack(response_action="update", view=intake_views.loading_view(OPENING))
+    bills = deps.bills
+
+    def open_it() -> SlackView:
+        actor = deps.actor(body["user"], client)
+        if draft is not None and attached is not None:
+            snap = bills.complete_draft(draft, actor=actor, bill=attached, content=content)
+        else:
+            snap = bills.finish(
+                view["private_metadata"],
+                actor=actor,
+                bill=attached,
+                later=later,
+                desired=desired,
+                content=content,
+            )
+        return intake_views.done_view(snap, channel_note=None)
+
+    _show_after_ack(deps, client, view, open_it)
 
 
 # --- the porting team's modals, and the cancellation ---------------------------------------
@@ -233,7 +270,7 @@ def _visible_sid(
     the channel the modal was opened in): a submission naming a request they cannot see is
     refused as an unknown request would be."""
     viewer = deps.viewer_of(body, meta.get("channel") or None, client)
-    return svc.find(deps.ctx, meta.get("sid", ""), viewer, events=0).sid
+    return visible_sid(deps.ctx, meta.get("sid", ""), viewer)
 
 
 def _agent_target(
