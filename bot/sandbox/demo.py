@@ -213,10 +213,14 @@ def journey(
 
     bill = sim.add_file("october-bill.pdf", b"%PDF-1.7 demo bill", "application/pdf", "pdf")
     t.step("casey", "attaches last week's bill and presses Create request")
-    driver.view_submission(
-        _modal(sim, CUSTOMER),
-        {Block.BILL: file_input(bill), Block.BILL_ISSUED_ON: datepicker(today - timedelta(days=6))},
-        CUSTOMER,
+    last_step: dict[str, Any] = {
+        Block.BILL: file_input(bill),
+        Block.BILL_ISSUED_ON: datepicker(today - timedelta(days=6)),
+    }
+    expect(  # the ack says "Opening your request…"; the confirmation follows (views.update)
+        sim,
+        "views.update",
+        lambda: driver.view_submission(_modal(sim, CUSTOMER), last_step, CUSTOMER),
     )
     t.saw(_view_lines(_modal(sim, CUSTOMER)))
     deliver()

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.porting.errors import DomainError
 from bot.slack.blocks import intake as intake_views
+from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
@@ -34,7 +35,10 @@ def unexpected_text(ref: str) -> str:
 
 
 def _reply(kwargs: dict[str, Any], message: str, *, ref: str | None = None) -> None:
+    """``message`` (plain text: a domain error may quote what someone typed) where the person
+    acted: on the modal (whose builder escapes it), else as Slack text, escaped here."""
     ack = kwargs.get("ack")
+    text = escape(message)
     # Bolt passes only what a listener declares: a command listener may have ``command``
     # (the same dict as the body) and no ``body``.
     body = kwargs.get("body") or kwargs.get("command") or {}
@@ -43,18 +47,18 @@ def _reply(kwargs: dict[str, Any], message: str, *, ref: str | None = None) -> N
             ack(response_action="update", view=intake_views.error_view(message, ref))
             return
         if body.get("command"):
-            ack(text=message)
+            ack(text=text)
             return
         ack()
     respond = kwargs.get("respond")
     try:
         if respond is not None and (body.get("response_url") or body.get("response_urls")):
-            respond(text=message, response_type="ephemeral", replace_original=False)
+            respond(text=text, response_type="ephemeral", replace_original=False)
             return
         client, user = kwargs.get("client"), (body.get("user") or {}).get("id")
         channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
         if client is not None and user and channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=message)
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackApiError as exc:
         log.warning("could not tell the user about an error: %s", exc.response.get("error"))
 

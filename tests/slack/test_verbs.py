@@ -293,3 +293,21 @@ def test_what_someone_typed_comes_back_as_words(slack, ctx):
     )
     assert "is not a date" in said(bad_date)
     _harmless(said(bad_date))
+
+
+def test_a_refusal_that_quotes_what_was_typed_stays_words(slack, ctx):
+    """The one error guard escapes a domain message where it goes out as Slack text: a typed
+    ``<!channel>`` or link comes back as words, once escaped (not twice)."""
+    hostile = "<!channel>"
+    answer = slack.driver.command(
+        "/port", f"status {hostile}", user_id=CUSTOMER, channel_id=CHANNEL
+    )
+    text = said(answer)
+    assert "<!channel>" not in text
+    assert "&lt;!channel&gt;" in text and "&amp;lt;" not in text
+    answer = slack.driver.command(
+        "/port", "<https://evil.example|x> now", user_id=AGENT, channel_id=CHANNEL
+    )
+    text = said(answer)
+    assert "<https://evil.example|x>" not in text and "&lt;https://evil.example|x&gt;" in text
+    assert "&amp;" not in text

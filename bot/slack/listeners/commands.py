@@ -132,7 +132,7 @@ def foc(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args:
     try:
         when = date.fromisoformat(args[1])
     except ValueError:
-        raise InvalidInput(f"“{escape(args[1])}” is not a date; use YYYY-MM-DD.") from None
+        raise InvalidInput(f"“{args[1]}” is not a date; use YYYY-MM-DD.") from None
     actor = _actor(deps, cmd, client)
     done = svc.set_foc(deps.ctx, snap.sid, when, actor=actor, numbers=args[2:] or None)
     deps.wake()
@@ -189,7 +189,7 @@ def port(deps: SlackDeps, ack: Ack, command: dict[str, Any], client: WebClient) 
     verb, args = (words[0].lower(), words[1:]) if words else ("", [])
     handler = VERBS.get(verb)
     if handler is None:
-        raise InvalidInput(f"I don't know “{escape(verb)}”. Try `{COMMAND} help`.")
+        raise InvalidInput(f"I don't know “{verb}”. Try `{COMMAND} help`.")
     if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
         raise InvalidInput(
             f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "
