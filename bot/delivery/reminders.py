@@ -35,7 +35,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -43,7 +43,7 @@ from sqlmodel import Session
 from bot.porting.reminders import Audience, Destination, ReminderKind, catch_up, destinations
 from bot.services import reminders as rsvc
 from bot.services.base import Context
-from bot.services.effects import Topic, outbox_values
+from bot.services.effects import Topic, enqueue, outbox_values
 from storage import repositories as repo
 from storage.models import OutboxMessage, Reminder
 from storage.values import ReminderStatus
@@ -83,6 +83,14 @@ class SweepResult:
         for name in ("sent", "actions", "skipped", "obsolete", "failed", "deferred"):
             getattr(self, name).extend(getattr(other, name))
         self.outbox_rows += other.outbox_rows
+
+
+class _Message(NamedTuple):
+    """One outbox row of a reminder: where it goes, its ids, its dedupe key."""
+
+    topic: Topic
+    payload: dict[str, Any]
+    key: str
 
 
 def _subject(row: Reminder) -> tuple[str, Any]:
@@ -270,8 +278,16 @@ class Sweeper:
     def _messages(
         self, row: Reminder, requests: Mapping[int, Any], now: datetime
     ) -> list[dict[str, Any]]:
-        """Column values of the outbox rows of a reminder's messages: one per destination it
-        goes to (Slack's when Slack is on, the ticket note when Zendesk is), carrying ids."""
+        """Column values of the outbox rows of a reminder's messages (one statement inserts
+        a batch's rows)."""
+        return [
+            outbox_values(m.topic, m.payload, key=m.key, now=now, request_id=row.request_id)
+            for m in self._outgoing(row, requests)
+        ]
+
+    def _outgoing(self, row: Reminder, requests: Mapping[int, Any]) -> list[_Message]:
+        """A reminder's messages: one per destination it goes to (Slack's when Slack is on,
+        the ticket note when Zendesk is), carrying ids."""
         assert row.id is not None
         kind = ReminderKind(row.kind)
         req = requests.get(row.request_id) if row.request_id is not None else None
@@ -290,8 +306,7 @@ class Sweeper:
                     continue
                 topic = Topic.SLACK_REMINDER
                 payload["to"] = to.value
-            key = f"{topic}:{row.id}:{to.value}"
-            out.append(outbox_values(topic, payload, key=key, now=now, request_id=row.request_id))
+            out.append(_Message(topic, payload, f"{topic}:{row.id}:{to.value}"))
         return out
 
     # -- system actions ---------------------------------------------------------------------------
@@ -326,8 +341,8 @@ class Sweeper:
             current.data = {**(current.data or {}), "outcome": outcome}
             s.add(current)
             if done and row.kind == K.PORT_OUT_DEADLINE.value:  # tell the owner
-                for values in self._messages(row, {}, now):
-                    s.add(OutboxMessage(**values))
+                for m in self._outgoing(row, {}):
+                    enqueue(s, m.topic, m.payload, key=m.key, now=now, request_id=row.request_id)
 
 
 def _values(row: Reminder, **changes: Any) -> dict[str, Any]:

@@ -14,6 +14,10 @@ per kind, counts of days as of today), renders it as Block Kit and posts it:
 * ``channel``: a port-out window's channel (or its creator), or a port-out's card thread
   (else the agents channel).
 
+A reminder that is no longer true when its row is delivered (the request was cancelled while
+the row waited for the card, the LOA got signed, a window closed) is dropped: nothing is posted
+and the row is not retried (``message_of`` says why; it is logged and kept on the reminder).
+
 Messages carry Slack metadata (``event_type`` ``portbot_reminder``) naming the reminder.
 """
 
@@ -24,29 +28,33 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.delivery.outbox import RetryLater
 from bot.porting.reminders import Destination
 from bot.services import reminders as rsvc
-from bot.services.effects import Topic
 from bot.slack.blocks import reminders as blocks
 from bot.slack.delivery import SlackHandler, user_by_email
 from storage.models import OutboxMessage, SlackLink
 
 log = logging.getLogger(__name__)
-TOPIC = Topic.SLACK_REMINDER.value
 CARD_WAIT = timedelta(days=1)
 
 
 class ReminderDelivery(SlackHandler):
-    def _link(self, **owner: int | None) -> SlackLink | None:
-        """The Slack card of a request (``request_id``) or port-out (``port_out_id``)."""
-        (column, value), *_ = owner.items()
-        if value is None:
+    def _link(
+        self, *, request_id: int | None = None, port_out_id: int | None = None
+    ) -> SlackLink | None:
+        """The Slack card of a request (``request_id``) or else of a port-out
+        (``port_out_id``); None without either."""
+        if request_id is not None:
+            where = col(SlackLink.request_id) == request_id
+        elif port_out_id is not None:
+            where = col(SlackLink.port_out_id) == port_out_id
+        else:
             return None
         with self.ctx.db.read() as s:
-            return s.exec(select(SlackLink).where(getattr(SlackLink, column) == value)).first()
+            return s.exec(select(SlackLink).where(where)).first()
 
     def _deliver(self, message: OutboxMessage) -> None:
         p = message.payload
@@ -62,8 +70,8 @@ class ReminderDelivery(SlackHandler):
                 log.warning("reminder %s dropped: request has no card", p.get("reminder_id"))
                 return
         told = rsvc.message_of(self.ctx, int(p["reminder_id"]), to)
-        if told is None:
-            log.info("reminder %s: it or its subject is gone", p.get("reminder_id"))
+        if isinstance(told, rsvc.Dropped):
+            log.info("reminder %s for %s not sent: %s", told.reminder_id, to.value, told.why)
             return
         msg = blocks.message(told.notice)
         post: dict[str, Any] = {

@@ -167,7 +167,8 @@ class NoteDelivery:
     made in Zendesk that the lifecycle refused), or it names a reminder (``reminder_id``): the
     note is worded from the reminder and its subject when it is delivered, on the ticket of its
     request (the row's ``request_id``) or port-out (``port_out_id``); a ticket that does not
-    exist yet is waited for, ``wait`` (a day) at most."""
+    exist yet is waited for, ``wait`` (a day) at most. A reminder that is no longer true by
+    then (the request was cancelled, the LOA signed) is dropped: no note, no retry."""
 
     def __init__(
         self, ctx: Context, gateway: Gateway, *, wait: timedelta = timedelta(days=1)
@@ -191,8 +192,10 @@ class NoteDelivery:
         if ticket_id is None:
             return
         told = reminders.message_of(self.ctx, int(p["reminder_id"]), Destination.NOTE)
-        if told is not None:
-            self._note(ticket_id, note_text(told.notice))
+        if isinstance(told, reminders.Dropped):
+            log.info("reminder %s for the ticket not sent: %s", told.reminder_id, told.why)
+            return
+        self._note(ticket_id, note_text(told.notice))
 
     def _ticket_of(self, message: OutboxMessage) -> int | None:
         """The ticket of the note's request or port-out; None when there is none to wait for."""

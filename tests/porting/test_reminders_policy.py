@@ -525,6 +525,20 @@ def test_cancellation_cutoff_on_the_business_day_before_the_deadline(foc: date) 
     )
 
 
+def test_the_cut_off_notice_names_the_last_day_the_lifecycle_accepts_a_cancellation() -> None:
+    """The day the notice tells is the enforced cut-off (no policy number can move it)."""
+    from bot.porting.lifecycle import CUSTOMER, CutoffPassed, check_cancel
+
+    foc = date(2026, 12, 1)
+    f = foc_facts(foc_date=foc, foc_set_at=ny(2026, 11, 2, 12), status_since=ny(2026, 11, 2, 12))
+    [cutoff] = of_kind(_due(f), K.CANCELLATION_CUTOFF)
+    cancel_by = date.fromisoformat(str(cutoff.data["cancel_by"]))
+    check_cancel(CUSTOMER, ny(cancel_by.year, cancel_by.month, cancel_by.day, 23), foc, CAL)
+    day_after = cancel_by + timedelta(days=1)
+    with pytest.raises(CutoffPassed):
+        check_cancel(CUSTOMER, ny(day_after.year, day_after.month, day_after.day, 9), foc, CAL)
+
+
 # --- stale requests -------------------------------------------------------------------------------
 
 
@@ -828,7 +842,7 @@ def test_policy_numbers_that_are_porting_rules_are_the_rules() -> None:
     """The lifecycle's cut-off, intake's document age and the expiry are written once
     (``bot.porting.rules``); the reminders and their words take them from there."""
     p = ReminderPolicy()
-    assert p.cancellation_notice_business_days == rules.CANCEL_NOTICE_BUSINESS_DAYS
+    assert not hasattr(p, "cancellation_notice_business_days")  # the cut-off is no setting
     assert p.document_max_age_days == rules.DOCUMENT_MAX_AGE_DAYS
     assert p.document_aging_days == rules.DOCUMENT_AGING_NOTICE_DAYS
     assert p.expiry_days == rules.EXPIRY_DAYS
@@ -844,7 +858,7 @@ def test_where_each_kind_of_reminder_goes() -> None:
     assert destinations(K.LOA_UNSIGNED_AGENTS) == (D.AGENTS, D.NOTE)
     assert destinations(K.DAILY_DIGEST) == (D.AGENTS,)
     assert destinations(K.PORT_OUT_WINDOW) == (D.CHANNEL,)
-    assert destinations(K.PORT_OUT_PENDING) == (D.CHANNEL, D.NOTE)
+    assert destinations(K.PORT_OUT_PENDING) == (D.CHANNEL,)  # no port-out tickets yet
     assert destinations(K.PORT_OUT_DEADLINE) == (D.CHANNEL,)  # once the default applied
     assert destinations(K.REQUEST_EXPIRY) == ()  # an action; the request's own event tells
     assert all(D.REP not in destinations(k) for k in K)

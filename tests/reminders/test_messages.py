@@ -11,12 +11,14 @@ from sqlmodel import select
 
 from bot import services as svc
 from bot.delivery.outbox import RetryLater
+from bot.porting import rules
 from bot.porting.fields import Bill
 from bot.porting.reminders import Destination, ReminderKind, ReminderPolicy, destinations
 from bot.services import reminders as rsvc
 from bot.services.effects import Topic
 from bot.slack.blocks import reminders as blocks
 from bot.slack.reminder_delivery import ReminderDelivery
+from bot.wording.formats import spelled
 from bot.wording.reminders import BUILDERS, Occasion, note_text, notice
 from bot.zendesk.delivery import NoteDelivery
 from storage import repositories as repo
@@ -347,10 +349,13 @@ def test_a_hostile_name_is_words_in_slack_and_verbatim_in_the_note(ctx, calendar
     assert note.startswith(f"portbot reminder sent in Slack (port-out-pending):\n{HOSTILE} asked")
 
 
-def test_the_cut_off_notice_states_the_policy_it_was_planned_with(ctx, calendar):
+def test_the_cut_off_notice_states_the_enforced_cut_off(ctx, calendar):
+    """The notice states the lifecycle's cut-off (``rules.CANCEL_NOTICE_BUSINESS_DAYS``): the
+    policy has no number of its own that could say otherwise."""
     req = _request(ctx)
     data = {"foc_date": "2026-12-01", "cancel_by": "2026-11-26"}
-    for days, words in ((2, "two business days"), (3, "three business days")):
-        policy = ReminderPolicy(cancellation_notice_business_days=days)
-        told = notice(Occasion(K.CANCELLATION_CUTOFF, data, req, calendar, policy))
-        assert f"({words} before the port date, Tue Dec 1, 2026)" in note_text(told)
+    words = spelled(rules.CANCEL_NOTICE_BUSINESS_DAYS, "business day")
+    told = notice(Occasion(K.CANCELLATION_CUTOFF, data, req, calendar, ReminderPolicy()))
+    assert f"({words} before the port date, Tue Dec 1, 2026)" in note_text(told)
+    with pytest.raises(TypeError):
+        ReminderPolicy(cancellation_notice_business_days=3)  # type: ignore[call-arg]

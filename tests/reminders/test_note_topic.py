@@ -1,10 +1,12 @@
 """One Zendesk internal-note topic: reminder notes still pending under the old topic
-(``zendesk.reminder_note``) move to ``zendesk.note`` with migration 0006 and are delivered."""
+(``zendesk.reminder_note``) move to ``zendesk.note`` with migration 0006 and are delivered; a
+downgrade sets aside the pending id-only reminder rows the code before 0006 cannot deliver."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from alembic import command
 from sqlmodel import select
 
 from storage.db import Database
@@ -12,29 +14,81 @@ from storage.models import OutboxMessage
 from storage.values import OutboxStatus
 
 OLD = "zendesk.reminder_note"
+NOW = datetime(2026, 11, 16, 15, tzinfo=UTC)
+
+
+def _add(db: Database, key: str, topic: str, payload: dict, status=OutboxStatus.PENDING) -> None:
+    with db.write() as s:
+        s.add(
+            OutboxMessage(
+                topic=topic,
+                payload=payload,
+                dedupe_key=f"{topic}:{key}",
+                status=status,
+                next_attempt_at=NOW,
+                created_at=NOW,
+            )
+        )
+
+
+def _rows(db: Database) -> dict[str, OutboxMessage]:
+    with db.read() as s:
+        rows = s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    return {r.dedupe_key.rsplit(":", 1)[1]: r for r in rows}
 
 
 def test_pending_reminder_notes_of_the_old_topic_move_to_the_one_note_topic(empty_db_url):
     db = Database(empty_db_url)
     db.upgrade("0005")
-    now = datetime(2026, 11, 16, 15, tzinfo=UTC)
-    with db.write() as s:
-        for key, status in (("a", OutboxStatus.PENDING), ("b", OutboxStatus.DELIVERED)):
-            s.add(
-                OutboxMessage(
-                    topic=OLD,
-                    payload={"reminder_id": 1, "kind": "bill-missing", "sid": "PR1"},
-                    dedupe_key=f"{OLD}:{key}",
-                    status=status,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+    for key, status in (("a", OutboxStatus.PENDING), ("b", OutboxStatus.DELIVERED)):
+        _add(db, key, OLD, {"reminder_id": 1, "kind": "bill-missing", "sid": "PR1"}, status)
     db.upgrade()
-    with db.read() as s:
-        rows = s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert [(r.topic, r.status) for r in rows] == [
+    rows = _rows(db)
+    assert [(r.topic, r.status) for r in rows.values()] == [
         ("zendesk.note", OutboxStatus.PENDING),  # the one note handler delivers it
         (OLD, OutboxStatus.DELIVERED),  # history stays as it was
     ]
+    db.dispose()
+
+
+def test_a_downgrade_sets_aside_the_id_only_reminder_rows_old_code_cannot_deliver(empty_db_url):
+    db = Database(empty_db_url)
+    db.upgrade("0005")
+    worded = {"reminder_id": 7, "kind": "bill-missing", "sid": "PR1", "body": "Add the bill."}
+    _add(db, "moved", OLD, worded)  # queued by the old code, moved by the upgrade
+    db.upgrade()
+    assert db.current_revision() == "0006"
+    ids = {"reminder_id": 8, "kind": "loa-unsigned"}
+    _add(db, "slack-ids", "slack.reminder", {**ids, "to": "thread"})
+    _add(db, "slack-sent", "slack.reminder", {**ids, "to": "rep"}, OutboxStatus.DELIVERED)
+    _add(db, "slack-words", "slack.reminder", {**ids, "to": "thread", "text": "Sign it."})
+    _add(db, "note-ids", "zendesk.note", {**ids, "sid": "PR2"})
+    _add(db, "note-refused", "zendesk.note", {"ticket_id": 3, "body": "portbot did not apply"})
+
+    with db.engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0005")
+    assert db.current_revision() == "0005"
+    rows = _rows(db)
+    # The rows worded at delivery are set aside: no worker claims a dead row.
+    for key, topic in (("slack-ids", "slack.reminder"), ("note-ids", "zendesk.note")):
+        row = rows[key]
+        assert (row.topic, row.status) == (topic, OutboxStatus.DEAD)
+        assert row.last_error.startswith("set aside by the downgrade of migration 0006")
+        assert "reminder 8" in row.last_error
+    # Rows the old code delivers stay pending; the moved note goes back to its old topic.
+    assert (rows["slack-words"].status, rows["slack-words"].last_error) == (
+        OutboxStatus.PENDING,
+        None,
+    )
+    assert (rows["note-refused"].topic, rows["note-refused"].status) == (
+        "zendesk.note",
+        OutboxStatus.PENDING,
+    )
+    assert (rows["moved"].topic, rows["moved"].status) == (OLD, OutboxStatus.PENDING)
+    assert rows["slack-sent"].status is OutboxStatus.DELIVERED  # history is left alone
+
+    db.upgrade()  # and up again: the moved note is a zendesk.note once more, the dead stay dead
+    rows = _rows(db)
+    assert rows["moved"].topic == "zendesk.note"
+    assert rows["slack-ids"].status is OutboxStatus.DEAD
     db.dispose()

@@ -67,7 +67,7 @@ class Destination(StrEnum):
     CHANNEL = "channel"
     """A port-out window's channel, or a port-out's card thread (else the agents channel)."""
     NOTE = "note"
-    """An internal note on the ticket of the request or port-out."""
+    """An internal note on the ticket of the request (port-outs have no ticket yet)."""
 
 
 K, D = ReminderKind, Destination
@@ -85,8 +85,13 @@ _ROUTES: dict[ReminderKind, tuple[Destination, ...]] = {
     K.POST_PORT_CHECK: _FOR_THE_REQUESTER,
     K.STALE_REQUEST: (D.AGENTS, D.NOTE),
     K.DAILY_DIGEST: (D.AGENTS,),
+    # Port-outs get no ticket note yet: nothing makes a port-out's Zendesk ticket (no
+    # ZendeskLink carries a port_out_id), so a note would wait a day for a ticket that never
+    # comes. TODO(port-out tickets, PRODUCT §4 "every decision is on ... the ticket"): add
+    # D.NOTE to the three port-out kinds once port-outs have tickets; the sweep and the note
+    # handler already find a ticket by port_out_id.
     K.PORT_OUT_WINDOW: (D.CHANNEL,),
-    K.PORT_OUT_PENDING: (D.CHANNEL, D.NOTE),
+    K.PORT_OUT_PENDING: (D.CHANNEL,),
     K.PORT_OUT_DEADLINE: (D.CHANNEL,),  # once the default decision was applied
 }
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 from bot.porting.rules import (
-    CANCEL_NOTICE_BUSINESS_DAYS,
     DOCUMENT_AGING_NOTICE_DAYS,
     DOCUMENT_MAX_AGE_DAYS,
     EXPIRY_DAYS,
@@ -31,7 +30,6 @@ _COUNTS = (
     "keep_active_weekly_days",
     "keep_active_max_weeks",
     "keep_active_before_foc_business_days",
-    "cancellation_notice_business_days",
     "cutoff_notice_business_days",
     "stale_in_review_business_days",
     "stale_submitted_business_days",
@@ -75,11 +73,11 @@ class ReminderPolicy:
     keep_active_before_foc_business_days: int = 2
 
     foc_approaching_business_days: tuple[int, ...] = (3, 1)
-    cancellation_notice_business_days: int = CANCEL_NOTICE_BUSINESS_DAYS
-    """Cancellations must reach the carriers this many business days before the FOC (the
-    lifecycle's cut-off: ``rules.CANCEL_NOTICE_BUSINESS_DAYS``)."""
     cutoff_notice_business_days: int = 1
-    """The cut-off notice goes out this many business days before the last day to cancel."""
+    """The cut-off notice goes out this many business days before the last day to cancel. That
+    day itself is no setting: it is the cut-off the lifecycle enforces
+    (``rules.CANCEL_NOTICE_BUSINESS_DAYS`` business days before the FOC, through
+    ``calendar.cancellation_deadline``), so the notice and the refusal cannot disagree."""
 
     stale_in_review_business_days: int = 2
     stale_submitted_business_days: int = 7

@@ -24,8 +24,9 @@ moved into contact hours):
 * ``foc_confirmed``: ``foc-confirmed`` when the FOC was recorded; ``keep-active`` weekly until
   ``keep_active_before_foc_business_days`` before the FOC and then once more;
   ``foc-approaching`` ``foc_approaching_business_days`` before and at the window start;
-  ``cancellation-cutoff`` ``cutoff_notice_business_days`` before the last day to cancel (which
-  is ``cancellation_notice_business_days`` before the FOC). Countdowns that would land on or
+  ``cancellation-cutoff`` ``cutoff_notice_business_days`` before the last day to cancel (the
+  cut-off the lifecycle enforces, ``rules.CANCEL_NOTICE_BUSINESS_DAYS`` before the FOC: no
+  setting, so the notice cannot name another day). Countdowns that would land on or
   before the day the FOC was announced are left out (the announcement carries the date, window
   and the last day to cancel).
 * ``completed``: ``post-port-check`` after the FOC window (the only reminder of a final state).
@@ -242,7 +243,7 @@ def _foc(facts: RequestFacts, policy: ReminderPolicy, calendar: BusinessCalendar
     sid, day = facts.sid, f"{foc:%Y%m%d}"
     starts = _port_starts(facts, calendar)
     window_end = facts.foc_window_end
-    deadline = cancellation_deadline(foc, calendar, policy.cancellation_notice_business_days)
+    deadline = cancellation_deadline(foc, calendar)  # the cut-off check_cancel enforces
     common: dict[str, JSONValue] = {
         "foc_date": foc.isoformat(),
         "window_start": iso(facts.foc_window_start) if facts.foc_window_start else None,

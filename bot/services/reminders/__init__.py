@@ -15,7 +15,7 @@ from bot.services.reminders.digest import (
     digest_summary,
     ensure_digests,
 )
-from bot.services.reminders.messages import ReminderMessage, message_of
+from bot.services.reminders.messages import DROPPED, Dropped, ReminderMessage, message_of
 from bot.services.reminders.rows import (
     EXPIRED,
     FAILED,
@@ -41,6 +41,7 @@ from bot.services.reminders.rows import (
 )
 
 __all__ = [
+    "DROPPED",
     "EXPIRED",
     "FAILED",
     "FOC_ACTION",
@@ -48,6 +49,7 @@ __all__ = [
     "SUPERSEDED",
     "Changes",
     "DigestSummary",
+    "Dropped",
     "Moments",
     "ReminderMessage",
     "StaleItem",

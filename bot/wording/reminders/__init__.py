@@ -27,6 +27,8 @@ from bot.wording.reminders.notice import (
     Notice,
     Occasion,
     Verb,
+    a_date,
+    an_instant,
     note_text,
 )
 
@@ -38,6 +40,8 @@ __all__ = [
     "Notice",
     "Occasion",
     "Verb",
+    "a_date",
+    "an_instant",
     "note_text",
     "notice",
 ]
@@ -57,8 +61,8 @@ BUILDERS: Mapping[ReminderKind, Builder] = MappingProxyType(
         K.STALE_REQUEST: agents.stale_request,
         K.DAILY_DIGEST: agents.digest,
         K.PORT_OUT_WINDOW: port_outs.port_out_window,
-        K.PORT_OUT_PENDING: port_outs.port_out,
-        K.PORT_OUT_DEADLINE: port_outs.port_out,
+        K.PORT_OUT_PENDING: port_outs.port_out_pending,
+        K.PORT_OUT_DEADLINE: port_outs.port_out_deadline,
     }
 )
 """The builder of each reminder kind that makes a message (``request-expiry`` makes none)."""

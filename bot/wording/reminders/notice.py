@@ -90,11 +90,21 @@ def business_days(n: int) -> str:
 
 
 def a_date(value: object) -> date | None:
-    return date.fromisoformat(str(value)) if value else None
+    """A date kept as ISO text (``"2026-12-01"``) in a reminder's or an event's data; None
+    when absent or not a date. Public: any wording that reads such data uses this one."""
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def an_instant(value: object) -> datetime | None:
-    return datetime.fromisoformat(str(value)) if value else None
+    """An instant kept as ISO text in a reminder's or an event's data; None when absent or not
+    an instant. Public, like :func:`a_date`."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def days_since(

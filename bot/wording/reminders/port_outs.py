@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.porting.reminders import ReminderKind
 from bot.wording.formats import when
 from bot.wording.reminders.notice import Notice, Occasion, an_instant, numbers
-from bot.wording.rich import mention, rich, strong
+from bot.wording.rich import Part, mention, rich, strong
 
 
 def port_out_window(o: Occasion) -> Notice:
@@ -39,22 +39,19 @@ def port_out_window(o: Occasion) -> Notice:
     return Notice(body, what="port-out window")
 
 
-def port_out(o: Occasion) -> Notice:
-    """An unannounced port-out waits for the owner's answer, or its deadline passed (the
-    ``port-out-pending`` notices and the ``port-out-deadline`` decision)."""
+def _port_out(o: Occasion) -> tuple[Part, str, str]:
+    """What both port-out notices say: ``by`` (the deadline), the carrier, the numbers."""
     port_out, tz = o.subject, o.calendar.timezone
     deadline = an_instant(o.data.get("deadline_at"))
-    by = strong(when(deadline, tz)) if deadline else "the deadline"
+    by: Part = strong(when(deadline, tz)) if deadline else "the deadline"
     carrier = port_out.receiving_carrier or "Another carrier"
-    nums = numbers(list(port_out.numbers or []))
-    if o.kind is ReminderKind.PORT_OUT_DEADLINE:
-        body = rich(
-            "No answer came by ",
-            by,
-            f", so we refused {carrier}'s request to take {nums}. If you do want these numbers "
-            "to move, open a port-out window first.",
-        )
-    elif o.data.get("stage") == "half-time":
+    return by, carrier, numbers(list(port_out.numbers or []))
+
+
+def port_out_pending(o: Occasion) -> Notice:
+    """An unannounced port-out waits for the owner's answer (``arrived``, ``half-time``)."""
+    by, carrier, nums = _port_out(o)
+    if o.data.get("stage") == "half-time":
         body = rich(
             f"Still waiting for your answer: {carrier} wants to take {nums}. If nobody approves "
             "it by ",
@@ -68,4 +65,16 @@ def port_out(o: Occasion) -> Notice:
             by,
             " if it is yours; otherwise we refuse it then. Tell the porting team here either way.",
         )
-    return Notice(body, what=o.kind.value)
+    return Notice(body, what=ReminderKind.PORT_OUT_PENDING.value)
+
+
+def port_out_deadline(o: Occasion) -> Notice:
+    """No answer came before the port-out's deadline: the default decision was applied."""
+    by, carrier, nums = _port_out(o)
+    body = rich(
+        "No answer came by ",
+        by,
+        f", so we refused {carrier}'s request to take {nums}. If you do want these numbers "
+        "to move, open a port-out window first.",
+    )
+    return Notice(body, what=ReminderKind.PORT_OUT_DEADLINE.value)

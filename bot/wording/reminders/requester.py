@@ -4,6 +4,7 @@ representative's message while the LOA waits for their signature: one builder pe
 from __future__ import annotations
 
 from bot.porting.reminders import Destination
+from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
 from bot.wording.formats import day, spelled, when
 from bot.wording.reminders.notice import (
     ADD_BILL,
@@ -183,7 +184,7 @@ def foc_approaching(o: Occasion) -> Notice:
 def cancellation_cutoff(o: Occasion) -> Notice:
     req, foc = o.subject, a_date(o.data.get("foc_date"))
     cancel_by = a_date(o.data.get("cancel_by"))
-    ahead = spelled(o.policy.cancellation_notice_business_days, "business day")
+    ahead = spelled(CANCEL_NOTICE_BUSINESS_DAYS, "business day")  # the enforced cut-off
     return _notice(
         o,
         "if you want to stop ",
