@@ -10,6 +10,8 @@ from bot.porting.numbers import format_display
 from bot.porting.words import plural, possessive, spelled
 
 __all__ = [
+    "a_date",
+    "an_instant",
     "clip",
     "clock_time",
     "day",
@@ -105,3 +107,21 @@ def numbers_list(e164s: Sequence[str], limit: int) -> str:
     shown = ", ".join(number(e) for e in e164s[: max(limit, 0)])
     more = f" and {len(e164s) - limit:,} more" if len(e164s) > limit else ""
     return shown + more
+
+
+def a_date(value: object) -> date | None:
+    """A date kept as ISO text (``"2026-12-01"``) in a reminder's or an event's data; None
+    when absent or not a date. Any wording that reads such data uses this one."""
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def an_instant(value: object) -> datetime | None:
+    """An instant kept as ISO text in a reminder's or an event's data; None when absent or not
+    an instant. Like :func:`a_date`."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

@@ -7,9 +7,9 @@ customer about a change can say the same.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, tzinfo
+from datetime import tzinfo
 
-from bot.wording.formats import one_line, plural
+from bot.wording.formats import a_date, an_instant, one_line, plural
 from bot.wording.rejections import rejection_text
 from bot.wording.requests import foc_day, next_step
 from bot.wording.rich import Rich, join
@@ -91,24 +91,10 @@ def _affected(numbers: Sequence[PortNumber], event: TimelineEvent) -> list[PortN
 
 def _foc_news(req: PortRequest, event: TimelineEvent, what: str, tz: tzinfo | str | None) -> str:
     data = event.data or {}
-    foc = _date(data.get("foc_date")) or req.foc_date
+    foc = a_date(data.get("foc_date")) or req.foc_date
     verb = "moved the port date" if data.get("moved") else "confirmed the port date"
     text = f"The carriers {verb} for {what}"
     if foc is None:
         return text + "."
-    start, end = _moment(data.get("window_start")), _moment(data.get("window_end"))
+    start, end = an_instant(data.get("window_start")), an_instant(data.get("window_end"))
     return f"{text}: {foc_day(foc, start, end, tz)}."
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _moment(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None

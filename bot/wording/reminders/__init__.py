@@ -27,8 +27,6 @@ from bot.wording.reminders.notice import (
     Notice,
     Occasion,
     Verb,
-    a_date,
-    an_instant,
     note_text,
 )
 
@@ -40,8 +38,6 @@ __all__ = [
     "Notice",
     "Occasion",
     "Verb",
-    "a_date",
-    "an_instant",
     "note_text",
     "notice",
 ]

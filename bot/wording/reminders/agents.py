@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from bot.porting.reminders import DigestSummary
-from bot.wording.formats import clip, day, short_sid, spelled, when
+from bot.wording.formats import an_instant, clip, day, short_sid, spelled, when
 from bot.wording.reminders.notice import (
     DETAILS,
     RESEND,
     Notice,
     Occasion,
-    an_instant,
     business_days,
     days_since,
     expires_on,

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias
 
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.reminders import Destination, ReminderKind, ReminderPolicy
-from bot.wording.formats import clip, plural, short_sid, window
+from bot.wording.formats import an_instant, clip, plural, short_sid, window
 from bot.wording.rich import Rich, Style, code, plain, rich, strong
 
 
@@ -87,24 +87,6 @@ def days(n: int) -> str:
 
 def business_days(n: int) -> str:
     return plural(n, "business day")
-
-
-def a_date(value: object) -> date | None:
-    """A date kept as ISO text (``"2026-12-01"``) in a reminder's or an event's data; None
-    when absent or not a date. Public: any wording that reads such data uses this one."""
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def an_instant(value: object) -> datetime | None:
-    """An instant kept as ISO text in a reminder's or an event's data; None when absent or not
-    an instant. Public, like :func:`a_date`."""
-    try:
-        return datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def days_since(

@@ -4,8 +4,8 @@ closes soon or closed, and an unannounced port-out that waits for their answer."
 from __future__ import annotations
 
 from bot.porting.reminders import ReminderKind
-from bot.wording.formats import when
-from bot.wording.reminders.notice import Notice, Occasion, an_instant, numbers
+from bot.wording.formats import an_instant, when
+from bot.wording.reminders.notice import Notice, Occasion, numbers
 from bot.wording.rich import Part, mention, rich, strong
 
 

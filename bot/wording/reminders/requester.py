@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.porting.reminders import Destination
 from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
-from bot.wording.formats import day, spelled, when
+from bot.wording.formats import a_date, an_instant, day, spelled, when
 from bot.wording.reminders.notice import (
     ADD_BILL,
     CANCEL,
@@ -14,8 +14,6 @@ from bot.wording.reminders.notice import (
     Action,
     Notice,
     Occasion,
-    a_date,
-    an_instant,
     business_days,
     carrier,
     days,
