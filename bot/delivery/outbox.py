@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.services.base import Context
-from bot.services.effects import Topic, outbox_values
+from bot.services.effects import Topic, enqueue
 from storage.models import OutboxMessage
 from storage.values import OutboxStatus
 
@@ -37,8 +37,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[OutboxMessage], None]
 
 
-def dead_letter_alert(row: OutboxMessage, topic: str, *, now: datetime) -> OutboxMessage:
-    """The agents' alert that ``row`` was set aside, as an outbox row of its own."""
+def queue_dead_letter_alert(
+    session: Session, row: OutboxMessage, topic: str, *, now: datetime
+) -> OutboxMessage:
+    """Queue the agents' alert that ``row`` was set aside, as an outbox row of its own."""
     payload: dict[str, object] = {
         "row_id": row.id,
         "topic": row.topic,
@@ -47,9 +49,7 @@ def dead_letter_alert(row: OutboxMessage, topic: str, *, now: datetime) -> Outbo
         "error": (row.last_error or "")[:300],
     }
     key = f"dead:{row.id}:{now.isoformat()}"
-    return OutboxMessage(
-        **outbox_values(Topic(topic), payload, key=key, now=now, request_id=row.request_id)
-    )
+    return enqueue(session, Topic(topic), payload, key=key, now=now, request_id=row.request_id)
 
 
 class RetryLater(Exception):
@@ -154,7 +154,7 @@ class Outbox:
             row.claimed_until = None
             s.add(row)
             if row.status is OutboxStatus.DEAD and self.alert_topic not in (None, row.topic):
-                s.add(dead_letter_alert(row, self.alert_topic, now=self.ctx.now()))
+                queue_dead_letter_alert(s, row, self.alert_topic, now=self.ctx.now())
 
     def deliver(self, row: OutboxMessage) -> bool:
         """Hand one row to its handler; True when delivered."""
