@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.porting import intake, lifecycle
 from bot.porting.csr import compare_with_csr
@@ -26,7 +26,7 @@ from bot.services.base import (
 from bot.services.phase import guard, refresh_summary, sync_phase
 from bot.wording.formats import plural
 from storage import repositories as repo
-from storage.models import PortRequest
+from storage.models import PortRequest, TimelineEvent
 from storage.values import NumberStatus, RequestStatus
 
 LOA_MAX_AGE_DAYS = DOCUMENT_MAX_AGE_DAYS
@@ -118,13 +118,20 @@ def set_foc(
     window_start: datetime | None = None,
     window_end: datetime | None = None,
     key: str | None = None,
+    as_of: datetime | None = None,
 ) -> Snapshot:
-    """Record the firm port date for all numbers (or some), with an optional port window."""
+    """Record the firm port date for all numbers (or some), with an optional port window.
+
+    ``as_of`` is when the change was made where it came from (a Zendesk field change: the
+    webhook's signed time). A change older than the request's last port-date change is refused,
+    so a late or replayed delivery never reverts a newer date."""
     _check_window(ctx, foc_date, window_start, window_end)
 
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
         guard(req, Move.SET_FOC, actor)
+        if as_of is not None:
+            _refuse_older(session, req, as_of)
         all_numbers = repo.numbers_of(session, request_id=req.pk)
         chosen = select_numbers(ctx, all_numbers, numbers, able=NumberMove.SET_FOC)
         if not chosen:
@@ -147,6 +154,8 @@ def set_foc(
         if moved_from:
             detail += f" (moved from {', '.join(f'{d:%b %-d}' for d in moved_from)})"
         data = {"foc_date": foc_date.isoformat(), "moved": bool(moved_from)}
+        if as_of is not None:
+            data["made_at"] = as_of.isoformat()
         if window_start and window_end:
             data |= {"window_start": window_start.isoformat(), "window_end": window_end.isoformat()}
         sync_phase(
@@ -163,6 +172,35 @@ def set_foc(
         return snapshot(session, req)
 
     return run(ctx, "set_foc", body, key=key)
+
+
+def _last_foc_change(session: Session, req: PortRequest) -> datetime | None:
+    """When the request's port date last changed: where it was made (``made_at``), else when
+    portbot recorded it."""
+    last = session.exec(
+        select(TimelineEvent)
+        .where(TimelineEvent.request_id == req.pk, TimelineEvent.action == Move.SET_FOC.value)
+        .order_by(col(TimelineEvent.id).desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    made = (last.data or {}).get("made_at")
+    try:
+        return datetime.fromisoformat(made) if isinstance(made, str) else last.at
+    except ValueError:
+        return last.at
+
+
+def _refuse_older(session: Session, req: PortRequest, as_of: datetime) -> None:
+    last = _last_foc_change(session, req)
+    if last is not None and as_of < last:
+        as_of, last = as_of.astimezone(UTC), last.astimezone(UTC)
+        shown = req.foc_date.strftime("%b %-d, %Y") if req.foc_date else "the current port date"
+        raise InvalidInput(
+            f"this change was made at {as_of:%b %-d, %H:%M:%S} UTC, before the port date was "
+            f"last changed ({last:%b %-d, %H:%M:%S} UTC); {shown} stays."
+        )
 
 
 # The fields of set_foc its InvalidInput errors are keyed by (the FOC form shows each by its box).

@@ -8,18 +8,23 @@
 * A change of the FOC-date field (``ZENDESK_FIELD_FOC_DATE``) becomes ``set_foc`` under the
   same lifecycle rules as the Slack command; when the lifecycle refuses, an internal note on
   the ticket says why.
-* Zendesk retries deliveries: every action is keyed by the delivery (invocation id, or the
-  body's hash), so a repeat is applied once.
+* Each delivery is applied once. It is known by what its signature covers (the signed
+  timestamp and the body: a copy re-sent with another ``X-Zendesk-Webhook-Invocation-Id``,
+  which is not signed, is the same delivery) and by its invocation id (Zendesk's own retries).
+  A field change older than the request's last port-date change is refused with a note, so a
+  late or replayed delivery never reverts a newer date.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot import services as svc
@@ -28,7 +33,7 @@ from bot.services.base import Context, utcnow
 from bot.services.effects import Topic, enqueue
 from bot.zendesk import webhook
 from storage import repositories as repo
-from storage.models import OutboxMessage, PortRequest, ZendeskLink
+from storage.models import IdempotencyRecord, OutboxMessage, PortRequest, ZendeskLink
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +48,20 @@ class Inbound:
     # service's clock, which tests and the demo move forward.
     wall: Callable[[], datetime] = utcnow
 
+    def __post_init__(self) -> None:
+        # Zendesk keeps addresses in lower case; ZENDESK_EMAIL may be typed in any case.
+        self.api_email = (self.api_email or "").strip().lower() or None
+
     def handle(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """The HTTP status and JSON answer for one webhook delivery."""
         lower = {k.lower(): v for k, v in headers.items()}
+        stamp = lower.get(webhook.TIMESTAMP_HEADER.lower())
         try:
             webhook.verify(
                 self.secret,
                 body,
                 lower.get(webhook.SIGNATURE_HEADER.lower()),
-                lower.get(webhook.TIMESTAMP_HEADER.lower()),
+                stamp,
                 now=self.wall(),
             )
         except webhook.BadSignature:
@@ -63,10 +73,38 @@ class Inbound:
         sid, ticket_id = self._request_of(event)
         if sid is None:
             return 200, {"result": "ignored", "reason": "no port request for this ticket"}
-        key = webhook.dedupe_key(lower, event)
+        assert stamp is not None  # verify() refuses a delivery without one
+        keys = _delivery_keys(event.ticket_id, stamp, body, lower)
+        if self._seen(keys):
+            return 200, {"result": "ignored", "reason": "this delivery was already applied"}
         if event.kind is webhook.EventKind.COMMENT_CREATED:
-            return 200, self._comment(sid, event)
-        return 200, self._fields(sid, ticket_id, event, key)
+            answer = self._comment(sid, event)
+        else:
+            answer = self._fields(sid, ticket_id, event, keys[0], _instant(stamp))
+        self._remember(keys, sid)
+        return 200, answer
+
+    def _seen(self, keys: list[str]) -> bool:
+        with self.ctx.db.read() as s:
+            return any(s.get(IdempotencyRecord, k) is not None for k in keys)
+
+    def _remember(self, keys: list[str], sid: str) -> None:
+        """Note the delivery as applied, under each of its keys (a race already noted it)."""
+        for key in keys:
+            try:
+                with self.ctx.db.write() as s:
+                    if s.get(IdempotencyRecord, key) is None:
+                        req = repo.get_request(s, sid=sid)
+                        s.add(
+                            IdempotencyRecord(
+                                key=key,
+                                operation="zendesk_webhook",
+                                request_id=req.id if req else None,
+                                created_at=self.ctx.now(),
+                            )
+                        )
+            except IntegrityError:
+                pass
 
     def _request_of(self, event: webhook.WebhookEvent) -> tuple[str | None, int]:
         with self.ctx.db.read() as s:
@@ -84,7 +122,8 @@ class Inbound:
         comment = event.comment
         assert comment is not None
         author = comment.author
-        if author is not None and self.api_email and author.email == self.api_email:
+        email = author.email.strip().lower() if author is not None else ""
+        if self.api_email and email == self.api_email:
             return {"result": "ignored", "reason": "portbot's own comment"}
         if not comment.public:
             return {"result": "ignored", "reason": "internal note"}
@@ -108,7 +147,7 @@ class Inbound:
         return {"result": "comment added"}
 
     def _fields(
-        self, sid: str, ticket_id: int, event: webhook.WebhookEvent, key: str
+        self, sid: str, ticket_id: int, event: webhook.WebhookEvent, key: str, made: datetime
     ) -> dict[str, Any]:
         value = event.field_value(self.foc_field) if self.foc_field else None
         if not value:
@@ -123,7 +162,7 @@ class Inbound:
             return {"result": "ignored", "reason": "the FOC date is already set"}
         actor = svc.Actor.agent("zendesk", "Zendesk")
         try:
-            svc.set_foc(self.ctx, sid, foc, actor=actor, key=f"{key}:foc")
+            svc.set_foc(self.ctx, sid, foc, actor=actor, key=f"{key}:foc", as_of=made)
         except DomainError as exc:
             return self._refuse(sid, ticket_id, key, str(exc))
         return {"result": "foc set", "foc_date": foc.isoformat()}
@@ -148,3 +187,25 @@ class Inbound:
                     request_id=req.id if req else None,
                 )
         return {"result": "refused", "reason": why}
+
+
+def _delivery_keys(
+    ticket_id: int, stamp: str, body: bytes, headers: Mapping[str, str]
+) -> list[str]:
+    """The keys a delivery is known by: first what its signature covers (the signed timestamp
+    and the body), then Zendesk's invocation id with the body (Zendesk's retries of one
+    invocation, whatever their timestamp). The invocation id is not signed: taken with the body,
+    a copy sent under a made-up id cannot mark some other delivery as already applied."""
+    signed = hashlib.sha256(stamp.encode() + body).hexdigest()
+    keys = [f"zendesk:{ticket_id}:signed:{signed}"]
+    invocation = headers.get(webhook.INVOCATION_HEADER.lower(), "").strip()
+    if invocation:
+        retried = hashlib.sha256(invocation[:100].encode() + b"\n" + body).hexdigest()
+        keys.append(f"zendesk:{ticket_id}:invocation:{retried}")
+    return keys
+
+
+def _instant(stamp: str) -> datetime:
+    """The signed timestamp (verify() has read it already) as an aware UTC instant."""
+    moment = datetime.fromisoformat(stamp.strip())
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

@@ -17,8 +17,10 @@ from bot import services as svc
 from bot.delivery.outbox import Outbox
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.zendesk_sim import ZendeskSimulator
+from bot.sandbox.zendesk_state import iso
 from bot.services.effects import Topic
 from bot.web import create_app
+from bot.zendesk import webhook
 from bot.zendesk.delivery import NoteDelivery, ZendeskDelivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
@@ -132,3 +134,75 @@ def test_unsigned_posts_are_refused_and_nothing_changes(zd):
     assert refused.value.code == 401
     time.sleep(0.05)
     assert zd.comments_in_request(sid) == []
+
+
+def _post(zd, body: bytes, stamp: str, invocation: str) -> int:
+    """POST ``body`` signed at ``stamp`` (what the signature covers) under ``invocation``."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-Zendesk-Webhook-Signature": webhook.sign(SECRET, body, stamp),
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        "X-Zendesk-Webhook-Invocation-Id": invocation,
+    }
+    request = urllib.request.Request(f"{zd.url}/zendesk/webhook", body, headers, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return answer.status
+
+
+def _foc(zd, sid: str) -> date | None:
+    return svc.find(zd.ctx, sid, svc.Viewer(user_id="U0AGENT", is_agent=True)).request.foc_date
+
+
+def test_a_captured_delivery_resent_under_a_new_invocation_id_is_not_applied_again(zd):
+    sid, ticket = zd.open(submitted=True)
+    zd.sim.set_field(ticket, FOC_FIELD, "2026-12-01")
+    captured = zd.sim.webhooks[-1]
+    stamp = captured.attempts[-1].timestamp
+    zd.sim.set_field(ticket, FOC_FIELD, "2026-12-03")  # the agent changes their mind
+    assert _foc(zd, sid) == date(2026, 12, 3)
+    # The invocation id is not signed: the same signed bytes under another id are the same
+    # delivery, and change nothing.
+    assert _post(zd, captured.body, stamp, "9999999999") == 200
+    assert _foc(zd, sid) == date(2026, 12, 3)
+    zd.outbox.drain()
+    assert not [c for c in zd.sim.comments(ticket) if "did not apply" in c["body"]]
+
+
+def test_an_older_field_change_never_reverts_a_newer_one(zd):
+    sid, ticket = zd.open(submitted=True)
+    zd.sim.deliver_webhooks = False
+    zd.sim.set_field(ticket, FOC_FIELD, "2026-12-01")  # held back (a slow or captured delivery)
+    zd.sim.deliver_webhooks = True
+    zd.sim.set_field(ticket, FOC_FIELD, "2026-12-03")
+    assert _foc(zd, sid) == date(2026, 12, 3)
+    a_minute_earlier = iso(time.time() - 60)
+    zd.sim.redeliver(-2, timestamp=a_minute_earlier)  # arrives late, signed when it was made
+    assert _last_attempt_status(zd.sim) == 200
+    assert _foc(zd, sid) == date(2026, 12, 3)
+    zd.sim.redeliver(-2, timestamp=a_minute_earlier)  # and again: still one note
+    zd.outbox.drain()
+    (note,) = [c for c in zd.sim.comments(ticket) if "did not apply" in c["body"]]
+    assert note["public"] is False and "before the port date was last changed" in note["body"]
+    assert "Dec 3, 2026 stays" in note["body"]
+
+
+def test_portbots_own_comments_are_ignored_whatever_the_case_of_zendesk_email(ctx, clock):
+    inbound = Inbound(ctx, SECRET, api_email=" PortBot@Acme.example ", foc_field=FOC_FIELD)
+    with (
+        ZendeskSimulator(email=EMAIL, token=TOKEN, ticket_fields=[FOC_FIELD]) as sim,
+        ServedApp(create_app(ctx, None, zendesk=inbound)) as served,
+    ):
+        zd = Setup(ctx, sim, served.url)
+        sid, ticket = zd.open()
+        comment = {"id": 77, "body": "Your port date is set.", "public": True}
+        comment["author"] = {"id": 5, "name": "Portbot API", "email": "portbot@acme.example"}
+        body = json.dumps(
+            {
+                "event": "comment_created",
+                "ticket_id": ticket,
+                "external_id": sid,
+                "comment": comment,
+            }
+        ).encode()
+        assert _post(zd, body, iso(time.time()), "8000000001") == 200
+        assert zd.comments_in_request(sid) == []
