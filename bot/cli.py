@@ -96,7 +96,7 @@ def _sqlite_file(settings: Settings) -> Path | None:
 
 def cmd_check(settings: Settings) -> int:
     """Report the configuration. Reads only: a missing SQLite file is not created."""
-    from bot.config import key_file_path
+    from bot.config import check_serving, key_file_path
     from bot.context import open_database
     from storage.db import Database
 
@@ -156,6 +156,7 @@ def cmd_check(settings: Settings) -> int:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name.ljust(width)}  {value}")
+    check_serving(settings)  # what serve and worker would refuse, refused here the same way
     print("configuration OK")
     return 0
 
@@ -164,8 +165,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     import logging
 
     from bot import server
+    from bot.config import check_serving
 
-    server.require_slack(settings, socket_mode=settings.slack_app_token is not None)
+    check_serving(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "serve":

@@ -404,3 +404,31 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"{name}: {message}") from None
     _check_zendesk(settings)
     return settings
+
+def check_serving(settings: Settings) -> None:
+    """What ``portbot serve`` and ``worker`` need beyond well-formed values, as one
+    :class:`ConfigError` naming the variable: ``portbot check`` refuses exactly this too."""
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    if not bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
+    if not bot_token.startswith("xoxb-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN: needs the bot token (xoxb-…, OAuth & Permissions → Bot User OAuth "
+            "Token), not an app-level or user token"
+        )
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN: needs the app-level token (xapp-…, Basic Information → App-Level "
+            "Tokens, scope connections:write), not a bot or user token"
+        )
+    if not app_token and settings.slack_signing_secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET: required to check that requests come from Slack "
+            "(Basic Information → App Credentials)"
+        )
+    if settings.smtp_url is not None and not settings.portbot_mail_from:
+        raise ConfigError(
+            "PORTBOT_MAIL_FROM: required when SMTP_URL is set (the address LOA e-mails come "
+            "from, e.g. porting@example.com)"
+        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
@@ -176,13 +177,20 @@ def build_runtime(
         wake=outbox.wake.set,
         documents=loa_store(settings, ctx),
     )
-    bolt = build_app(
-        settings,
-        deps,
-        client=client,
-        process_before_response=process_before_response,
-        verify_requests=verify_requests,
-    )
+    try:  # Bolt asks Slack who the token belongs to (auth.test) before anything else
+        bolt = build_app(
+            settings,
+            deps,
+            client=client,
+            process_before_response=process_before_response,
+            verify_requests=verify_requests,
+        )
+    except BoltError as exc:
+        raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at start ({exc})") from None
+    except OSError as exc:
+        where = settings.slack_api_url or "https://slack.com/api"
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError(f"Slack: cannot reach {where} at start ({reason})") from None
     if agents.groups:
         threading.Thread(target=agents.refresh, args=(client,), daemon=True).start()
     return Runtime(

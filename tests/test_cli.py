@@ -149,15 +149,19 @@ def test_unknown_command_is_a_usage_error(portbot: Portbot) -> None:
     assert "Traceback" not in result.stderr
 
 
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-cli-test", "SLACK_SIGNING_SECRET": "cli-signing-secret"}
+NO_BOT_TOKEN = "SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)"
+
+
 # --- check --------------------------------------------------------------------------------
 
 
 def test_check_on_defaults(either: Portbot, tmp_path: Path) -> None:
+    """Without Slack, check shows what is set and then refuses, as serve would."""
     result = either("check")
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    lines = result.stdout.splitlines()
-    assert lines[-1] == "configuration OK"
+    assert result.returncode == 2
+    assert result.stderr == f"portbot: {NO_BOT_TOKEN}\n"
+    assert "configuration OK" not in result.stdout
     database = tmp_path / "portbot" / "portbot.db"
     key = tmp_path / "portbot" / "portbot.key"
     assert has_line(
@@ -175,7 +179,7 @@ def test_check_on_defaults(either: Portbot, tmp_path: Path) -> None:
 
 def test_check_after_upgrade_reports_the_schema(either: Portbot, tmp_path: Path) -> None:
     assert either("db", "upgrade").returncode == 0
-    result = either("check")
+    result = either("check", **SLACK)
     assert result.returncode == 0, result.stderr
     key = tmp_path / "portbot" / "portbot.key"
     assert has_line(rf"encryption key\s+key file {re.escape(str(key))}$", result.stdout)
@@ -201,6 +205,7 @@ def test_check_describes_the_configuration_without_its_secrets(portbot: Portbot)
         ZENDESK_SUBDOMAIN="acme",
         ZENDESK_EMAIL="porting@acme.example",
         SMTP_URL="smtp://mailer@mail.example.com:587",
+        PORTBOT_MAIL_FROM="porting@acme.example",
         **secret_values,
     )
     assert result.returncode == 0, result.stderr
@@ -286,13 +291,15 @@ def test_unusable_sqlite_location_is_one_line_naming_database_url(
 
 
 def test_empty_variables_in_the_environment_are_unset(portbot: Portbot) -> None:
-    result = portbot("check", PORTBOT_TIMEZONE="", PORTBOT_COUNTRY="", PORTBOT_SECRET_KEY="")
+    result = portbot(
+        "check", PORTBOT_TIMEZONE="", PORTBOT_COUNTRY="", PORTBOT_SECRET_KEY="", **SLACK
+    )
     assert result.returncode == 0, result.stderr
     assert "US holidays, America/New_York" in result.stdout
 
 
 def test_empty_database_url_means_the_default(portbot: Portbot, tmp_path: Path) -> None:
-    result = portbot("check", DATABASE_URL="", SMTP_URL="")
+    result = portbot("check", DATABASE_URL="", SMTP_URL="", **SLACK)
     assert result.returncode == 0, result.stderr
     assert f"sqlite:///{tmp_path / 'portbot' / 'portbot.db'} (default)" in result.stdout
 
@@ -326,7 +333,7 @@ def test_db_upgrade_on_an_empty_sqlite_file(portbot: Portbot, tmp_path: Path) ->
     assert current.returncode == 0, current.stderr
     assert current.stdout == f"{url}: {revision} — up to date.\n"
 
-    check = portbot("check", DATABASE_URL=url)
+    check = portbot("check", DATABASE_URL=url, **SLACK)
     assert check.returncode == 0, check.stderr
     assert has_line(rf"schema\s+{re.escape(revision)}", check.stdout)
     assert check.stdout.splitlines()[-1] == "configuration OK"
@@ -386,7 +393,46 @@ def test_db_upgrade_on_an_empty_postgresql_database(
     assert current.returncode == 0, current.stderr
     assert current.stdout.rstrip().endswith("— up to date.")
 
-    check = portbot("check", DATABASE_URL=url, PORTBOT_SECRET_KEY=KEY)
+    check = portbot("check", DATABASE_URL=url, PORTBOT_SECRET_KEY=KEY, **SLACK)
     assert check.returncode == 0, check.stderr
     assert has_line(r"encryption key\s+PORTBOT_SECRET_KEY", check.stdout)
     assert check.stdout.splitlines()[-1] == "configuration OK"
+
+
+@pytest.mark.parametrize(
+    ("env", "refusal"),
+    [
+        ({}, NO_BOT_TOKEN),
+        ({**SLACK, "SLACK_BOT_TOKEN": "xapp-1-A0-123-abc"}, "SLACK_BOT_TOKEN: needs the bot token"),
+        (
+            {**SLACK, "SLACK_APP_TOKEN": "xoxb-not-an-app-token"},
+            "SLACK_APP_TOKEN: needs the app-level",
+        ),
+        ({"SLACK_BOT_TOKEN": "xoxb-cli-test"}, "SLACK_SIGNING_SECRET: required"),
+        ({**SLACK, "SMTP_URL": "smtp://127.0.0.1:2525"}, "PORTBOT_MAIL_FROM: required"),
+    ],
+)
+def test_check_refuses_exactly_what_serve_refuses(portbot: Portbot, env, refusal) -> None:
+    check = portbot("check", **env)
+    worker = portbot("worker", **env)
+    serve = portbot("serve", "--port", "1", **env)
+    for result in (check, worker, serve):
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"portbot: {refusal}"), result.stderr
+        assert "Traceback" not in result.stderr
+    assert check.stderr == worker.stderr == serve.stderr
+    assert "configuration OK" not in check.stdout
+
+
+def test_slack_out_of_reach_at_start_is_named_as_slack(portbot: Portbot, tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    result = portbot(
+        "worker",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}",
+        SLACK_API_URL=url,
+        **SLACK,
+    )
+    assert result.returncode == 2
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"portbot: Slack: cannot reach {url} at start ("), result.stderr
+    assert "DATABASE_URL" not in result.stderr and "Traceback" not in result.stderr
