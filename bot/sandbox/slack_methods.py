@@ -51,6 +51,8 @@ class SimMethods(SimState):
     def api_chat_postMessage(self, args: Args) -> Args:
         """``chat.postMessage``: to a channel, a user's DM (user id) or a thread (``thread_ts``)."""
         channel = self._channel(args)
+        if self._channels[channel].get("is_member") is False:
+            raise _Refusal("not_in_channel")
         if not (args.get("text") or args.get("blocks") or args.get("attachments")):
             raise _Refusal("no_text")
         if problems := check_blocks(args.get("blocks") or [], "/blocks", 50):

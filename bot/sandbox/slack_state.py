@@ -163,11 +163,13 @@ class SimState:
         is_private: bool = False,
         is_im: bool = False,
         members: Iterable[str] = (),
+        bot_member: bool = True,
     ) -> Args:
-        """Add a conversation; ``members``, when given, limit who may get ephemerals there."""
+        """Add a conversation; ``members``, when given, limit who may get ephemerals there.
+        ``bot_member=False``: the app was not invited (posting there is ``not_in_channel``)."""
         channel = {"id": id, "name": name, "is_channel": not (is_private or is_im), "is_im": is_im}
         channel.update(is_group=is_private and not is_im, is_private=is_private or is_im)
-        channel.update(is_archived=False, is_member=True, created=int(time.time()))
+        channel.update(is_archived=False, is_member=bot_member, created=int(time.time()))
         with self._lock:
             self._channels[id] = {**channel, "members": list(members)}
         return channel

@@ -84,6 +84,8 @@ def test_scopes_are_the_ones_we_use():
         "files:read",
         "channels:history",
         "groups:history",
+        "channels:read",
+        "groups:read",
     }
 
 

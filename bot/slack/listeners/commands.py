@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import services as svc
 from bot.porting.errors import InvalidInput
@@ -24,6 +26,15 @@ from bot.slack.ids import COMMAND
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
 AGENT_VERBS = {"submit", "foc", "reject", "complete", "note"}
+# How long /port new waits to learn whether portbot is in the channel (the modal's trigger is
+# good for 3 seconds from Slack's send; when Slack does not say in time, the form opens).
+MEMBERSHIP_TIMEOUT = 1  # seconds
+_NOT_THERE = frozenset({"channel_not_found", "not_in_channel"})
+NOT_IN_CHANNEL = (
+    "I'm not in this channel, so I can't post your request's card here. Type "
+    f"`/invite @portbot` in this channel, then `{COMMAND} new` again. You can also run "
+    f"`{COMMAND} new` in a direct message with me."
+)
 
 
 def _sid_arg(args: list[str], usage: str) -> str:
@@ -44,6 +55,31 @@ def _actor(deps: SlackDeps, cmd: dict[str, Any], client: WebClient) -> svc.Actor
     return deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
 
 
+def _key(cmd: dict[str, Any], verb: str) -> str | None:
+    """The command's idempotency key: Slack sends a retried command with the same body, so
+    with the same ``trigger_id``."""
+    trigger = cmd.get("trigger_id")
+    return f"command:{verb}:{trigger}" if trigger else None
+
+
+def bot_not_in(client: WebClient, channel: str) -> bool:
+    """Whether Slack says portbot is not a member of ``channel`` (``conversations.info``, one
+    short try). A DM is always fine; no answer in time, a rate limit or a missing scope
+    count as "not known", and the card's delivery copes if it must."""
+    if channel[:1] not in ("C", "G"):
+        return False
+    quick = WebClient(
+        token=client.token, base_url=client.base_url, timeout=MEMBERSHIP_TIMEOUT, retry_handlers=[]
+    )
+    try:
+        info = quick.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as exc:
+        return exc.response.get("error") in _NOT_THERE
+    except OSError:  # a timeout or a refused connection: not known
+        return False
+    return info.get("is_member") is False
+
+
 def help_(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
@@ -53,6 +89,11 @@ def help_(
 
 def new(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]) -> None:
     ack()
+    if bot_not_in(client, cmd.get("channel_id", "")) and cmd.get("response_url"):
+        WebhookClient(cmd["response_url"], timeout=5).send(
+            text=NOT_IN_CHANNEL, response_type="ephemeral"
+        )
+        return
     meta = dump_meta(team=cmd.get("team_id", ""), channel=cmd.get("channel_id", ""))
     client.views_open(trigger_id=cmd["trigger_id"], view=intake_views.agreement_step(meta))
 
@@ -112,7 +153,7 @@ def submit(
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "submit SID"))
     actor = _actor(deps, cmd, client)
-    done = svc.submit_to_carrier(deps.ctx, snap.sid, actor=actor)
+    done = svc.submit_to_carrier(deps.ctx, snap.sid, actor=actor, key=_key(cmd, "submit"))
     deps.wake()
     lines = [f"Submitted {done.sid} to {escape(done.request.losing_carrier)}."]
     lines += [f"• CSR check: {escape(w)}" for w in done.warnings]
@@ -134,7 +175,9 @@ def foc(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args:
     except ValueError:
         raise InvalidInput(f"“{args[1]}” is not a date; use YYYY-MM-DD.") from None
     actor = _actor(deps, cmd, client)
-    done = svc.set_foc(deps.ctx, snap.sid, when, actor=actor, numbers=args[2:] or None)
+    done = svc.set_foc(
+        deps.ctx, snap.sid, when, actor=actor, numbers=args[2:] or None, key=_key(cmd, "foc")
+    )
     deps.wake()
     ack(text=f"Port date for {done.sid}: {when:%a %b %-d, %Y}. Status: {done.status.label}.")
 
@@ -153,7 +196,9 @@ def complete(
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "complete SID [numbers]"))
     actor = _actor(deps, cmd, client)
-    done = svc.mark_ported(deps.ctx, snap.sid, actor=actor, numbers=args[1:] or None)
+    done = svc.mark_ported(
+        deps.ctx, snap.sid, actor=actor, numbers=args[1:] or None, key=_key(cmd, "complete")
+    )
     deps.wake()
     ack(text=f"{done.sid}: {done.status.label}.")
 
@@ -163,7 +208,8 @@ def note(
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "note SID text"))
     actor = _actor(deps, cmd, client)
-    svc.add_note(deps.ctx, snap.sid, " ".join(args[1:]), actor=actor, public=False)
+    text = " ".join(args[1:])
+    svc.add_note(deps.ctx, snap.sid, text, actor=actor, public=False, key=_key(cmd, "note"))
     deps.wake()
     ack(text=f"Noted on {snap.sid} (visible to the porting team).")
 
