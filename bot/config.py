@@ -81,6 +81,7 @@ class Settings(BaseModel):
     # Seconds between reminder sweeps (bot.delivery.scheduler); the rows decide what is due.
     portbot_reminder_interval: int = 30
     portbot_loa_ttl_days: int = 14
+    portbot_delivery_give_up_hours: int = 24  # then the outbox sets a delivery aside
     portbot_files_dir: Path | None = None
     portbot_trust_proxy: bool = False
 
@@ -230,6 +231,14 @@ class Settings(BaseModel):
                 f'"{_clip(text)}" is not a number of days from 1 to {LOA_MAX_TTL_DAYS} '
                 f"(carriers accept a signed LOA for {LOA_LINK_MAX_DAYS} days)"
             )
+        return int(text)
+
+    @field_validator("portbot_delivery_give_up_hours", mode="before")
+    @classmethod
+    def _give_up(cls, value: object) -> object:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 720:
+            raise ValueError(f'"{_clip(text)}" is not a number of hours from 1 to 720')
         return int(text)
 
     @field_validator("portbot_files_dir", mode="before")
@@ -404,6 +413,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"{name}: {message}") from None
     _check_zendesk(settings)
     return settings
+
 
 def check_serving(settings: Settings) -> None:
     """What ``portbot serve`` and ``worker`` need beyond well-formed values, as one

@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -167,7 +168,8 @@ def build_runtime(
     client = client or web_client(settings)
     handlers = outbox_handlers(settings, ctx, client)
     alerts = Topic.SLACK_ALERT if Topic.SLACK_ALERT in handlers else None
-    outbox = Outbox(ctx, handlers, worker_id=worker_id, alert_topic=alerts)
+    give_up = timedelta(hours=settings.portbot_delivery_give_up_hours)
+    outbox = Outbox(ctx, handlers, worker_id=worker_id, alert_topic=alerts, give_up=give_up)
     sweeper = Sweeper(ctx, worker_id=worker_id, wake=outbox.wake.set)
     agents = AgentDirectory(settings.agents.users, settings.agents.groups)
     deps = SlackDeps(

@@ -227,6 +227,19 @@ class OutboxMessage(Stored, SQLModel, table=True):
     delivered_at: datetime | None = _utc(default=None)
 
 
+class OutboxLane(SQLModel, table=True):
+    """How one destination of the outbox (``slack``, ``zendesk``, ``loa``) is doing, shared by
+    every worker: since when it has failed without a success in between, and the outage the
+    agents were told about (one alert when it starts, one when it ends)."""
+
+    __tablename__ = "outbox_lanes"
+
+    lane: str = Field(primary_key=True, max_length=32)
+    failing_since: datetime | None = _utc(default=None)
+    outage_since: datetime | None = _utc(default=None)
+    dead: int = 0
+
+
 class PortOutWindow(Stored, SQLModel, table=True):
     """The owner's consent for numbers to leave between two instants."""
 

@@ -62,8 +62,10 @@ def rows(ctx: Context, *, state: str = "dead", limit: int = 50) -> list[Row]:
 
 
 def retry(ctx: Context, ids: Iterable[int] = (), *, all_dead: bool = False) -> list[int]:
-    """Put dead rows back in line, due now, with a fresh count of attempts; the ids retried.
-    Rows that are not dead (delivered, or still pending) are left as they are."""
+    """Put dead rows back in line, due now, with a fresh count of attempts and a fresh give-up
+    time (the outbox gives up on a row by the time since it was queued, so a retried row is
+    queued anew); the ids retried. Rows that are not dead (delivered, or still pending) are left
+    as they are."""
     wanted: Sequence[int] = sorted(set(ids))
     if not wanted and not all_dead:
         return []
@@ -77,6 +79,7 @@ def retry(ctx: Context, ids: Iterable[int] = (), *, all_dead: bool = False) -> l
             row.status = OutboxStatus.PENDING
             row.attempts = 0
             row.next_attempt_at = now
+            row.created_at = now
             row.claimed_by = None
             row.claimed_until = None
             s.add(row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -188,8 +189,59 @@ _WHAT: dict[str, str] = {
 }
 
 
+_DESTINATION: dict[str, str] = {"slack": "Slack", "zendesk": "Zendesk", "loa": "LOA delivery"}
+
+
+def _when(iso: object) -> str:
+    """An instant as Slack shows it, in each reader's own time zone (UTC as the fallback)."""
+    try:
+        when = datetime.fromisoformat(str(iso)).astimezone(UTC)
+    except ValueError:
+        return text.escape(str(iso))
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _deliveries(n: object) -> str:
+    return f"{n} deliver{'y' if n == 1 else 'ies'}"
+
+
+def outage_text(payload: dict) -> str:
+    """The agents' message when a destination stops answering, gives up, or is back."""
+    name = _DESTINATION.get(str(payload.get("lane")), text.escape(str(payload.get("lane"))))
+    since = _when(payload.get("since"))
+    kind = payload.get("kind")
+    if kind == "down":
+        return (
+            f":warning: {name} is not answering since {since}: "
+            f"{_deliveries(payload.get('waiting', 0))} waiting. portbot keeps trying, and says "
+            "here when it is back."
+        )
+    if kind == "gave_up":
+        return (
+            f":warning: {name} has not answered since {since}: portbot set aside "
+            f"{_deliveries(payload.get('dead', 0))} that waited longer than it tries "
+            "(`portbot outbox list` shows them). When it is back, "
+            "`portbot outbox retry --all-dead` sends them."
+        )
+    dead = int(payload.get("dead") or 0)
+    return (
+        f":white_check_mark: {name} is back: {payload.get('delivered', 0)} delivered after the "
+        f"outage that began {since}."
+        + (
+            f" {_deliveries(dead)} set aside during it: `portbot outbox retry --all-dead` "
+            "sends them."
+            if dead
+            else ""
+        )
+    )
+
+
 def alert_text(payload: dict) -> str:
-    """The agents' message for a delivery that was set aside (outbox topic ``slack.alert``)."""
+    """The agents' message for a delivery that was set aside (outbox topic ``slack.alert``),
+    or for a destination's outage (``kind`` in the payload)."""
+    if payload.get("kind"):
+        return outage_text(payload)
     what = _WHAT.get(str(payload.get("topic")), f"a delivery ({payload.get('topic')})")
     sid = payload.get("sid")
     error = text.escape(str(payload.get("error") or "no error recorded"))

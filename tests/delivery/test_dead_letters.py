@@ -1,5 +1,6 @@
-"""Deliveries set aside after too many tries: the agents are told in Slack, and
-``portbot outbox`` lists them and puts them back in line."""
+"""Deliveries set aside after the give-up time: the agents are told in Slack, and
+``portbot outbox`` lists them and puts them back in line. A row that dies on its own (no
+outage of its destination was announced) raises its own alert; outages: test_outages.py."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.slack.conftest import AGENTS_CHANNEL, new_sim
 
 ZENDESK = "zendesk.request_event"
 KEY = "dead-letter-test-key-0123456789abcdef"
+ALONE = timedelta(days=30)  # no outage is announced in these tests: each dead row is on its own
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +57,15 @@ def test_a_dead_delivery_alerts_the_agents_channel_once(ctx, clock):
             ZENDESK: _broken,
             Topic.SLACK_ALERT: AlertDelivery(client, agents_channel=AGENTS_CHANNEL),
         }
-        outbox = Outbox(ctx, handlers, max_attempts=3, alert_topic=Topic.SLACK_ALERT)
-        _kill(ctx, clock, outbox, 4)
+        outbox = Outbox(
+            ctx,
+            handlers,
+            give_up=timedelta(hours=2),
+            outage_after=ALONE,
+            alert_topic=Topic.SLACK_ALERT,
+        )
+        _kill(ctx, clock, outbox, 3)
+        Outbox(ctx, {Topic.SLACK_ALERT: handlers[Topic.SLACK_ALERT]}).run_once()  # the alert
         dead = [r for r in _rows(ctx, ZENDESK) if r.status is OutboxStatus.DEAD]
         assert len(dead) == 1 and dead[0].attempts == 3  # the second row waits behind the first
         alerts = _rows(ctx, Topic.SLACK_ALERT)
@@ -75,7 +84,8 @@ def test_an_alert_that_dies_raises_no_alert_of_its_own(ctx, clock):
     outbox = Outbox(
         ctx,
         {ZENDESK: _broken, Topic.SLACK_ALERT: _broken},
-        max_attempts=2,
+        give_up=timedelta(hours=1),
+        outage_after=ALONE,
         alert_topic=Topic.SLACK_ALERT,
     )
     _kill(ctx, clock, outbox, 8)
@@ -89,8 +99,8 @@ def test_an_alert_that_dies_raises_no_alert_of_its_own(ctx, clock):
 
 def test_list_counts_and_retry(ctx, clock):
     svc.open_request(ctx, draft(), actor=CUSTOMER)
-    outbox = Outbox(ctx, {ZENDESK: _broken}, max_attempts=2)
-    _kill(ctx, clock, outbox, 3)
+    outbox = Outbox(ctx, {ZENDESK: _broken}, give_up=timedelta(hours=1))
+    _kill(ctx, clock, outbox, 2)
     counts = admin.counts(ctx)
     assert counts == {"pending": 1, "delivered": 0, "dead": 1}
     (row,) = admin.rows(ctx, state="dead")
@@ -100,6 +110,7 @@ def test_list_counts_and_retry(ctx, clock):
     assert admin.counts(ctx)["dead"] == 0
     back = _rows(ctx, ZENDESK)[0]
     assert back.attempts == 0 and back.next_attempt_at == clock.now
+    assert back.created_at == clock.now  # queued anew: its give-up time starts again
     delivered = Outbox(ctx, {ZENDESK: lambda r: None}).drain()
     assert delivered == 2 and admin.counts(ctx)["delivered"] == 2
 
@@ -107,7 +118,7 @@ def test_list_counts_and_retry(ctx, clock):
 def test_retry_all_dead_leaves_pending_and_delivered_rows_alone(ctx, clock):
     for _ in range(3):
         svc.open_request(ctx, draft(), actor=CUSTOMER)
-    outbox = Outbox(ctx, {ZENDESK: _broken}, max_attempts=1)
+    outbox = Outbox(ctx, {ZENDESK: _broken}, give_up=timedelta(0))
     outbox.run_once()
     dead = [r.id for r in _rows(ctx, ZENDESK) if r.status is OutboxStatus.DEAD]
     assert len(dead) == 3
@@ -117,7 +128,7 @@ def test_retry_all_dead_leaves_pending_and_delivered_rows_alone(ctx, clock):
 
 def test_the_outbox_command(ctx, clock, empty_db_url, monkeypatch, capsys):
     svc.open_request(ctx, draft(), actor=CUSTOMER)
-    _kill(ctx, clock, Outbox(ctx, {ZENDESK: _broken}, max_attempts=1), 1)
+    _kill(ctx, clock, Outbox(ctx, {ZENDESK: _broken}, give_up=timedelta(0)), 1)
     (dead,) = admin.rows(ctx, state="dead")
     for name in ("SLACK_BOT_TOKEN", "ZENDESK_SUBDOMAIN", "PORTBOT_AGENTS_CHANNEL"):
         monkeypatch.delenv(name, raising=False)

@@ -1,5 +1,5 @@
 """The outbox loop: each row delivered once, in order per request and destination, retried
-with backoff, honouring Retry-After, dead after too many tries, and safe with two workers."""
+with backoff, honouring Retry-After, dead after the give-up time, and safe with two workers."""
 
 from __future__ import annotations
 
@@ -82,19 +82,24 @@ def test_retry_after_is_honoured(ctx, clock):
     assert row.next_attempt_at == clock.now + timedelta(seconds=42)
 
 
-def test_rows_die_after_max_attempts_and_are_reported(ctx, clock):
+def test_rows_die_after_the_give_up_time_not_after_a_number_of_tries(ctx, clock):
     _open(ctx)
     dead = []
 
     def broken(row):
         raise ValueError("bad payload")
 
-    outbox = Outbox(ctx, {SLACK: broken}, max_attempts=3, on_dead=dead.append)
-    for _ in range(3):
+    outbox = Outbox(ctx, {SLACK: broken}, give_up=timedelta(hours=2), on_dead=dead.append)
+    for _ in range(40):  # 40 tries in the first two hours: none of them kills the row
         outbox.run_once()
-        clock.set(clock.now + timedelta(hours=1))
+        clock.set(clock.now + timedelta(minutes=2))
     first = _rows(ctx)[0]
-    assert first.status is OutboxStatus.DEAD and first.attempts == 3
+    assert first.status is OutboxStatus.PENDING and first.attempts > 10
+    assert first.next_attempt_at - clock.now <= timedelta(seconds=900)
+    clock.set(first.created_at + timedelta(hours=2))
+    outbox.run_once()
+    first = _rows(ctx)[0]
+    assert first.status is OutboxStatus.DEAD
     assert [r.id for r in dead] == [first.id]
 
 

@@ -56,7 +56,7 @@ def test_a_downgrade_sets_aside_the_id_only_reminder_rows_old_code_cannot_delive
     db.upgrade("0005")
     worded = {"reminder_id": 7, "kind": "bill-missing", "sid": "PR1", "body": "Add the bill."}
     _add(db, "moved", OLD, worded)  # queued by the old code, moved by the upgrade
-    db.upgrade()
+    db.upgrade("0006")
     assert db.current_revision() == "0006"
     ids = {"reminder_id": 8, "kind": "loa-unsigned"}
     _add(db, "slack-ids", "slack.reminder", {**ids, "to": "thread"})
