@@ -149,3 +149,17 @@ def test_the_give_up_setting():
     assert (
         config.load({"PORTBOT_DELIVERY_GIVE_UP_HOURS": " 48 "}).portbot_delivery_give_up_hours == 48
     )
+
+
+def test_two_workers_raise_the_alerts_once_between_them(ctx, clock, sim):
+    zendesk = Zendesk()
+    _open(ctx, 4)
+    workers = [_lanes(ctx, sim, zendesk, worker_id=f"w{i}") for i in (1, 2)]
+    lanes = [lane for pair in zip(*workers, strict=True) for lane in pair]
+    _run(lanes, clock, 60)
+    zendesk.down = False
+    _run(lanes, clock, 20)
+    assert {r.status for r in _rows(ctx)} == {OutboxStatus.DELIVERED}
+    texts = [m["text"] for m in sim.messages(AGENTS_CHANNEL)]
+    assert len(texts) == 2, texts
+    assert "8 deliveries waiting" in texts[0] and "back: 8 delivered" in texts[1]
