@@ -151,9 +151,21 @@ class SlackDelivery(SlackHandler):
     def _post_card(self, req: PortRequest, blocks: list, fallback: str) -> SlackLink:
         channel = _card_channel(req.channel_id, self.agents_channel)
         if channel is None:  # opened from a DM with no agents channel: the requester's DM
-            opened = self.client.conversations_open(users=req.requester_id)
-            channel = opened["channel"]["id"]
-        posted = self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
+            channel = self._requester_dm(req)
+        try:
+            posted = self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
+        except SlackApiError as exc:
+            # Trying again cannot help: the card goes where the team sees it, with the reason.
+            reason = str(exc.response.get("error"))
+            if reason not in _CANNOT_POST or channel == self.agents_channel:
+                raise
+            wanted = channel
+            channel = self.agents_channel or self._requester_dm(req)
+            posted = self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=posted["ts"], text=misplaced_text(wanted, reason)
+            )
+            log.warning("the card of %s went to %s: %s in %s", req.sid, channel, reason, wanted)
         notice_ts = None
         if self.agents_channel and self.agents_channel != channel:
             permalink = self.client.chat_getPermalink(channel=channel, message_ts=posted["ts"])[
@@ -178,6 +190,29 @@ class SlackDelivery(SlackHandler):
             found.agents_message_ts = notice_ts
             s.add(found)
         return found
+
+    def _requester_dm(self, req: PortRequest) -> str:
+        return str(self.client.conversations_open(users=req.requester_id)["channel"]["id"])
+
+
+# chat.postMessage answers for a channel the card can never reach as things stand.
+_CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+_WHY = {
+    "not_in_channel": "portbot is not a member of it",
+    "channel_not_found": "portbot cannot see it (a private channel it was not invited to, or "
+    "one that was deleted)",
+    "is_archived": "it is archived",
+}
+
+
+def misplaced_text(channel: str, reason: str) -> str:
+    """Said under a card that could not go to its channel: where it belonged, and why."""
+    why = _WHY.get(reason, "Slack refused it")
+    return (
+        f":warning: This card belongs in <#{text.escape(channel)}>, but {why} "
+        f"(`{text.escape(reason)}`), so it is here and its updates follow here. To have the "
+        "next requests' cards there, type `/invite @portbot` in that channel."
+    )
 
 
 _WHAT: dict[str, str] = {
