@@ -84,6 +84,8 @@ class Settings(BaseModel):
     portbot_delivery_give_up_hours: int = 24  # then the outbox sets a delivery aside
     portbot_files_dir: Path | None = None
     portbot_trust_proxy: bool = False
+    # When set, GET /metrics wants "Authorization: Bearer <token>"; unset, /metrics is open.
+    portbot_metrics_token: SecretStr | None = None
 
     # --- field checks (each message is the part after "NAME: ") --------------------------
 

@@ -254,6 +254,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             front=front,
             zendesk=zendesk_inbound(settings, runtime.ctx),
             loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
+            metrics_token=(
+                token.get_secret_value() if (token := settings.portbot_metrics_token) else None
+            ),
         )
         settle_heap()
         uvicorn.run(

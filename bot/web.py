@@ -7,6 +7,7 @@ moves bytes and the 3-second ack budget is spent on our code, not on waiting in 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Sequence
@@ -23,7 +24,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt.request.internals import build_context
 from sqlmodel import col, func, select
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -31,8 +33,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.http_limits import (
+    SLACK_BODY_LIMIT,
+    ZENDESK_BODY_LIMIT,
+    BodyIncomplete,
+    BodyTooLarge,
+    read_body,
+)
 from bot.services.base import Context
+from bot.slack import forms
+from bot.slack.app import signing_secret
 from bot.slack.deferral import Front, run
+from bot.slack.forms import VERIFIED
 from bot.zendesk.inbound import Inbound
 from storage import repositories as repo
 from storage.models import OutboxMessage
@@ -94,20 +106,39 @@ def create_app(
     front: Front | None = None,
     zendesk: Inbound | None = None,
     loa: Sequence[BaseRoute] | None = None,
+    metrics_token: str | None = None,
 ) -> Starlette:
     """``front``: answer the slow kinds of Slack request at once and run their work after
     (``bot.slack.deferral``); without it every request is dispatched before answering.
-    ``loa``: the LOA signing page's routes (``bot.loa.web.loa_routes``)."""
+    ``loa``: the LOA signing page's routes (``bot.loa.web.loa_routes``). ``metrics_token``:
+    ``PORTBOT_METRICS_TOKEN``; when set, ``/metrics`` wants ``Authorization: Bearer <it>``.
+
+    Every body is read up to a limit (``bot.http_limits``) and refused with 413 past it; a
+    Slack request's signature is checked on its raw bytes before anything decodes it, and its
+    body is parsed once, for the deferral front and Bolt alike."""
     metrics = Metrics(ctx)
     limiter = anyio.CapacityLimiter(threads)
+
+    slack_secret = signing_secret(bolt).encode() if bolt is not None else b""
 
     async def slack_events(request: Request) -> Response:
         if bolt is None:
             return JSONResponse({"error": "Slack is not configured"}, status_code=503)
         started = time.perf_counter()
-        body = (await request.body()).decode("utf-8")
+        try:
+            raw = await read_body(request, SLACK_BODY_LIMIT)
+        except BodyTooLarge:
+            return _refused(413, "/slack/events", "body over the limit", metrics)
+        except BodyIncomplete:
+            return _refused(400, "/slack/events", "body incomplete", metrics)
         headers = dict(request.headers)
-        if front is not None and (planned := front.take(body, headers)) is not None:
+        if not forms.signature_ok(slack_secret, raw, headers, now=time.time()):
+            return _refused(401, "/slack/events", "bad or stale signature", metrics)
+        try:
+            body, parsed = forms.parse_body(raw, headers.get("content-type", ""))
+        except forms.BadBody as exc:
+            return _refused(400, "/slack/events", str(exc), metrics)
+        if front is not None and (planned := front.take(body, parsed, headers)) is not None:
             submit = front.runner.submit
 
             async def after_the_answer() -> None:  # runs once the answer's bytes are sent
@@ -122,10 +153,13 @@ def create_app(
                 media_type=planned.content_type,
                 background=BackgroundTask(after_the_answer),
             )
-        bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
-        query = dict(request.query_params)
-        bolt_request = BoltRequest(body=body, query=query, headers=bolt_headers)
-        response = await anyio.to_thread.run_sync(bolt.dispatch, bolt_request, limiter=limiter)
+        bolt_request = _checked_request(body, parsed, headers, dict(request.query_params))
+        try:
+            response = await anyio.to_thread.run_sync(bolt.dispatch, bolt_request, limiter=limiter)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+            # Bolt's own matchers read Slack's shapes without checks: a signed body that is
+            # not one of them fails there, before any listener of ours runs.
+            return _refused(400, "/slack/events", f"Bolt could not read it ({exc!r:.80})", metrics)
         metrics.slack_requests.labels(str(response.status)).inc()
         metrics.slack_seconds.observe(time.perf_counter() - started)
         return Response(
@@ -137,10 +171,17 @@ def create_app(
     async def zendesk_webhook(request: Request) -> Response:
         if zendesk is None:
             return JSONResponse({"error": "Zendesk webhooks are not configured"}, status_code=503)
-        body = await request.body()
+        try:
+            body = await read_body(request, ZENDESK_BODY_LIMIT)
+        except BodyTooLarge:
+            return _refused(413, "/zendesk/webhook", "body over the limit")
+        except BodyIncomplete:
+            return _refused(400, "/zendesk/webhook", "body incomplete")
         status, answer = await anyio.to_thread.run_sync(
             zendesk.handle, body, dict(request.headers), limiter=limiter
         )
+        if status >= 400:
+            log.info("/zendesk/webhook refused with %s: %s", status, answer.get("error", ""))
         return JSONResponse(answer, status_code=status)
 
     async def healthz(request: Request) -> Response:
@@ -157,6 +198,12 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "ok"})
 
     async def metrics_endpoint(request: Request) -> Response:
+        if metrics_token and not _bearer_ok(request, metrics_token):
+            return JSONResponse(
+                {"error": "a bearer token is required"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         payload = await anyio.to_thread.run_sync(generate_latest, metrics.registry)
         return Response(payload, media_type=CONTENT_TYPE_LATEST)
 
@@ -171,3 +218,31 @@ def create_app(
     )
     app.state.metrics = metrics
     return app
+
+
+def _refused(status: int, route: str, why: str, metrics: Metrics | None = None) -> JSONResponse:
+    """A request refused before any work: one log line, no body, no traceback."""
+    log.info("%s refused with %s: %s", route, status, why)
+    if metrics is not None:
+        metrics.slack_requests.labels(str(status)).inc()
+    answers = {400: "bad request", 401: "invalid request", 413: "request body too large"}
+    return JSONResponse({"error": answers.get(status, "refused")}, status_code=status)
+
+
+def _checked_request(
+    body: str, parsed: dict[str, Any], headers: dict[str, str], query: dict[str, str]
+) -> BoltRequest:
+    """A BoltRequest for a body already verified and parsed: Bolt skips its own signature
+    check (the context's mark) and does not parse the body again."""
+    bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
+    request = BoltRequest(body="", query=query, headers=bolt_headers, context={VERIFIED: True})
+    request.raw_body, request.body = body, parsed
+    request.context = build_context(BoltContext({VERIFIED: True}), parsed)
+    return request
+
+
+def _bearer_ok(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())

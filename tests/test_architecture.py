@@ -49,7 +49,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bot": ("bot",),  # the package itself (version)
 }
 # What every adapter and the delivery loops may use besides their own layer.
-SHARED = ("bot.config", "bot.documents", "bot.delivery.outbox", "bot")
+SHARED = ("bot.config", "bot.documents", "bot.delivery.outbox", "bot.http_limits", "bot")
 ADAPTERS = ("bot.slack", "bot.zendesk", "bot.loa", "bot.delivery", "bot.web")
 
 

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.documents.checks import safe_download_headers
+from bot.http_limits import LOA_FORM_LIMIT, BodyIncomplete, BodyTooLarge, read_body
 from bot.loa import pages
 from bot.loa.templates import template_for
 from bot.porting.errors import DomainError
@@ -44,7 +45,8 @@ from storage.documents import DocumentStore
 
 log = logging.getLogger(__name__)
 
-MAX_FORM = 16 * 1024
+MAX_FORM = LOA_FORM_LIMIT  # bytes, read as they stream in (chunked included)
+MAX_FIELDS = 20  # the form has two
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -174,11 +176,15 @@ def loa_routes(ctx: Context, store: DocumentStore, settings: Settings) -> list[R
 
     async def sign(request: Request) -> Response:
         token = request.path_params["token"]
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_FORM:
+        try:
+            body = await read_body(request, MAX_FORM)
+            form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FIELDS)
+        except BodyTooLarge:
+            log.info("LOA form refused with 413: body over the limit")
             return _html(pages.state_page("That form was too large", "Please try again."), 413)
-        body = await request.body()
-        form = parse_qs(body[:MAX_FORM].decode("utf-8", "replace"), max_num_fields=20)
+        except (BodyIncomplete, ValueError):  # cut short, or more fields than the form has
+            log.info("LOA form refused with 400: not the signing form")
+            return _html(pages.state_page("That form was not ours", "Please try again."), 400)
         typed = " ".join((form.get("name") or [""])[0].split())[:200]
         authorized = (form.get("authorized") or [""])[0] in ("yes", "on", "true", "1")
         error = ""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
@@ -12,6 +15,7 @@ from bot.config import Settings
 from bot.slack.deps import SlackDeps
 from bot.slack.errors import log as slack_log
 from bot.slack.errors import new_ref
+from bot.slack.forms import VERIFIED
 from bot.slack.listeners import actions, commands, events, views
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -36,19 +40,25 @@ def build_app(
     verify_requests: bool = True,
 ) -> App:
     """The Bolt app. ``verify_requests=False`` only where the web tier already checked the
-    signature (the processes that run deferred work, see ``bot.slack.deferral``)."""
+    signature (the processes that run deferred work, see ``bot.slack.deferral``). Otherwise
+    Bolt checks every request except those the web tier marks as checked (``bot.web``), so a
+    request is verified once, on its raw bytes, before anything parses it."""
     if settings.slack_signing_secret is None and settings.slack_app_token is None:
         raise ValueError("SLACK_SIGNING_SECRET is required to receive requests from Slack")
+    # In Socket Mode nothing should arrive over HTTP: a secret nobody knows refuses it all.
+    secret = (
+        settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else secrets.token_urlsafe(32)
+    )
+    logger = logging.getLogger("bot.slack.bolt")
     app = App(
         client=client or web_client(settings),
-        signing_secret=(
-            settings.slack_signing_secret.get_secret_value()
-            if settings.slack_signing_secret
-            else "socket-mode"
-        ),
+        signing_secret=secret,
         process_before_response=process_before_response,
-        request_verification_enabled=verify_requests,
-        logger=logging.getLogger("bot.slack.bolt"),
+        request_verification_enabled=False,
+        before_authorize=_CheckedOnce(secret, base_logger=logger) if verify_requests else None,
+        logger=logger,
     )
     commands.register(app, deps)
     views.register(app, deps)
@@ -61,3 +71,20 @@ def build_app(
         slack_log.error("unhandled Slack error (ref %s)", new_ref(), exc_info=error)
 
     return app
+
+
+def signing_secret(app: App) -> str:
+    """The secret ``app`` checks Slack's signatures with (the web tier checks with it first).
+    Bolt keeps it without a public accessor."""
+    return app._signing_secret
+
+
+class _CheckedOnce(RequestVerification):
+    """Bolt's signature check, skipped for requests the web tier has already checked."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        if req.context.get(VERIFIED) is True:
+            return next()
+        return super().process(req=req, resp=resp, next=next)

@@ -35,12 +35,11 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack.blocks import intake as intake_views
 from bot.slack.errors import new_ref, unexpected_text
-from bot.slack.forms import parse_form
+from bot.slack.forms import VERIFIED, parse_form
 from bot.slack.ids import COMMAND, VALUE, Block, View
 
 log = logging.getLogger(__name__)
@@ -75,33 +74,33 @@ class Plan:
     content_type: str
 
 
-def plan(body: str, headers: dict[str, str]) -> Plan | None:
-    """Whether this request is answered at once and worked on after (None: run it directly)."""
-    if body.startswith("payload="):
-        return _plan_view(body, headers)
-    if "command=" in body:
-        form = parse_form(body)
-        command = (form.get("command") or [""])[0]
-        words = (form.get("text") or [""])[0].split()
+def plan(body: str, parsed: dict[str, Any], headers: dict[str, str]) -> Plan | None:
+    """Whether this request is answered at once and worked on after (None: run it directly).
+    ``parsed`` is the verified body as Bolt reads it (``bot.slack.forms.parse_body``)."""
+    if "command" in parsed:
+        command = parsed.get("command")
+        words = str(parsed.get("text") or "").split()
         verb = words[0].lower() if words else ""
-        if command == COMMAND and verb in DEFERRED_VERBS and form.get("response_url"):
+        if command == COMMAND and verb in DEFERRED_VERBS and parsed.get("response_url"):
             return Plan(Job("command", body, headers), b"", "text/plain")
-    return None
+        return None
+    return _plan_view(body, parsed, headers)
 
 
-def _plan_view(body: str, headers: dict[str, str]) -> Plan | None:
-    try:
-        payload = json.loads(parse_form(body)["payload"][0])
-    except (KeyError, IndexError, ValueError):
+def _plan_view(body: str, payload: dict[str, Any], headers: dict[str, str]) -> Plan | None:
+    view = payload.get("view")
+    if payload.get("type") != "view_submission" or not isinstance(view, dict):
         return None
-    view = payload.get("view") or {}
-    if payload.get("type") != "view_submission" or view.get("callback_id") != View.NEW_NUMBERS:
+    if view.get("callback_id") != View.NEW_NUMBERS:
         return None
-    values = (view.get("state") or {}).get("values") or {}
+    state = view.get("state")
+    values = (state.get("values") if isinstance(state, dict) else None) or {}
     lines = 0
     for block in (Block.LANDLINES, Block.WIRELESS):
-        typed = ((values.get(block) or {}).get(VALUE) or {}).get("value") or ""
-        lines += sum(1 for line in typed.splitlines() if line.strip())
+        typed = (values.get(block) or {}).get(VALUE) if isinstance(values, dict) else None
+        text = typed.get("value") if isinstance(typed, dict) else None
+        if isinstance(text, str):
+            lines += sum(1 for line in text.splitlines() if line.strip())
     if lines <= DEFER_LINES:
         return None
     checking = dict(_checking_view(lines))
@@ -118,27 +117,27 @@ def _checking_view(lines: int) -> dict[str, Any]:
 
 
 class Front:
-    """The web tier's side: which requests to answer at once, and where their work goes."""
+    """The web tier's side: which requests to answer at once, and where their work goes.
 
-    def __init__(self, runner: Runner, signing_secret: str) -> None:
+    It sees only requests whose signature the web tier has checked (``bot.web``); the signing
+    secret is kept for callers that still pass it."""
+
+    def __init__(self, runner: Runner, signing_secret: str | None = None) -> None:
         self.runner = runner
-        self._verifier = SignatureVerifier(signing_secret)
 
-    def take(self, body: str, headers: dict[str, str]) -> Plan | None:
-        """A plan for a request to answer now, or None to dispatch it directly. Requests with
-        a bad or stale signature are left to Bolt, which refuses them (401)."""
-        if not self.runner.has_room() or (found := plan(body, headers)) is None:
+    def take(self, body: str, parsed: dict[str, Any], headers: dict[str, str]) -> Plan | None:
+        """A plan for a verified request to answer now, or None to dispatch it directly."""
+        if not self.runner.has_room():
             return None
-        if not self._verifier.is_valid_request(body, headers):
-            return None
-        return found
+        return plan(body, parsed, headers)
 
 
 # ---------------------------------------------------------------------- running a job
 def run(app: App, job: Job) -> None:
     """Dispatch the job through Bolt and deliver the listener's answer."""
     headers: dict[str, str | Sequence[str]] = dict(job.headers)
-    response = app.dispatch(BoltRequest(body=job.body, headers=headers, query={}))
+    request = BoltRequest(body=job.body, headers=headers, query={}, context={VERIFIED: True})
+    response = app.dispatch(request)
     try:
         forward(job, response, app.client)
     except SlackApiError as exc:  # the modal was closed meanwhile, a 429 outlasted the retry…

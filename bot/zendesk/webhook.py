@@ -97,6 +97,7 @@ SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
 MAX_AGE = timedelta(minutes=5)
+MAX_ID = 2**63 - 1  # Zendesk's IDs are 64-bit integers, and so are our columns
 
 _AGENT_ROLES = frozenset({"agent", "admin"})
 _TRUE = frozenset({"true", "1", "yes"})
@@ -219,6 +220,8 @@ def parse(body: bytes) -> WebhookEvent:
         raise InvalidWebhook("the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InvalidWebhook(f"the body is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except (RecursionError, ValueError):  # nested past the parser's depth; a huge number
+        raise InvalidWebhook("the body is not JSON our trigger sends") from None
     if not isinstance(data, dict):
         raise InvalidWebhook("the body must be a JSON object")
 
@@ -295,11 +298,15 @@ def _int(value: Any, name: str) -> int | None:
     if isinstance(value, bool):
         raise InvalidWebhook(f'"{name}" should be a number')
     if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if not text.isdigit():
-        raise InvalidWebhook(f'"{name}" should be a number, not {text[:40]!r}')
-    return int(text)
+        number = value
+    else:
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > 19:
+            raise InvalidWebhook(f'"{name}" should be a number, not {text[:40]!r}')
+        number = int(text)
+    if not 0 <= number <= MAX_ID:
+        raise InvalidWebhook(f'"{name}" is out of range for a Zendesk ID')
+    return number
 
 
 def _bool(value: Any, name: str) -> bool:
