@@ -226,7 +226,11 @@ def _refused(status: int, route: str, why: str, metrics: Metrics | None = None) 
     if metrics is not None:
         metrics.slack_requests.labels(str(status)).inc()
     answers = {400: "bad request", 401: "invalid request", 413: "request body too large"}
-    return JSONResponse({"error": answers.get(status, "refused")}, status_code=status)
+    # Past the limit the rest of the body is not wanted: close rather than read it to the end.
+    close = {"Connection": "close"} if status == 413 else None
+    return JSONResponse(
+        {"error": answers.get(status, "refused")}, status_code=status, headers=close
+    )
 
 
 def _checked_request(

@@ -181,7 +181,9 @@ def loa_routes(ctx: Context, store: DocumentStore, settings: Settings) -> list[R
             form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FIELDS)
         except BodyTooLarge:
             log.info("LOA form refused with 413: body over the limit")
-            return _html(pages.state_page("That form was too large", "Please try again."), 413)
+            too_large = _html(pages.state_page("That form was too large", "Please try again."), 413)
+            too_large.headers["Connection"] = "close"  # the rest of the body is not wanted
+            return too_large
         except (BodyIncomplete, ValueError):  # cut short, or more fields than the form has
             log.info("LOA form refused with 400: not the signing form")
             return _html(pages.state_page("That form was not ours", "Please try again."), 400)

@@ -33,6 +33,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_read(sit
     """50 MB declared, 1 kB sent: the answer comes without waiting for the rest."""
     answer = raw_post(site, path, [b"x" * 1024], content_length=50 * MIB)
     assert answer.status == 413
+    assert answer.headers.get("connection") == "close"  # the rest is never read
 
 
 @pytest.mark.parametrize(("path", "limit"), ROUTES)
