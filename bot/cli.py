@@ -36,7 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000, help="port to listen on (3000)")
-    commands.add_parser("worker", help="run deliveries only, without the web app")
+    worker = commands.add_parser("worker", help="run deliveries only, without the web app")
+    worker.add_argument(
+        "--health-port", type=int, help="serve /healthz and /metrics on this port (none)"
+    )
+    worker.add_argument(
+        "--health-host", default="127.0.0.1", help="address for --health-port (127.0.0.1)"
+    )
     commands.add_parser("demo", help="play a whole port offline against simulated Slack")
 
     outbox = commands.add_parser("outbox", help="deliveries waiting, done or set aside")
@@ -173,7 +179,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "serve":
         server.serve(settings, host=args.host, port=args.port)
     else:
-        server.worker(settings)
+        server.worker(settings, health_port=args.health_port, health_host=args.health_host)
     return 0
 
 

@@ -319,15 +319,36 @@ def _front(settings: Settings, runtime: Runtime) -> Front:
     return Front(runner, settings.slack_signing_secret.get_secret_value())
 
 
-def worker(settings: Settings) -> None:
-    """Deliveries only (no HTTP): for deployments that scale web and workers apart."""
+def worker(
+    settings: Settings, *, health_port: int | None = None, health_host: str = "127.0.0.1"
+) -> None:
+    """Deliveries only: for deployments that scale web and workers apart. With
+    ``health_port``, ``/healthz`` and ``/metrics`` are served there (``bot.web.health_app``)."""
+    import uvicorn
+
+    from bot.web import health_app
+
     runtime = build_runtime(settings)
     log.info("worker %s delivering the outbox and sweeping reminders", runtime.outbox.worker_id)
     runtime.start_background()
     runtime.start_reminders()
+    health = None
+    if health_port is not None:
+        token = settings.portbot_metrics_token
+        app = health_app(runtime.ctx, metrics_token=token.get_secret_value() if token else None)
+        config = uvicorn.Config(
+            app, host=health_host, port=health_port, log_level="warning", access_log=False
+        )
+        health = uvicorn.Server(config)
+        thread = threading.Thread(target=health.run, name="portbot-health", daemon=True)
+        thread.start()
+        runtime.threads.append(thread)
+        log.info("worker health at http://%s:%s/healthz and /metrics", health_host, health_port)
     try:
         runtime.stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        if health is not None:
+            health.should_exit = True
         runtime.close()

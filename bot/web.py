@@ -11,6 +11,8 @@ import hmac
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -26,7 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -47,8 +49,8 @@ from bot.slack.deferral import Front, run
 from bot.slack.forms import VERIFIED
 from bot.zendesk.inbound import Inbound
 from storage import repositories as repo
-from storage.models import OutboxMessage
-from storage.values import OutboxStatus
+from storage.models import OutboxMessage, Reminder
+from storage.values import OutboxStatus, ReminderStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,19 @@ class _StateCollector(Collector):
         outbox = GaugeMetricFamily(
             "portbot_outbox_messages", "Outbox rows by status", labels=["status"]
         )
+        waiting = GaugeMetricFamily(
+            "portbot_outbox_pending", "Outbox rows waiting, by destination", labels=["destination"]
+        )
+        oldest = GaugeMetricFamily(
+            "portbot_outbox_oldest_pending_seconds",
+            "Age of the oldest due outbox row still waiting, by destination",
+            labels=["destination"],
+        )
+        reminders = GaugeMetricFamily(
+            "portbot_reminders_overdue_seconds",
+            "How long the most overdue scheduled reminder has been due (0: none is; customer "
+            "reminders wait for contact hours, so this grows overnight)",
+        )
         try:
             with self.ctx.db.read() as s:
                 for status, count in repo.count_by_status(s).items():
@@ -77,10 +92,57 @@ class _StateCollector(Collector):
                 ).all()
                 for state, n in rows:
                     outbox.add_metric([OutboxStatus(state).value], n)
+                lag = lags(s, self.ctx.now())
+            for destination, (count, age) in sorted(lag.outbox.items()):
+                waiting.add_metric([destination], count)
+                oldest.add_metric([destination], age)
+            reminders.add_metric([], lag.reminders)
         except sa.exc.SQLAlchemyError:
             log.warning("metrics: database unavailable")
         yield requests
         yield outbox
+        yield waiting
+        yield oldest
+        yield reminders
+
+
+@dataclass(frozen=True)
+class Lags:
+    """How far behind delivery is: per destination, rows waiting and the oldest due one's age
+    in seconds; and the most overdue scheduled reminder's lateness in seconds."""
+
+    outbox: dict[str, tuple[int, float]]
+    reminders: float
+
+
+def lags(s: Session, now: datetime) -> Lags:
+    rows = s.exec(
+        select(
+            col(OutboxMessage.topic),
+            func.count(),
+            func.min(col(OutboxMessage.next_attempt_at)),
+        )
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .group_by(col(OutboxMessage.topic))
+    ).all()
+    outbox: dict[str, tuple[int, float]] = {}
+    for topic, count, first in rows:
+        destination = str(topic).split(".", 1)[0]
+        age = max(0.0, (now - as_utc(first)).total_seconds()) if first is not None else 0.0
+        before = outbox.get(destination, (0, 0.0))
+        outbox[destination] = (before[0] + count, max(before[1], age))
+    due = s.exec(
+        select(func.min(col(Reminder.due_at))).where(
+            col(Reminder.status) == ReminderStatus.SCHEDULED
+        )
+    ).one()
+    late = max(0.0, (now - as_utc(due)).total_seconds()) if due is not None else 0.0
+    return Lags(outbox, late)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aggregates come back without a zone on SQLite; stored instants are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class Metrics:
@@ -184,18 +246,56 @@ def create_app(
             log.info("/zendesk/webhook refused with %s: %s", status, answer.get("error", ""))
         return JSONResponse(answer, status_code=status)
 
-    async def healthz(request: Request) -> Response:
-        def ping() -> None:
-            with ctx.db.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
+    app = Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/zendesk/webhook", zendesk_webhook, methods=["POST"]),
+            *_health_routes(ctx, metrics, metrics_token),
+            *(loa or ()),
+        ]
+    )
+    app.state.metrics = metrics
+    return app
 
+
+def health_app(ctx: Context, *, metrics_token: str | None = None) -> Starlette:
+    """What ``portbot worker --health-port`` serves: ``/healthz`` (the database, and how far
+    behind the outbox is) and ``/metrics``, and nothing else."""
+    metrics = Metrics(ctx)
+    app = Starlette(routes=_health_routes(ctx, metrics, metrics_token, lag=True))
+    app.state.metrics = metrics
+    return app
+
+
+def _health_routes(
+    ctx: Context, metrics: Metrics, metrics_token: str | None, *, lag: bool = False
+) -> list[BaseRoute]:
+    """``/healthz``: 200 while the database answers (503 otherwise); with ``lag``, also the
+    outbox's backlog and the oldest waiting row's age by destination. ``/metrics``: the
+    Prometheus text, behind ``metrics_token`` when one is set."""
+
+    def probe() -> dict[str, Any]:
+        with ctx.db.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        answer: dict[str, Any] = {"status": "ok", "database": "ok"}
+        if lag:
+            with ctx.db.read() as s:
+                found = lags(s, ctx.now())
+            answer["outbox"] = {
+                d: {"pending": n, "oldest_seconds": round(age, 1)}
+                for d, (n, age) in sorted(found.outbox.items())
+            }
+            answer["reminders_overdue_seconds"] = round(found.reminders, 1)
+        return answer
+
+    async def healthz(request: Request) -> Response:
         try:
-            await anyio.to_thread.run_sync(ping)
+            answer = await anyio.to_thread.run_sync(probe)
         except sa.exc.SQLAlchemyError:
             return JSONResponse(
                 {"status": "unavailable", "database": "unreachable"}, status_code=503
             )
-        return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse(answer)
 
     async def metrics_endpoint(request: Request) -> Response:
         if metrics_token and not _bearer_ok(request, metrics_token):
@@ -207,17 +307,10 @@ def create_app(
         payload = await anyio.to_thread.run_sync(generate_latest, metrics.registry)
         return Response(payload, media_type=CONTENT_TYPE_LATEST)
 
-    app = Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/zendesk/webhook", zendesk_webhook, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
-            *(loa or ()),
-        ]
-    )
-    app.state.metrics = metrics
-    return app
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
 
 
 def _refused(status: int, route: str, why: str, metrics: Metrics | None = None) -> JSONResponse:
