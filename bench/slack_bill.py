@@ -62,17 +62,7 @@ from bot.services.base import Context
 from bot.services.reminders import reconcile
 from bot.slack.ids import Block, View
 from bot.web import create_app
-
-CONTACT = {
-    Block.ACCOUNT_TYPE: "business",
-    Block.COMPANY_NAME: "Acme Widgets Inc",
-    Block.REP_NAME: "Jordan Rivera",
-    Block.REP_EMAIL: "jordan@acme.example",
-    Block.STREET: "77 Massachusetts Ave",
-    Block.CITY: "Cambridge",
-    Block.REGION: "MA",
-    Block.POSTAL_CODE: "02139",
-}
+from tests.slack.test_intake_flow import GOOD_CONTACT as CONTACT
 
 
 def _view(sim: SlackSimulator) -> dict[str, Any]:

@@ -417,13 +417,22 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     return settings
 
 
+def require_slack(settings: Settings) -> None:
+    """What a runtime cannot be built without: a bot token, and a signing secret for HTTP."""
+    if settings.slack_bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
+    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET: required to check that requests come from Slack "
+            "(Basic Information → App Credentials)"
+        )
+
+
 def check_serving(settings: Settings) -> None:
-    """What ``portbot serve`` and ``worker`` need beyond well-formed values, as one
-    :class:`ConfigError` naming the variable: ``portbot check`` refuses exactly this too."""
+    """What ``serve``, ``worker`` and ``check`` refuse beyond malformed values (one line)."""
+    require_slack(settings)
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-    if not bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
     if not bot_token.startswith("xoxb-"):
         raise ConfigError(
             "SLACK_BOT_TOKEN: needs the bot token (xoxb-…, OAuth & Permissions → Bot User OAuth "
@@ -433,11 +442,6 @@ def check_serving(settings: Settings) -> None:
         raise ConfigError(
             "SLACK_APP_TOKEN: needs the app-level token (xapp-…, Basic Information → App-Level "
             "Tokens, scope connections:write), not a bot or user token"
-        )
-    if not app_token and settings.slack_signing_secret is None:
-        raise ConfigError(
-            "SLACK_SIGNING_SECRET: required to check that requests come from Slack "
-            "(Basic Information → App Credentials)"
         )
     if settings.smtp_url is not None and not settings.portbot_mail_from:
         raise ConfigError(

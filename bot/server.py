@@ -16,7 +16,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, require_slack
 from bot.context import build_context
 from bot.delivery.outbox import Handler, Outbox
 from bot.delivery.reminders import Sweeper
@@ -108,16 +108,6 @@ def zendesk_inbound(settings: Settings, ctx: Context) -> Inbound | None:
     )
 
 
-def require_slack(settings: Settings, *, socket_mode: bool) -> None:
-    if settings.slack_bot_token is None:
-        raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
-    if not socket_mode and settings.slack_signing_secret is None:
-        raise ConfigError(
-            "SLACK_SIGNING_SECRET: required to check that requests come from Slack "
-            "(Basic Information → App Credentials)"
-        )
-
-
 def outbox_handlers(
     settings: Settings, ctx: Context, client: WebClient | None
 ) -> dict[str, Handler]:
@@ -162,7 +152,7 @@ def build_runtime(
     ctx: Context | None = None,
 ) -> Runtime:
     """Everything a ``serve``, ``worker`` or deferral child needs, built once, in one place."""
-    require_slack(settings, socket_mode=settings.slack_app_token is not None)
+    require_slack(settings)
     ctx = ctx or build_context(settings)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
     client = client or web_client(settings)
