@@ -1,24 +1,21 @@
-"""Settings from the environment (PRODUCT §7). Bad configuration fails with one clear line.
-
-Secrets are ``SecretStr`` so they never print. :func:`load` raises :class:`ConfigError` whose
-message names the variable, e.g. ``PORTBOT_TIMEZONE: "Mars/Olympus" is not a time zone``.
-"""
+"""The variables of the operator contract, each read and checked on its own."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config.errors import ConfigError
+from bot.config.keys import local_key
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.rules import LOA_LINK_MAX_DAYS
 from storage import crypto
@@ -31,10 +28,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 LOA_MAX_TTL_DAYS = LOA_LINK_MAX_DAYS
-
-
-class ConfigError(ValueError):
-    """One line naming the variable and what is wrong with it."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +79,7 @@ class Settings(BaseModel):
     portbot_trust_proxy: bool = False
     # When set, GET /metrics wants "Authorization: Bearer <token>"; unset, /metrics is open.
     portbot_metrics_token: SecretStr | None = None
+    portbot_log_format: str = "text"  # or "json": one object per line (bot.logs)
 
     # --- field checks (each message is the part after "NAME: ") --------------------------
 
@@ -111,6 +105,14 @@ class Settings(BaseModel):
             raise ValueError(
                 f'"{_clip(value)}" is not a time zone (use an IANA name like America/Chicago)'
             ) from None
+        return value
+
+    @field_validator("portbot_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError(f'"{_clip(value)}" is not a log format (use text or json)')
         return value
 
     @field_validator("portbot_country")
@@ -204,15 +206,8 @@ class Settings(BaseModel):
     @field_validator("portbot_slack_processes", mode="before")
     @classmethod
     def _processes(cls, value: object) -> object:
-        if value is None or isinstance(value, int):
-            return value
-        text = str(value).strip()
-        if not text.isdigit() or int(text) > 64:
-            raise ValueError(
-                f'"{_clip(text)}" is not a number of processes (0 to 64; 0 runs the work on '
-                "threads of the web process)"
-            )
-        return int(text)
+        what = "a number of processes (0 to 64; 0 runs the work on threads of the web process)"
+        return value if value is None else _whole(value, 0, 64, what)
 
     @property
     def slack_processes(self) -> int:
@@ -224,24 +219,18 @@ class Settings(BaseModel):
     @field_validator("portbot_loa_ttl_days", mode="before")
     @classmethod
     def _loa_ttl(cls, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):
-            text = str(value)
-        else:
-            text = str(value).strip()
-        if not text.isdigit() or not 1 <= int(text) <= LOA_MAX_TTL_DAYS:
-            raise ValueError(
-                f'"{_clip(text)}" is not a number of days from 1 to {LOA_MAX_TTL_DAYS} '
-                f"(carriers accept a signed LOA for {LOA_LINK_MAX_DAYS} days)"
-            )
-        return int(text)
+        return _whole(
+            value,
+            1,
+            LOA_MAX_TTL_DAYS,
+            f"a number of days from 1 to {LOA_MAX_TTL_DAYS} "
+            f"(carriers accept a signed LOA for {LOA_LINK_MAX_DAYS} days)",
+        )
 
     @field_validator("portbot_delivery_give_up_hours", mode="before")
     @classmethod
     def _give_up(cls, value: object) -> object:
-        text = str(value).strip()
-        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 720:
-            raise ValueError(f'"{_clip(text)}" is not a number of hours from 1 to 720')
-        return int(text)
+        return _whole(value, 1, 720, "a number of hours from 1 to 720")
 
     @field_validator("portbot_files_dir", mode="before")
     @classmethod
@@ -328,123 +317,24 @@ class Settings(BaseModel):
         """The encryption keys; without PORTBOT_SECRET_KEY only a SQLite setup may invent one."""
         if self.portbot_secret_key is not None:
             return crypto.Keyring.from_setting(self.portbot_secret_key.get_secret_value())
-        return crypto.Keyring([_local_key(self)])
-
-
-def _local_key(settings: Settings) -> str:
-    """A key file beside the SQLite database (created once, mode 0600)."""
-    if not settings.is_sqlite:
-        raise ConfigError(
-            "PORTBOT_SECRET_KEY: required with PostgreSQL (every replica needs the same key)"
-        )
-    database = make_url(settings.db_url).database
-    if database in (None, "", ":memory:"):
-        return crypto.generate_secret()
-    path = key_file_path(database)
-    try:
-        if not path.exists():
-            _create_key_file(path)
-        return path.read_text().strip()
-    except OSError as exc:
-        raise ConfigError(
-            f"DATABASE_URL: cannot keep a key file at {path} ({exc.strerror})"
-        ) from None
-
-
-def key_file_path(database: str) -> Path:
-    """``portbot.db`` → ``portbot.key`` in the same folder."""
-    return Path(database).expanduser().with_suffix(".key")
-
-
-def _create_key_file(path: Path) -> None:
-    """Write the key to a private temporary file, then link it into place: a second process
-    starting at the same moment either wins the link or reads the complete file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(crypto.generate_secret() + "\n")
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _check_zendesk(settings: Settings) -> None:
-    """The Zendesk API needs the account, the agent's e-mail and the token together; when only
-    some are set, name the first one missing."""
-    account = "ZENDESK_URL" if settings.zendesk_url else "ZENDESK_SUBDOMAIN"
-    given = {
-        account: bool(settings.zendesk_subdomain or settings.zendesk_url),
-        "ZENDESK_EMAIL": bool(settings.zendesk_email),
-        "ZENDESK_API_TOKEN": bool(settings.zendesk_api_token),
-    }
-    if not any(given.values()) or all(given.values()):
-        return
-    missing = next(name for name, ok in given.items() if not ok)
-    present = [name for name, ok in given.items() if ok]
-    alternative = " (or ZENDESK_URL)" if missing == "ZENDESK_SUBDOMAIN" else ""
-    raise ConfigError(
-        f"{missing}: required{alternative} when {' and '.join(present)} "
-        f"{'are' if len(present) > 1 else 'is'} set; Zendesk needs the account, "
-        "the agent's e-mail and an API token together"
-    )
+        if not self.is_sqlite:
+            raise ConfigError(
+                "PORTBOT_SECRET_KEY: required with PostgreSQL (every replica needs the same key)"
+            )
+        return crypto.Keyring([local_key(self.db_url)])
 
 
 def _split(value: str) -> list[str]:
     return [v for v in re.split(r"[\s,;]+", value or "") if v]
 
 
+def _whole(value: object, low: int, high: int, what: str) -> int:
+    """A setting that is a whole number from ``low`` to ``high`` (``what`` names it)."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f'"{_clip(text)}" is not {what}')
+    return int(text)
+
+
 def _clip(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def load(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read settings from ``environ`` (default: the process environment)."""
-    env = os.environ if environ is None else environ
-    known = {name.upper() for name in Settings.model_fields}
-    values = {k.lower(): v for k, v in env.items() if k.upper() in known and v.strip()}
-    try:
-        settings = Settings.model_validate(values)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error.get("loc") else "configuration"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}") from None
-    _check_zendesk(settings)
-    return settings
-
-
-def require_slack(settings: Settings) -> None:
-    """What a runtime cannot be built without: a bot token, and a signing secret for HTTP."""
-    if settings.slack_bot_token is None:
-        raise ConfigError("SLACK_BOT_TOKEN: required to talk to Slack (the bot token, xoxb-…)")
-    if settings.slack_app_token is None and settings.slack_signing_secret is None:
-        raise ConfigError(
-            "SLACK_SIGNING_SECRET: required to check that requests come from Slack "
-            "(Basic Information → App Credentials)"
-        )
-
-
-def check_serving(settings: Settings) -> None:
-    """What ``serve``, ``worker`` and ``check`` refuse beyond malformed values (one line)."""
-    require_slack(settings)
-    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-    if not bot_token.startswith("xoxb-"):
-        raise ConfigError(
-            "SLACK_BOT_TOKEN: needs the bot token (xoxb-…, OAuth & Permissions → Bot User OAuth "
-            "Token), not an app-level or user token"
-        )
-    if app_token and not app_token.startswith("xapp-"):
-        raise ConfigError(
-            "SLACK_APP_TOKEN: needs the app-level token (xapp-…, Basic Information → App-Level "
-            "Tokens, scope connections:write), not a bot or user token"
-        )
-    if settings.smtp_url is not None and not settings.portbot_mail_from:
-        raise ConfigError(
-            "PORTBOT_MAIL_FROM: required when SMTP_URL is set (the address LOA e-mails come "
-            "from, e.g. porting@example.com)"
-        )
