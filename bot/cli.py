@@ -147,6 +147,7 @@ def cmd_check(settings: Settings) -> int:
             ),
         ),
         ("e-mail", "SMTP configured" if settings.smtp_url else "not configured"),
+        ("logs", f"{settings.portbot_log_format}, to standard error"),
     ]
     if fresh:
         rows.append(("schema", "created by `portbot db upgrade` or on first start"))
@@ -168,14 +169,11 @@ def cmd_check(settings: Settings) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    import logging
-
-    from bot import server
+    from bot import logs, server
     from bot.config import check_serving
 
     check_serving(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings.portbot_log_format)
     if args.command == "serve":
         server.serve(settings, host=args.host, port=args.port)
     else:

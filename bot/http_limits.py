@@ -41,3 +41,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect:
         raise BodyIncomplete from None
     return b"".join(chunks)
+
+
+WHY = "portbot.why"  # the scope key the access log reads (``bot.web.AccessLog``)
+
+
+def explain(request: Request, why: str) -> None:
+    """Why the request was refused, said once, on its access log line (never a body)."""
+    request.scope[WHY] = why

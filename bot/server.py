@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
+from bot import logs
 from bot.config import ConfigError, Settings, require_slack
 from bot.context import build_context
 from bot.delivery.outbox import Handler, Outbox
@@ -193,6 +194,7 @@ def build_runtime(
 def child_app(settings: Settings) -> App:
     """The Bolt app of a deferral child process (``bot.slack.deferral.ProcessRunner`` calls
     this in each child, through a picklable ``functools.partial``)."""
+    logs.configure(settings.portbot_log_format)
     runtime = build_runtime(settings, process_before_response=True, verify_requests=False)
     assert runtime.bolt is not None
     settle_heap()  # a child's full collections would delay the answers it works on
@@ -254,7 +256,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             host=host,
             port=port,
             log_level="info",
-            access_log=False,  # signing links carry their token in the path: never log them
+            log_config=None,  # uvicorn's lines go through bot.logs, in its format
+            access_log=False,  # bot.web.AccessLog writes one line per request, without tokens
             # X-Forwarded-For decides the signer's recorded IP: trusted only when told so.
             proxy_headers=settings.portbot_trust_proxy,
         )
@@ -327,7 +330,12 @@ def worker(
         token = settings.portbot_metrics_token
         app = health_app(runtime.ctx, metrics_token=token.get_secret_value() if token else None)
         config = uvicorn.Config(
-            app, host=health_host, port=health_port, log_level="warning", access_log=False
+            app,
+            host=health_host,
+            port=health_port,
+            log_level="warning",
+            log_config=None,
+            access_log=False,
         )
         health = uvicorn.Server(config)
         thread = threading.Thread(target=health.run, name="portbot-health", daemon=True)

@@ -31,15 +31,21 @@ from slack_bolt.request.internals import build_context
 from sqlmodel import Session, col, func, select
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import trace
+from bot.delivery.outbox import DELIVERIES
 from bot.http_limits import (
     SLACK_BODY_LIMIT,
+    WHY,
     ZENDESK_BODY_LIMIT,
     BodyIncomplete,
     BodyTooLarge,
+    explain,
     read_body,
 )
 from bot.services.base import Context
@@ -158,6 +164,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_StateCollector(ctx))
+        self.registry.register(DELIVERIES)
 
 
 def create_app(
@@ -190,16 +197,16 @@ def create_app(
         try:
             raw = await read_body(request, SLACK_BODY_LIMIT)
         except BodyTooLarge:
-            return _refused(413, "/slack/events", "body over the limit", metrics)
+            return _refused(request, 413, "body over the limit", metrics)
         except BodyIncomplete:
-            return _refused(400, "/slack/events", "body incomplete", metrics)
+            return _refused(request, 400, "body incomplete", metrics)
         headers = dict(request.headers)
         if not forms.signature_ok(slack_secret, raw, headers, now=time.time()):
-            return _refused(401, "/slack/events", "bad or stale signature", metrics)
+            return _refused(request, 401, "bad or stale signature", metrics)
         try:
             body, parsed = forms.parse_body(raw, headers.get("content-type", ""))
         except forms.BadBody as exc:
-            return _refused(400, "/slack/events", str(exc), metrics)
+            return _refused(request, 400, str(exc), metrics)
         if front is not None and (planned := front.take(body, parsed, headers)) is not None:
             submit = front.runner.submit
 
@@ -221,7 +228,7 @@ def create_app(
         except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
             # Bolt's own matchers read Slack's shapes without checks: a signed body that is
             # not one of them fails there, before any listener of ours runs.
-            return _refused(400, "/slack/events", f"Bolt could not read it ({exc!r:.80})", metrics)
+            return _refused(request, 400, f"Bolt could not read it ({exc!r:.80})", metrics)
         metrics.slack_requests.labels(str(response.status)).inc()
         metrics.slack_seconds.observe(time.perf_counter() - started)
         return Response(
@@ -236,24 +243,23 @@ def create_app(
         try:
             body = await read_body(request, ZENDESK_BODY_LIMIT)
         except BodyTooLarge:
-            return _refused(413, "/zendesk/webhook", "body over the limit")
+            return _refused(request, 413, "body over the limit")
         except BodyIncomplete:
-            return _refused(400, "/zendesk/webhook", "body incomplete")
+            return _refused(request, 400, "body incomplete")
         status, answer = await anyio.to_thread.run_sync(
             zendesk.handle, body, dict(request.headers), limiter=limiter
         )
         if status >= 400:
-            log.info("/zendesk/webhook refused with %s: %s", status, answer.get("error", ""))
+            explain(request, str(answer.get("error", "")))
         return JSONResponse(answer, status_code=status)
 
-    app = Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/zendesk/webhook", zendesk_webhook, methods=["POST"]),
-            *_health_routes(ctx, metrics, metrics_token),
-            *(loa or ()),
-        ]
-    )
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/zendesk/webhook", zendesk_webhook, methods=["POST"]),
+        *_health_routes(ctx, metrics, metrics_token),
+        *(loa or ()),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(AccessLog, routes=routes)])
     app.state.metrics = metrics
     return app
 
@@ -262,7 +268,8 @@ def health_app(ctx: Context, *, metrics_token: str | None = None) -> Starlette:
     """What ``portbot worker --health-port`` serves: ``/healthz`` (the database, and how far
     behind the outbox is) and ``/metrics``, and nothing else."""
     metrics = Metrics(ctx)
-    app = Starlette(routes=_health_routes(ctx, metrics, metrics_token, lag=True))
+    routes = _health_routes(ctx, metrics, metrics_token, lag=True)
+    app = Starlette(routes=routes, middleware=[Middleware(AccessLog, routes=routes)])
     app.state.metrics = metrics
     return app
 
@@ -313,9 +320,82 @@ def _health_routes(
     ]
 
 
-def _refused(status: int, route: str, why: str, metrics: Metrics | None = None) -> JSONResponse:
-    """A request refused before any work: one log line, no body, no traceback."""
-    log.info("%s refused with %s: %s", route, status, why)
+class AccessLog:
+    """One log line per HTTP request, written when its last byte is sent: method, route,
+    status and milliseconds, and why it was refused (``bot.http_limits.explain``). The request
+    gets an id (``bot.trace``) for every line written while it is served and for what it
+    queues; the answer carries it as ``X-Request-Id``. The route is the pattern
+    (``/loa/{token}``), never a path that holds a token. Health checks and scrapes that
+    succeed log at DEBUG: they come every few seconds and say nothing new."""
+
+    QUIET = frozenset({"/healthz", "/metrics"})
+
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+        self.app, self.routes = app, routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = trace.new_id()
+        started = time.perf_counter()
+        status, done = 500, False
+
+        async def sending(message: Message) -> None:
+            nonlocal status, done
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+            last = message["type"] == "http.response.body" and not message.get("more_body")
+            if last and not done:
+                done = True
+                self._line(scope, status, started)
+
+        with trace.bound(request_id):
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                if not done:  # the app failed or the client left before the answer ended
+                    done = True
+                    self._line(scope, status, started)
+
+    def _line(self, scope: Scope, status: int, started: float) -> None:
+        route = self._route(scope)
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        why = scope.get(WHY)
+        level = logging.DEBUG if route in self.QUIET and status < 400 else logging.INFO
+        log.log(
+            level,
+            "%s %s %s %.1f ms%s",
+            scope["method"],
+            route,
+            status,
+            ms,
+            f": {why}" if why else "",
+            extra={
+                "method": scope["method"],
+                "route": route,
+                "status": status,
+                "ms": ms,
+                "request_id": trace.current(),
+            },
+        )
+
+    def _route(self, scope: Scope) -> str:
+        for route in self.routes:
+            if isinstance(route, Route) and route.matches(scope)[0] is not Match.NONE:
+                return route.path
+        return "(no such route)"  # an unknown path is not repeated: it may be anything
+
+
+def _refused(
+    request: Request, status: int, why: str, metrics: Metrics | None = None
+) -> JSONResponse:
+    """A request refused before any work: the reason goes on its one access line (no body,
+    no traceback)."""
+    explain(request, why)
     if metrics is not None:
         metrics.slack_requests.labels(str(status)).inc()
     answers = {400: "bad request", 401: "invalid request", 413: "request body too large"}

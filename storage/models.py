@@ -225,6 +225,8 @@ class OutboxMessage(Stored, SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _utc()
     delivered_at: datetime | None = _utc(default=None)
+    # The HTTP request whose work queued it (bot.trace), for its delivery's log lines.
+    trace_id: str | None = Field(default=None, max_length=16)
 
 
 class OutboxLane(SQLModel, table=True):

@@ -33,8 +33,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import Counter
 from sqlmodel import Session, col, select
 
+from bot import trace
 from bot.services.base import Context
 from bot.services.effects import Topic, enqueue
 from storage.models import OutboxLane, OutboxMessage
@@ -43,6 +45,15 @@ from storage.values import OutboxStatus
 log = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], None]
+
+# Tries by destination and outcome (delivered, later, failed, dead), this process's since start;
+# registered by each metrics registry that shows it (``bot.web.Metrics``).
+DELIVERIES = Counter(
+    "portbot_deliveries",
+    "Outbox delivery attempts by destination and outcome",
+    ["destination", "outcome"],
+    registry=None,
+)
 
 
 def queue_dead_letter_alert(
@@ -206,7 +217,14 @@ class Outbox:
         return self._deliver(row) == "delivered"
 
     def _deliver(self, row: OutboxMessage) -> str:
-        """Hand one row to its handler: ``delivered``, ``later`` (asked to wait) or ``failed``."""
+        """Hand one row to its handler: ``delivered``, ``later`` (asked to wait) or ``failed``.
+        What is logged meanwhile names the request that queued the row (``bot.trace``)."""
+        with trace.bound(row.trace_id):
+            outcome = self._attempt(row)
+        DELIVERIES.labels(lane_of(row.topic), outcome).inc()
+        return "failed" if outcome == "dead" else outcome
+
+    def _attempt(self, row: OutboxMessage) -> str:
         assert row.id is not None
         handler = self.handlers[row.topic]
         now = self.ctx.now()
@@ -236,16 +254,16 @@ class Outbox:
                 self._finish(row.id, attempts=attempts, last_error=reason, status=OutboxStatus.DEAD)
                 if self.on_dead is not None:
                     self.on_dead(row)
-            else:
-                log.warning(
-                    "outbox %s (%s) failed (attempt %d): %s", row.id, row.topic, attempts, reason
-                )
-                self._finish(
-                    row.id,
-                    attempts=attempts,
-                    last_error=reason,
-                    next_attempt_at=now + timedelta(seconds=backoff(attempts)),
-                )
+                return "dead"
+            log.warning(
+                "outbox %s (%s) failed (attempt %d): %s", row.id, row.topic, attempts, reason
+            )
+            self._finish(
+                row.id,
+                attempts=attempts,
+                last_error=reason,
+                next_attempt_at=now + timedelta(seconds=backoff(attempts)),
+            )
             return "failed"
         self._finish(
             row.id,

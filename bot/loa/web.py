@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,9 +24,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from bot import trace
 from bot.config import Settings
 from bot.documents.checks import safe_download_headers
-from bot.http_limits import LOA_FORM_LIMIT, BodyIncomplete, BodyTooLarge, read_body
+from bot.http_limits import LOA_FORM_LIMIT, BodyIncomplete, BodyTooLarge, explain, read_body
 from bot.loa import pages
 from bot.loa.templates import template_for
 from bot.porting.errors import DomainError
@@ -160,7 +160,7 @@ def loa_routes(ctx: Context, store: DocumentStore, settings: Settings) -> list[R
         )
 
     def failed(exc: Exception) -> Response:
-        ref = secrets.token_hex(3).upper()
+        ref = trace.current() or trace.new_id()  # the request's id: its log lines carry it
         log.error("LOA signing page failed (ref %s): %s", ref, type(exc).__name__, exc_info=exc)
         return _html(pages.error_page(ref), 500)
 
@@ -180,12 +180,12 @@ def loa_routes(ctx: Context, store: DocumentStore, settings: Settings) -> list[R
             body = await read_body(request, MAX_FORM)
             form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FIELDS)
         except BodyTooLarge:
-            log.info("LOA form refused with 413: body over the limit")
+            explain(request, "body over the limit")
             too_large = _html(pages.state_page("That form was too large", "Please try again."), 413)
             too_large.headers["Connection"] = "close"  # the rest of the body is not wanted
             return too_large
         except (BodyIncomplete, ValueError):  # cut short, or more fields than the form has
-            log.info("LOA form refused with 400: not the signing form")
+            explain(request, "not the signing form")
             return _html(pages.state_page("That form was not ours", "Please try again."), 400)
         typed = " ".join((form.get("name") or [""])[0].split())[:200]
         authorized = (form.get("authorized") or [""])[0] in ("yes", "on", "true", "1")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import trace
 from storage.models import OutboxMessage
 from storage.values import OutboxStatus
 
@@ -58,6 +59,7 @@ def outbox_values(
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
+        "trace_id": trace.current(),
     }
 
 

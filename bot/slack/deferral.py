@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any, Protocol
 
@@ -37,6 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot import trace
 from bot.slack.blocks import intake as intake_views
 from bot.slack.errors import new_ref, unexpected_text
 from bot.slack.forms import VERIFIED, parse_form
@@ -57,6 +58,8 @@ class Job:
     kind: str  # "command" or "view"
     body: str
     headers: dict[str, str]
+    # The request it came with (bot.trace): what the job logs and queues names it.
+    request_id: str | None = field(default_factory=trace.current)
 
     def response_url(self) -> str:
         """Where a command's answer goes after the ack."""
@@ -135,6 +138,11 @@ class Front:
 # ---------------------------------------------------------------------- running a job
 def run(app: App, job: Job) -> None:
     """Dispatch the job through Bolt and deliver the listener's answer."""
+    with trace.bound(job.request_id):
+        _run(app, job)
+
+
+def _run(app: App, job: Job) -> None:
     headers: dict[str, str | Sequence[str]] = dict(job.headers)
     request = BoltRequest(body=job.body, headers=headers, query={}, context={VERIFIED: True})
     response = app.dispatch(request)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import trace
 from bot.porting.errors import DomainError
 from bot.slack.blocks import intake as intake_views
 from bot.slack.blocks.text import escape
@@ -24,7 +24,9 @@ log = logging.getLogger("bot.slack")
 
 
 def new_ref() -> str:
-    return secrets.token_hex(3).upper()
+    """The reference a person quotes: the id of the request being served, which every log
+    line of that request carries (``bot.trace``); a fresh one outside a request."""
+    return trace.current() or trace.new_id()
 
 
 def unexpected_text(ref: str) -> str:

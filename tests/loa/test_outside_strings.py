@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 from datetime import UTC, date, datetime
+
+from pypdf import PdfReader
 
 from bot.loa import pages
 from bot.loa.content import LoaContent
 from bot.loa.mail import loa_message
+from bot.loa.pdf import Signature, document_hash, render, stamp
 
 SCRIPT = '<script>alert("x")</script>'
 SLACKISH = "<!channel> <https://evil.example|Reset password>"
@@ -87,3 +92,38 @@ def test_the_e_mail_escapes_its_html_and_keeps_its_text_plain():
     text = message.get_body(("plain",)).get_content()
     assert f"Hello {HOSTILE}," in text and f"away from {HOSTILE} to a new provider" in text
     assert "&lt;" not in text  # plain text is shown as text: nothing to escape
+
+
+# reportlab's paragraphs read a markup of their own: tags in a name must print as typed.
+PDF_HOSTILE = (
+    '<a href="https://evil.example">Click</a> <font color="red" size="40">Big</font> &amp;'
+)
+
+
+def test_the_pdf_prints_outside_strings_as_typed_and_links_nowhere():
+    content = dataclasses.replace(
+        _content(),
+        company_name=PDF_HOSTILE,
+        rep_name=PDF_HOSTILE,
+        street_lines=(PDF_HOSTILE,),
+        city=PDF_HOSTILE,
+        losing_carrier=PDF_HOSTILE,
+    )
+    pdf = render(content)
+    signed = stamp(
+        pdf,
+        Signature(
+            typed_name=PDF_HOSTILE,
+            signed_at=EXPIRES,
+            ip="203.0.113.45",
+            user_agent=PDF_HOSTILE,
+            document_sha256=document_hash(pdf),
+        ),
+    )
+    for document in (pdf, signed):
+        reader = PdfReader(io.BytesIO(document))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        assert '<a href="https://evil.example">Click</a>' in text
+        assert '<font color="red" size="40">Big</font> &amp;' in text
+        annotations = [page.get("/Annots") for page in reader.pages]
+        assert annotations == [None] * len(reader.pages)  # no link was made of it

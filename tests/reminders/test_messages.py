@@ -359,3 +359,21 @@ def test_the_cut_off_notice_states_the_enforced_cut_off(ctx, calendar):
     assert f"({words} before the port date, Tue Dec 1, 2026)" in note_text(told)
     with pytest.raises(TypeError):
         ReminderPolicy(cancellation_notice_business_days=3)  # type: ignore[call-arg]
+
+
+def test_hostile_names_in_the_digest_are_words(calendar):
+    """Request names come from customers: in the agents' digest they ping nobody and link
+    nowhere, in every list it has."""
+    when = ny(2026, 11, 2, 10)
+    summary = rsvc.DigestSummary(
+        date(2026, 11, 5),
+        {RequestStatus.IN_REVIEW: 1},
+        [(date(2026, 11, 5), "PR" + "1" * 32, HOSTILE)],
+        [(date(2026, 11, 6), "PR" + "2" * 32, HOSTILE)],
+        [rsvc.StaleItem("PR" + "3" * 32, HOSTILE, RequestStatus.IN_REVIEW, when, 3)],
+    )
+    text, blocks_, note = say(K.DAILY_DIGEST, {}, summary, calendar)
+    assert text.count(ESCAPED) == 3 and "<!channel>" not in text and "<https://" not in text
+    rendered = " ".join(b["text"]["text"] for b in blocks_ if "text" in b)
+    assert "<!channel>" not in rendered and rendered.count(ESCAPED) == 3
+    assert note.count(HOSTILE) == 3  # the ticket's plain-text note: shown as typed

@@ -4,37 +4,61 @@ downgrade sets aside the pending id-only reminder rows the code before 0006 cann
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from alembic import command
-from sqlmodel import select
 
 from storage.db import Database
-from storage.models import OutboxMessage
 from storage.values import OutboxStatus
 
 OLD = "zendesk.reminder_note"
 NOW = datetime(2026, 11, 16, 15, tzinfo=UTC)
 
 
+# The outbox as migrations 0005 to 0007 left it: the model has columns added since.
+OUTBOX = sa.table(
+    "outbox",
+    sa.column("id", sa.Integer),
+    sa.column("topic", sa.String),
+    sa.column("payload", sa.JSON),
+    sa.column("dedupe_key", sa.String),
+    sa.column("status", sa.String),
+    sa.column("attempts", sa.Integer),
+    sa.column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("last_error", sa.Text),
+)
+
+
+@dataclass
+class Row:
+    topic: str
+    status: OutboxStatus
+    last_error: str | None
+
+
 def _add(db: Database, key: str, topic: str, payload: dict, status=OutboxStatus.PENDING) -> None:
-    with db.write() as s:
-        s.add(
-            OutboxMessage(
+    with db.engine.begin() as conn:
+        conn.execute(
+            OUTBOX.insert().values(
                 topic=topic,
                 payload=payload,
                 dedupe_key=f"{topic}:{key}",
-                status=status,
+                status=status.value,
+                attempts=0,
                 next_attempt_at=NOW,
                 created_at=NOW,
             )
         )
 
 
-def _rows(db: Database) -> dict[str, OutboxMessage]:
-    with db.read() as s:
-        rows = s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    return {r.dedupe_key.rsplit(":", 1)[1]: r for r in rows}
+def _rows(db: Database) -> dict[str, Row]:
+    query = sa.select(OUTBOX.c.dedupe_key, OUTBOX.c.topic, OUTBOX.c.status, OUTBOX.c.last_error)
+    with db.engine.connect() as conn:
+        rows = conn.execute(query.order_by(OUTBOX.c.id)).all()
+    return {key.rsplit(":", 1)[1]: Row(t, OutboxStatus(st), e) for key, t, st, e in rows}
 
 
 def test_pending_reminder_notes_of_the_old_topic_move_to_the_one_note_topic(empty_db_url):

@@ -4,6 +4,7 @@ served app over HTTP; the request changes once, and no change echoes back."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,9 @@ import pytest
 from sqlmodel import select
 
 from bot import services as svc
-from bot.delivery.outbox import Outbox
+from bot import trace
+from bot.delivery.outbox import DELIVERIES, Outbox
+from bot.logs import RequestStamp
 from bot.sandbox.serving import ServedApp
 from bot.sandbox.zendesk_sim import ZendeskSimulator
 from bot.sandbox.zendesk_state import iso
@@ -25,7 +28,7 @@ from bot.zendesk.delivery import NoteDelivery, ZendeskDelivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
-from storage.models import TimelineEvent
+from storage.models import OutboxMessage, TimelineEvent
 from tests.services.helpers import draft, mark_loa_signed, numbers
 
 EMAIL, TOKEN, SECRET, FOC_FIELD = "porting@acme.example", "zd-token", "hook-secret", 360001
@@ -206,3 +209,38 @@ def test_portbots_own_comments_are_ignored_whatever_the_case_of_zendesk_email(ct
         ).encode()
         assert _post(zd, body, iso(time.time()), "8000000001") == 200
         assert zd.comments_in_request(sid) == []
+
+
+def test_what_a_webhook_queues_names_the_request_and_its_delivery_logs_it(zd, caplog):
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(RequestStamp())  # as bot.logs.configure's handler does
+    _sid, ticket = zd.open()
+    with zd.ctx.db.read() as s:
+        queued_before = {r.id for r in s.exec(select(OutboxMessage))}
+    assert queued_before
+    zd.sim.agent_comment(ticket, "The carrier wants a new bill.", public=True, author="Dana")
+    (access,) = [r for r in caplog.records if getattr(r, "route", None) == "/zendesk/webhook"]
+    request_id = access.request_id  # type: ignore[attr-defined]
+    assert request_id
+    with zd.ctx.db.read() as s:
+        rows = list(s.exec(select(OutboxMessage)))
+    caused = [r for r in rows if r.id not in queued_before]
+    assert caused and {r.trace_id for r in caused} == {request_id}
+    assert {r.trace_id for r in rows if r.id in queued_before} == {None}  # no request then
+
+    seen: dict[int | None, str | None] = {}
+
+    def handler(row: OutboxMessage) -> None:
+        logging.getLogger("tests.delivery").info("delivering %s", row.id)
+        seen[row.id] = trace.current()
+
+    before = DELIVERIES.labels("slack", "delivered")._value.get()
+    caplog.clear()
+    Outbox(zd.ctx, {topic: handler for topic in {r.topic for r in caused}}).drain()
+    assert {seen[r.id] for r in caused} == {request_id}
+    assert {seen[i] for i in queued_before if i in seen} <= {None}  # older rows: no request
+    lines = {r.getMessage(): r.request_id for r in caplog.records if r.name == "tests.delivery"}
+    assert {lines[f"delivering {r.id}"] for r in caused} == {request_id}
+    delivered = DELIVERIES.labels("slack", "delivered")._value.get() - before
+    topics = {r.id: r.topic for r in rows}
+    assert delivered == sum(topics[i].startswith("slack.") for i in seen)
