@@ -24,3 +24,17 @@ calendar days."""
 
 LOA_LINK_MAX_DAYS: Final = DOCUMENT_MAX_AGE_DAYS
 """A signing link may live at most as long as carriers accept the signature it collects."""
+
+PORT_OUT_WINDOW_MAX_DAYS: Final = 30
+"""A port-out window lasts at most this many days: consent is given for a move, not for good."""
+
+PORT_OUT_PIN_DIGITS: Final = (4, 10)
+"""A port-out PIN has this many digits, fewest and most (what carriers' requests carry)."""
+
+PORT_OUT_UNLOCK_HOURS: Final = 24
+"""By default, unlocking numbers takes effect this many hours after it is asked for, so that
+someone who took over the account cannot unlock and port out at once."""
+
+PORT_OUT_DEADLINE_BUSINESS_DAYS: Final = 1
+"""By default, a port-out nobody decided gets the default decision after this many business
+days (simple ports complete within one business day)."""
