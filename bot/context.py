@@ -36,5 +36,6 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
         # The LOA goes out by e-mail, or by Slack DM when the representative is a Slack user;
         # either way its link needs the address people reach portbot at.
         loa_topic=Topic.LOA_SEND if settings.portbot_public_url and reachable else None,
+        reminders=settings.reminder_policy,
         reconcile=reconcile,
     )

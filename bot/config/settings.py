@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.config.errors import ConfigError
 from bot.config.keys import local_key
 from bot.porting.calendar import BusinessCalendar
+from bot.porting.reminders import ReminderPolicy
 from bot.porting.rules import LOA_LINK_MAX_DAYS
 from storage import crypto
 from storage.db import default_url
@@ -79,6 +80,11 @@ class Settings(BaseModel):
     portbot_trust_proxy: bool = False
     # When set, GET /metrics wants "Authorization: Bearer <token>"; unset, /metrics is open.
     portbot_metrics_token: SecretStr | None = None
+    portbot_portout_default: str = "authorize"  # or "reject": what a port-out's deadline decides
+    portbot_portout_deadline_hours: int | None = None  # None: one business day
+    portbot_portout_unlock_hours: int = 24
+    portbot_portout_validation_user: str | None = None
+    portbot_portout_validation_password: SecretStr | None = None
     portbot_log_format: str = "text"  # or "json": one object per line (bot.logs)
 
     # --- field checks (each message is the part after "NAME: ") --------------------------
@@ -114,6 +120,24 @@ class Settings(BaseModel):
         if value not in ("text", "json"):
             raise ValueError(f'"{_clip(value)}" is not a log format (use text or json)')
         return value
+
+    @field_validator("portbot_portout_default")
+    @classmethod
+    def _portout_default(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("authorize", "reject"):
+            raise ValueError(f'"{_clip(value)}" is not a decision (use authorize or reject)')
+        return value
+
+    @field_validator("portbot_portout_deadline_hours", mode="before")
+    @classmethod
+    def _portout_deadline(cls, value: object) -> object:
+        return value if value is None else _whole(value, 1, 720, "a number of hours from 1 to 720")
+
+    @field_validator("portbot_portout_unlock_hours", mode="before")
+    @classmethod
+    def _portout_unlock(cls, value: object) -> object:
+        return _whole(value, 0, 720, "a number of hours from 0 to 720")
 
     @field_validator("portbot_country")
     @classmethod
@@ -208,6 +232,16 @@ class Settings(BaseModel):
     def _processes(cls, value: object) -> object:
         what = "a number of processes (0 to 64; 0 runs the work on threads of the web process)"
         return value if value is None else _whole(value, 0, 64, what)
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        """The reminder policy with the port-out settings."""
+        hours = self.portbot_portout_deadline_hours
+        return ReminderPolicy(
+            port_out_default=self.portbot_portout_default,
+            port_out_deadline=timedelta(hours=hours) if hours else None,
+            port_out_unlock_wait=timedelta(hours=self.portbot_portout_unlock_hours),
+        )
 
     @property
     def slack_processes(self) -> int:

@@ -24,6 +24,7 @@ from bot.services.base import (
     snapshot,
 )
 from bot.services.phase import guard, refresh_summary, sync_phase
+from bot.services.port_outs.inventory import hold_ported
 from bot.wording.formats import plural
 from storage import repositories as repo
 from storage.models import PortRequest, TimelineEvent
@@ -275,6 +276,7 @@ def mark_ported(
             n.status = lifecycle.apply_number(n.e164, n.status, NumberMove.PORT)
             n.ported_at = now
         refresh_summary(req, all_numbers)
+        hold_ported(session, req, chosen, now=now)  # the numbers are the account's now
         statuses = [n.status for n in all_numbers]
         partial = lifecycle.is_partial_port(statuses)
         data = {"partial": partial} if partial else None

@@ -33,6 +33,14 @@ class Topic(StrEnum):
     """A request changed: create its ticket once, then one minimal update per change."""
     ZENDESK_NOTE = "zendesk.note"
     """An internal note for the agents on a ticket (a reminder, a refused change)."""
+    SLACK_PORT_OUT_EVENT = "slack.port_out_event"
+    """A port-out arrived or changed: post or update its card in the account's channel, and
+    on arrival tell the account's people at once."""
+    SLACK_ACCOUNT_NOTICE = "slack.account_notice"
+    """An account's protection changed (locked, unlocking, PIN set), or a port-out was asked
+    for: tell the account's channel, and the agents when they must act."""
+    ZENDESK_PORT_OUT_EVENT = "zendesk.port_out_event"
+    """A port-out arrived or changed: create its ticket once, then a note per decision."""
     LOA_SEND = "loa.send"
     """Render the Letter of Authorization, issue a signing link, send it to the signer."""
 

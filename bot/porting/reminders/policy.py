@@ -13,6 +13,8 @@ from bot.porting.rules import (
     DOCUMENT_AGING_NOTICE_DAYS,
     DOCUMENT_MAX_AGE_DAYS,
     EXPIRY_DAYS,
+    PORT_OUT_DEADLINE_BUSINESS_DAYS,
+    PORT_OUT_UNLOCK_HOURS,
 )
 
 
@@ -83,7 +85,15 @@ class ReminderPolicy:
     stale_submitted_business_days: int = 7
 
     window_closing_notice: timedelta = timedelta(hours=24)
-    port_out_deadline_business_days: int = 1
+    port_out_deadline_business_days: int = PORT_OUT_DEADLINE_BUSINESS_DAYS
+    port_out_deadline: timedelta | None = None
+    """When set (``PORTBOT_PORTOUT_DEADLINE_HOURS``), a port-out nobody decided gets the default
+    decision this long after it arrived, instead of ``port_out_deadline_business_days``."""
+    port_out_default: str = "authorize"
+    """What the deadline decides (``PORTBOT_PORTOUT_DEFAULT``): ``authorize`` (nobody's silence
+    blocks a valid port) or ``reject``."""
+    port_out_unlock_wait: timedelta = timedelta(hours=PORT_OUT_UNLOCK_HOURS)
+    """How long after an unlock is asked for the lock still holds."""
 
     digest_ahead_days: int = 6
     """The digest lists the port dates of today and of this many days after it."""
@@ -108,3 +118,12 @@ class ReminderPolicy:
             )
         if self.window_closing_notice <= timedelta(0):
             raise ValueError("ReminderPolicy.window_closing_notice must be positive")
+        if self.port_out_default not in ("authorize", "reject"):
+            raise ValueError(
+                f"ReminderPolicy.port_out_default must be authorize or reject, got "
+                f"{self.port_out_default!r}"
+            )
+        if self.port_out_deadline is not None and self.port_out_deadline <= timedelta(0):
+            raise ValueError("ReminderPolicy.port_out_deadline must be positive")
+        if self.port_out_unlock_wait < timedelta(0):
+            raise ValueError("ReminderPolicy.port_out_unlock_wait must not be negative")

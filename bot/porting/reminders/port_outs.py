@@ -83,7 +83,10 @@ def port_out_deadline(
     arrived_at: datetime, policy: ReminderPolicy, calendar: BusinessCalendar
 ) -> datetime:
     """The default decision deadline of an unannounced port-out: ``policy.
-    port_out_deadline_business_days`` business days after it arrived, same wall time."""
+    port_out_deadline_business_days`` business days after it arrived, same wall time, or
+    ``policy.port_out_deadline`` after it when that is set."""
+    if policy.port_out_deadline is not None:
+        return arrived_at + policy.port_out_deadline
     return calendar.business_days_after(arrived_at, policy.port_out_deadline_business_days)
 
 

@@ -4,29 +4,19 @@ waited too long, apply the default decision to an unanswered port-out."""
 from __future__ import annotations
 
 from bot.porting.errors import DomainError
+from bot.services import port_outs
 from bot.services.base import Context
 from bot.services.expiry import expire
-from bot.services.reminders.rows import reconcile_port_out
 from storage import repositories as repo
-from storage.models import PortOut, Reminder
-from storage.values import PortOutStatus, RequestStatus
+from storage.models import Reminder
+from storage.values import RequestStatus
 
 
 def apply_port_out_default(ctx: Context, port_out_id: int) -> bool:
-    """At a pending port-out's deadline, apply the default decision (PRODUCT §4: refuse it).
-    True when this call decided; False when someone decided first."""
-    with ctx.db.write() as session:
-        port_out = session.get(PortOut, port_out_id, with_for_update=True)
-        if port_out is None or port_out.status is not PortOutStatus.PENDING:
-            return False
-        now = ctx.now()
-        port_out.status = PortOutStatus.REJECTED
-        port_out.decided_by = "portbot"
-        port_out.decided_at = now
-        port_out.reason = "No answer before the deadline; unannounced port-outs are refused."
-        session.add(port_out)
-        reconcile_port_out(ctx, session, port_out)
-        return True
+    """At a pending port-out's deadline, apply the configured default decision
+    (``port_out_default``: authorize unless set to reject). True when this call decided; False
+    when someone decided first."""
+    return port_outs.apply_default(ctx, port_out_id)
 
 
 def expire_for_reminder(ctx: Context, row: Reminder) -> bool:

@@ -41,7 +41,6 @@ from bot.services.reminders.rows import (
 from bot.wording.reminders import Notice, Occasion, notice
 from storage import repositories as repo
 from storage.models import PortOut, PortOutWindow, PortRequest, Reminder
-from storage.values import PortOutStatus
 
 DROPPED = "dropped at delivery"
 """``data["outcome"]`` of a sent reminder none of whose messages were still true."""
@@ -149,7 +148,7 @@ def _untrue(
             return f"the window's current state ({window.status}) no longer calls for it"
     elif port_out is not None:
         if due.kind is ReminderKind.PORT_OUT_DEADLINE:  # told once the default was applied
-            if port_out.status is not PortOutStatus.REJECTED or port_out.decided_by != "portbot":
+            if port_out.rule != "deadline" or port_out.decided_by != "portbot":
                 return f"the port-out was decided otherwise ({port_out.status})"
         else:
             facts = port_out_facts(port_out)

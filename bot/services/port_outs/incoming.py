@@ -1,0 +1,343 @@
+"""Incoming port-outs: one use case for every door (an agent's command, a Zendesk ticket,
+Bandwidth's validation webhook), and the decisions that follow (PRODUCT §4).
+
+:func:`receive` decides each number at once (``bot.porting.port_outs``) and records one
+port-out per account the numbers belong to (and one for numbers nobody here holds). A delivery
+that comes again (``dedupe_key``) records nothing new and gets the same port-outs back.
+Pending port-outs are then decided by the account holder (:func:`answer`), by the deadline's
+default (:func:`apply_default`), or closed by the agents (:func:`mark_ported`, :func:`cancel`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from bot.porting import port_outs as rule
+from bot.porting.errors import InvalidInput
+from bot.porting.port_outs import Decision, Holding, Offer, Reason
+from bot.porting.reminders import port_out_deadline
+from bot.services.base import SYSTEM, Actor, Context
+from bot.services.port_outs.inventory import held, parsed_numbers
+from bot.services.port_outs.records import load_port_out, new_public_id, record
+from bot.services.port_outs.windows import close, open_windows
+from bot.services.reminders.rows import policy_of
+from storage.models import HeldNumber, PortOut, PortOutAccount, PortOutWindow
+from storage.values import PortOutStatus, Role, Secret
+
+# Which rule decided, by the first reason that rejected.
+_RULES = {
+    Reason.NOT_HELD: "not-held",
+    Reason.PIN_MISSING: "pin",
+    Reason.PIN_WRONG: "pin",
+    Reason.LOCKED: "lock",
+    Reason.ACCOUNT_MISMATCH: "mismatch",
+    Reason.ZIP_MISMATCH: "mismatch",
+}
+REJECT_REASONS = {
+    "not-requested": "We did not ask for this port-out.",
+    "wrong-account": "These numbers are on a different account.",
+    "other": "Another reason.",
+}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the receiving carrier sent, as typed or as the webhook carried it."""
+
+    numbers: str | Sequence[str]
+    carrier: str = ""
+    spid: str | None = None
+    pon: str | None = None
+    pin: str | None = None
+    account_number: str | None = None
+    postal_code: str | None = None
+    subscriber_name: str | None = None
+    foc_date: date | None = None
+
+
+@dataclass
+class Received:
+    port_outs: list[PortOut]
+    decisions: list[Decision] = field(default_factory=list)
+    replayed: bool = False
+
+    @property
+    def status(self) -> PortOutStatus:
+        return rule.overall(self.decisions)
+
+
+def receive(
+    ctx: Context,
+    incoming: Incoming,
+    *,
+    actor: Actor,
+    source: str,
+    source_ref: str | None = None,
+    dedupe_key: str | None = None,
+) -> Received:
+    """Record an incoming port-out and decide it as far as the rules can, at once."""
+    numbers = parsed_numbers(ctx, incoming.numbers)
+    if not (incoming.carrier or "").strip() and source == "agent":
+        raise InvalidInput("Which carrier asks for the numbers? Add --carrier NAME.")
+    for attempt in range(2):
+        try:
+            with ctx.db.write() as session:
+                if dedupe_key and (again := _replay(session, dedupe_key)) is not None:
+                    return again
+                return _receive(
+                    ctx, session, incoming, numbers, actor, source, source_ref, dedupe_key
+                )
+        except IntegrityError:  # the same delivery, recorded by another replica just now
+            if attempt or not dedupe_key:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _receive(
+    ctx: Context,
+    session: Session,
+    incoming: Incoming,
+    numbers: list[str],
+    actor: Actor,
+    source: str,
+    source_ref: str | None,
+    dedupe_key: str | None,
+) -> Received:
+    now = ctx.now()
+    holdings = _holdings(session, numbers, now)
+    accounts = sorted({h.account for h in holdings.values() if h is not None})
+    windows = [_window(w) for w in open_windows(session, accounts=accounts, now=now)]
+    offer = Offer(
+        tuple(numbers),
+        carrier=incoming.carrier or "",
+        pin=incoming.pin,
+        account_number=incoming.account_number,
+        postal_code=incoming.postal_code,
+    )
+    decisions = rule.decide(offer, holdings, windows, now)
+    groups: dict[str, list[Decision]] = {}
+    for d in decisions:
+        groups.setdefault(d.account, []).append(d)
+    team = {
+        h.account: h.team_id
+        for h in session.exec(select(HeldNumber).where(col(HeldNumber.e164).in_(numbers)))
+    }
+    policy = policy_of(ctx)
+    made = []
+    for i, (account, group) in enumerate(sorted(groups.items())):
+        status = rule.overall(group)
+        po = PortOut(
+            public_id=new_public_id("PO"),
+            team_id=team.get(account, ""),
+            account=account,
+            numbers=[d.number for d in group],
+            receiving_carrier=(incoming.carrier or "").strip()[:120],
+            spid=_clip(incoming.spid, 16),
+            pon=_clip(incoming.pon, 32),
+            subscriber_name=_clip(incoming.subscriber_name, 120),
+            postal_code=_clip(incoming.postal_code, 16),
+            account_number=Secret(incoming.account_number, keep_last=4)
+            if incoming.account_number
+            else None,
+            pin_offered=Secret(incoming.pin) if incoming.pin else None,
+            foc_date=incoming.foc_date,
+            source=source,
+            source_ref=_clip(source_ref, 64),
+            dedupe_key=f"{dedupe_key}#{i}" if dedupe_key else None,
+            status=status,
+            decisions=[_decision_row(d) for d in group],
+            logged_by=actor.id or actor.name,
+            created_at=now,
+        )
+        if status is PortOutStatus.PENDING:
+            po.deadline_at = port_out_deadline(now, policy, ctx.calendar)
+        else:
+            po.decided_by, po.decided_at = "portbot", now
+            po.rule = "window" if status is PortOutStatus.AUTHORIZED else _first_rule(group)
+            po.window_id = next((d.window_id for d in group if d.window_id), None)
+        session.add(po)
+        session.flush()
+        record(ctx, session, po, "arrived", actor, detail=f"from {source}")
+        if status is not PortOutStatus.PENDING:
+            record(ctx, session, po, status.value, SYSTEM, data={"rule": po.rule})
+        _spend_requested_windows(session, group, now)
+        made.append(po)
+    return Received(made, decisions)
+
+
+def _replay(session: Session, dedupe_key: str) -> Received | None:
+    found = list(
+        session.exec(
+            select(PortOut)
+            .where(col(PortOut.dedupe_key).startswith(f"{dedupe_key}#"))
+            .order_by(col(PortOut.id))
+        )
+    )
+    if not found:
+        return None
+    decisions = [
+        Decision(row["number"], Reason(row["reason"]), row.get("window"), po.account)
+        for po in found
+        for row in po.decisions
+    ]
+    return Received(found, decisions, replayed=True)
+
+
+def _holdings(session: Session, numbers: list[str], now: datetime) -> dict[str, Holding | None]:
+    rows = held(session, numbers)
+    keys = {(h.team_id, h.account) for h in rows.values()}
+    accounts: dict[tuple[str, str], PortOutAccount] = {}
+    if keys:
+        query = select(PortOutAccount).where(col(PortOutAccount.account).in_({k[1] for k in keys}))
+        accounts = {(a.team_id, a.account): a for a in session.exec(query)}
+    found: dict[str, Holding | None] = {}
+    for n in numbers:
+        h = rows.get(n)
+        if h is None:
+            found[n] = None
+            continue
+        acct = accounts.get((h.team_id, h.account))
+        pin = h.pin or (acct.pin if acct else None)
+        locked = rule.lock_in_effect(h.locked, h.unlock_at, now) or (
+            acct is not None and rule.lock_in_effect(acct.locked, acct.unlock_at, now)
+        )
+        found[n] = Holding(
+            number=n,
+            account=h.account,
+            pin=pin.reveal() if pin else None,
+            locked=locked,
+            postal_code=h.postal_code,
+            account_code=acct.code if acct else None,
+        )
+    return found
+
+
+def _window(w: PortOutWindow) -> rule.Window:
+    assert w.id is not None
+    return rule.Window(
+        window_id=w.id,
+        account=w.account,
+        numbers=frozenset(w.numbers),
+        starts_at=w.starts_at,
+        ends_at=w.ends_at,
+        carrier=w.receiving_carrier,
+        pin=w.pin.reveal() if w.pin else None,
+    )
+
+
+def _spend_requested_windows(session: Session, group: list[Decision], now: datetime) -> None:
+    """A window the customer asked portbot for carries a one-time PIN: once a port-out used it,
+    it closes."""
+    used = {d.window_id for d in group if d.window_id}
+    for wid in used:
+        window = session.get(PortOutWindow, wid)
+        if window is not None and window.requested:
+            close(session, window, now=now, by="portbot")
+
+
+def _decision_row(d: Decision) -> dict[str, object]:
+    row: dict[str, object] = {"number": d.number, "reason": d.reason.value}
+    if d.window_id:
+        row["window"] = d.window_id
+    return row
+
+
+def _first_rule(group: list[Decision]) -> str:
+    return next(_RULES[d.reason] for d in group if d.reason in _RULES)
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    text = " ".join((value or "").split())
+    return text[:limit] or None
+
+
+# ------------------------------------------------------------------------------- decisions
+def answer(
+    ctx: Context,
+    public_id: str,
+    *,
+    approve: bool,
+    actor: Actor,
+    accounts: Sequence[str] | None,
+    reason: str = "",
+    comment: str = "",
+) -> PortOut:
+    """The account holder approves or rejects a pending port-out. ``accounts``: those the person
+    acts for (None: an agent). Exactly one decision wins a race with the deadline."""
+    with ctx.db.write() as session:
+        po = load_port_out(session, public_id)
+        if accounts is not None and po.account not in accounts:
+            raise InvalidInput("That port-out is not for your numbers.")
+        if po.status is not PortOutStatus.PENDING:
+            raise InvalidInput(f"That port-out was already decided: {po.status.value}.")
+        now = ctx.now()
+        po.status = PortOutStatus.AUTHORIZED if approve else PortOutStatus.REJECTED
+        po.decided_by, po.decided_at = actor.id or actor.name, now
+        po.rule = "agent" if actor.role is Role.AGENT else "customer"
+        if not approve:
+            words = REJECT_REASONS.get(reason, REJECT_REASONS["other"])
+            po.reason = " ".join(f"{words} {comment}".split())[:500]
+        session.add(po)
+        record(ctx, session, po, po.status.value, actor, detail=po.reason or "")
+        return po
+
+
+def apply_default(ctx: Context, port_out_id: int) -> bool:
+    """At the deadline, a port-out still pending gets the configured default; False when it was
+    decided meanwhile (then nothing changes)."""
+    default = policy_of(ctx).port_out_default
+    with ctx.db.write() as session:
+        po = session.get(PortOut, port_out_id, with_for_update=True)
+        if po is None or po.status is not PortOutStatus.PENDING:
+            return False
+        now = ctx.now()
+        po.status = PortOutStatus.AUTHORIZED if default == "authorize" else PortOutStatus.REJECTED
+        po.decided_by, po.decided_at, po.rule = "portbot", now, "deadline"
+        if po.status is PortOutStatus.REJECTED:
+            po.reason = "Nobody approved it before the deadline."
+        session.add(po)
+        record(ctx, session, po, po.status.value, SYSTEM, data={"rule": "deadline"})
+        return True
+
+
+def mark_ported(ctx: Context, public_id: str, *, actor: Actor) -> PortOut:
+    """The numbers left: they leave the account's inventory."""
+    _agent_only(actor)
+    with ctx.db.write() as session:
+        po = load_port_out(session, public_id)
+        if po.status is not PortOutStatus.AUTHORIZED:
+            raise InvalidInput(
+                f"Only an authorized port-out can be marked ported (this one is {po.status.value})."
+            )
+        po.status, po.decided_at = PortOutStatus.PORTED, ctx.now()
+        session.add(po)
+        session.exec(
+            delete(HeldNumber).where(
+                col(HeldNumber.e164).in_(po.numbers), col(HeldNumber.account) == po.account
+            )
+        )
+        record(ctx, session, po, "ported", actor)
+        return po
+
+
+def cancel(ctx: Context, public_id: str, *, actor: Actor, reason: str = "") -> PortOut:
+    """The receiving carrier withdrew it, or it will not happen: the numbers stay."""
+    _agent_only(actor)
+    with ctx.db.write() as session:
+        po = load_port_out(session, public_id)
+        if po.status not in (PortOutStatus.PENDING, PortOutStatus.AUTHORIZED):
+            raise InvalidInput(f"That port-out is already {po.status.value}.")
+        po.status, po.reason = PortOutStatus.CANCELLED, (reason.strip()[:500] or po.reason)
+        session.add(po)
+        record(ctx, session, po, "cancelled", actor, detail=reason.strip()[:500])
+        return po
+
+
+def _agent_only(actor: Actor) -> None:
+    if actor.role is not Role.AGENT:
+        raise InvalidInput("Only the porting team can do that.")
