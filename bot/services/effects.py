@@ -41,6 +41,8 @@ class Topic(StrEnum):
     for: tell the account's channel, and the agents when they must act."""
     ZENDESK_PORT_OUT_EVENT = "zendesk.port_out_event"
     """A port-out arrived or changed: create its ticket once, then a note per decision."""
+    ZENDESK_PORT_OUT_REQUEST = "zendesk.port_out_request"
+    """A customer asked for a port-out: open a ticket for the agents (tags portbot, port_out)."""
     LOA_SEND = "loa.send"
     """Render the Letter of Authorization, issue a signing link, send it to the signer."""
 
