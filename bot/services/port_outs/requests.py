@@ -85,6 +85,10 @@ def request_port_out(
             key=f"requested:{window.public_id}",
             now=now,
         )
+        if Topic.ZENDESK_REQUEST_EVENT in ctx.effect_topics:  # Zendesk is on
+            ticket = {"window_id": window.id}
+            key = f"ticket:requested:{window.public_id}"
+            enqueue(session, Topic.ZENDESK_PORT_OUT_REQUEST, ticket, key=key, now=now)
     return Requested(window, code, pin, address)
 
 
