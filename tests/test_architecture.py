@@ -41,7 +41,11 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bot.slack": (*("bot.slack", "bot.services", "bot.porting", "bot.wording"), *("storage",)),
     "bot.zendesk": ("bot.zendesk", "bot.services", "bot.porting", "bot.wording", "storage"),
     "bot.loa": ("bot.loa", "bot.services", "bot.porting", "bot.wording", "storage"),
-    "bot.web": ("bot.web", "bot.slack", "bot.zendesk", "bot.loa", "bot.services", "storage"),
+    "bot.bandwidth": ("bot.bandwidth", "bot.services", "bot.porting", "bot.wording", "storage"),
+    "bot.web": (
+        *("bot.web", "bot.slack", "bot.zendesk", "bot.loa", "bot.bandwidth", "bot.services"),
+        *("storage",),
+    ),
     "bot.server": ("bot",),
     "bot.cli": ("bot", "storage"),
     "bot.__main__": ("bot",),
@@ -53,7 +57,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
 LEAVES = ("bot.trace",)
 # What every adapter and the delivery loops may use besides their own layer.
 SHARED = ("bot.config", "bot.documents", "bot.delivery.outbox", "bot.http_limits", "bot")
-ADAPTERS = ("bot.slack", "bot.zendesk", "bot.loa", "bot.delivery", "bot.web")
+ADAPTERS = ("bot.slack", "bot.zendesk", "bot.loa", "bot.bandwidth", "bot.delivery", "bot.web")
 
 
 def _modules() -> dict[str, Path]:
