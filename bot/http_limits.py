@@ -15,6 +15,7 @@ MIB = 1024 * KIB
 SLACK_BODY_LIMIT = 1 * MIB  # Slack's largest requests (a modal with a long paste) are ~100 kB
 ZENDESK_BODY_LIMIT = 1 * MIB  # our trigger's JSON, with a comment's text
 LOA_FORM_LIMIT = 16 * KIB  # a name and a tick box
+PORTOUT_BODY_LIMIT = 256 * KIB  # Bandwidth's validation XML: 1,000 numbers are about 50 kB
 
 
 class BodyTooLarge(Exception):
