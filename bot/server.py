@@ -17,6 +17,8 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from bot import logs
+from bot.bandwidth.decide import decider
+from bot.bandwidth.route import validation_routes
 from bot.config import ConfigError, Settings, require_slack
 from bot.context import build_context
 from bot.delivery.outbox import Handler, Outbox
@@ -40,6 +42,7 @@ from bot.zendesk.mapping import TicketOptions
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from starlette.routing import BaseRoute
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +249,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             front=front,
             zendesk=zendesk_inbound(settings, runtime.ctx),
             loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
+            portout=portout_routes(settings, runtime),
             metrics_token=(
                 token.get_secret_value() if (token := settings.portbot_metrics_token) else None
             ),
@@ -267,6 +271,16 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         if front is not None:
             front.runner.close()
         runtime.close()
+
+
+def portout_routes(settings: Settings, runtime: Runtime) -> list[BaseRoute]:
+    """``POST /portout/validation``: 503 until both Bandwidth credentials are set."""
+    password = settings.portbot_portout_validation_password
+    return validation_routes(
+        decider(runtime.ctx, wake=runtime.outbox.wake.set),
+        user=settings.portbot_portout_validation_user,
+        password=password.get_secret_value() if password else None,
+    )
 
 
 def socket_mode_handler(settings: Settings, runtime: Runtime) -> SocketModeHandler:

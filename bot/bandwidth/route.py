@@ -24,10 +24,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bandwidth.validation import (
     BadValidationRequest,
+    InvalidValidationRequest,
     ValidationAnswer,
     ValidationRequest,
     answer_xml,
     failure_answer,
+    invalid_answer,
     parse_request,
 )
 from bot.http_limits import PORTOUT_BODY_LIMIT, BodyIncomplete, BodyTooLarge, explain, read_body
@@ -97,6 +99,9 @@ def validation_routes(decide: Decide, *, user: str | None, password: str | None)
             return JSONResponse({"error": "request body incomplete"}, status_code=400)
         try:
             parsed = parse_request(body)
+        except InvalidValidationRequest as exc:  # answered: a 400 would count as approval
+            explain(request, f"refused values: {exc}; answered 7598")
+            return Response(answer_xml(invalid_answer(str(exc))), media_type=XML_TYPE)
         except BadValidationRequest as exc:
             why = f"not a port-out validation request: {exc}"
             explain(request, why)

@@ -70,6 +70,12 @@ class BadValidationRequest(ValueError):
     line and repeats nothing that was sent."""
 
 
+class InvalidValidationRequest(BadValidationRequest):
+    """A well-formed validation request whose values we refuse (a PIN too long, a number that
+    is not one). Bandwidth counts an answer it cannot read as approval, so this one is answered,
+    not refused: Portable false with 7598."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ValidationRequest:
     """What Bandwidth sent, with the numbers in E.164 (``+1XXXXXXXXXX``, in order, once each)."""
@@ -122,14 +128,19 @@ def parse_request(body: bytes) -> ValidationRequest:
         raise BadValidationRequest("XML in an encoding we cannot read") from None
     if root.tag != REQUEST_ROOT:
         raise BadValidationRequest(f"the root element is not {REQUEST_ROOT}")
-    return ValidationRequest(
-        pon=_field(root, "PON"),
-        pin=_field(root, "Pin"),
-        account_number=_field(root, "AccountNumber"),
-        zip_code=_field(root, "ZipCode"),
-        subscriber_name=_field(root, "SubscriberName"),
-        numbers=_numbers(root),
-    )
+    try:
+        return ValidationRequest(
+            pon=_field(root, "PON"),
+            pin=_field(root, "Pin"),
+            account_number=_field(root, "AccountNumber"),
+            zip_code=_field(root, "ZipCode"),
+            subscriber_name=_field(root, "SubscriberName"),
+            numbers=_numbers(root),
+        )
+    except InvalidValidationRequest:
+        raise
+    except BadValidationRequest as exc:
+        raise InvalidValidationRequest(str(exc)) from None
 
 
 def _field(root: ET.Element, name: str) -> str | None:
@@ -212,6 +223,11 @@ def answer_for(
     )
     held = (d.number for d in decisions if d.reason is not Reason.NOT_HELD)
     return ValidationAnswer(False, request.pon, errors, tuple(dict.fromkeys(held)))
+
+
+def invalid_answer(why: str) -> ValidationAnswer:
+    """The answer to a well-formed request with values we refuse: 7598, saying which."""
+    return ValidationAnswer(False, None, ((int(Code.INVALID_REQUEST), f"Invalid request: {why}."),))
 
 
 def failure_answer(pon: str | None) -> ValidationAnswer:

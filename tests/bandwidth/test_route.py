@@ -123,8 +123,6 @@ def test_the_credentials_check():
     [
         (b"<PortOutValidationRequest>", "not well-formed"),
         (b'<!DOCTYPE r [<!ENTITY x "y">]><PortOutValidationRequest/>', "DTD"),
-        (request_xml(numbers=["222333100"]), "not 10 digits"),
-        (request_xml(PON="P" * 26), "PON is longer"),
     ],
 )
 def test_a_body_that_is_not_a_request_is_refused_as_json(site, decide, body, says):
@@ -133,6 +131,27 @@ def test_a_body_that_is_not_a_request_is_refused_as_json(site, decide, body, say
     assert answer.headers["content-type"] == "application/json"
     error = answer.json()["error"]
     assert error.startswith("not a port-out validation request: ") and says in error
+    assert decide.calls == []
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (request_xml(numbers=["222333100"]), "not 10 digits"),
+        (request_xml(PON="P" * 26), "PON is longer"),
+        (request_xml(Pin="1" * 11), "Pin"),
+    ],
+)
+def test_a_request_with_values_we_refuse_is_answered_not_portable(site, decide, body, says):
+    """Bandwidth counts an answer it cannot read (a 400) as approval: a well-formed request
+    whose values we refuse gets Portable false with 7598, and nothing is recorded."""
+    answer = post(site, body)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(answer.body)
+    assert root.findtext("Portable") == "false"
+    assert root.findtext("Errors/Error/Code") == "7598"
+    assert says in root.findtext("Errors/Error/Description")
+    assert b"11111111111" not in answer.body
     assert decide.calls == []
 
 

@@ -8,6 +8,7 @@ The unique ``held_numbers.e164`` keeps a number to one account.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from bot.porting.errors import InvalidInput
 from bot.porting.numbers import format_display, parse_numbers
 from bot.services.base import Actor, Context
 from storage.models import HeldNumber, PortNumber, PortOutAccount, PortRequest
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def account_of(channel_id: str, user_id: str) -> str:
@@ -34,7 +37,11 @@ def account_of_request(req: PortRequest) -> str:
 def parsed_numbers(
     ctx: Context, text: str | Sequence[str], *, field_name: str = "numbers"
 ) -> list[str]:
-    """Typed numbers → E.164; :class:`InvalidInput` naming what could not be read."""
+    """Typed numbers → E.164; :class:`InvalidInput` naming what could not be read. A list
+    that is E.164 already (what a carrier's system sent) is taken as it is: a number we do not
+    know is then simply not held, rather than a typing error."""
+    if not isinstance(text, str) and text and all(_E164.fullmatch(n) for n in text):
+        return list(dict.fromkeys(text))
     joined = text if isinstance(text, str) else "\n".join(text)
     result = parse_numbers(joined, default_region=ctx.default_region)
     if result.issues:
