@@ -261,7 +261,7 @@ def test_an_unanswered_port_out_is_refused_at_its_deadline(world):
     got = [(s.kind, s.stage) for s in w.sent]
     assert ("port-out-pending", "arrived") in got and ("port-out-pending", "half-time") in got
     assert got[-1][0] == "port-out-deadline"
-    assert "we refused Other Tel" in w.sent[-1].text
+    assert "so Other Tel's port-out of +16172530102 went ahead" in w.sent[-1].text
     with w.ctx.db.read() as s:
         decided = s.get(PortOut, pid)
     assert decided.status is PortOutStatus.REJECTED and decided.decided_by == "portbot"

@@ -1,5 +1,10 @@
 """The owner's reminders about port-outs (PRODUCT §4): their authorization window opened,
-closes soon or closed, and an unannounced port-out that waits for their answer."""
+closes soon or closed, and an unannounced port-out that waits for their answer.
+
+Nobody's silence blocks a valid port-out: at the deadline the configured default applies
+(``ReminderPolicy.port_out_default``: ``authorize``, unless set to ``reject``), and the notices
+say which.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,12 @@ from bot.porting.reminders import ReminderKind
 from bot.wording.formats import an_instant, when
 from bot.wording.reminders.notice import Notice, Occasion, numbers
 from bot.wording.rich import Part, mention, rich, strong
+from storage.values import PortOutStatus
+
+
+def port_out_default(o: Occasion) -> str:
+    """What happens to an unanswered port-out at its deadline: ``authorize`` or ``reject``."""
+    return "reject" if o.policy.port_out_default == "reject" else "authorize"
 
 
 def port_out_window(o: Occasion) -> Notice:
@@ -20,7 +31,7 @@ def port_out_window(o: Occasion) -> Notice:
             who,
             f" your port-out window is open: {nums} may move to another carrier until ",
             strong(when(ends, tz)),
-            ". Outside it, we refuse port-outs unless you approve them.",
+            ". Outside it, port-outs wait for your approval.",
         )
     elif stage == "closing":
         body = rich(
@@ -33,8 +44,8 @@ def port_out_window(o: Occasion) -> Notice:
         closed = an_instant(o.data.get("closed_at")) or ends
         body = rich(
             who,
-            f" your port-out window for {nums} closed at {when(closed, tz)}. From now on we "
-            "refuse any request to take these numbers unless you approve it.",
+            f" your port-out window for {nums} closed at {when(closed, tz)}. From now on, a "
+            "request to take these numbers waits for your approval.",
         )
     return Notice(body, what="port-out window")
 
@@ -48,33 +59,52 @@ def _port_out(o: Occasion) -> tuple[Part, str, str]:
     return by, carrier, numbers(list(port_out.numbers or []))
 
 
+def _if_silent(o: Occasion) -> str:
+    return "it is refused" if port_out_default(o) == "reject" else "it goes ahead"
+
+
 def port_out_pending(o: Occasion) -> Notice:
     """An unannounced port-out waits for the owner's answer (``arrived``, ``half-time``)."""
     by, carrier, nums = _port_out(o)
     if o.data.get("stage") == "half-time":
         body = rich(
             f"Still waiting for your answer: {carrier} wants to take {nums}. If nobody approves "
-            "it by ",
+            "or rejects it by ",
             by,
-            ", we refuse it. Tell the porting team here if it should go ahead.",
+            f", {_if_silent(o)}. Approve it if you asked for this move; reject it if not.",
         )
     else:
         body = rich(
-            f"{carrier} asked to take {nums} away, and no port-out window covers it. Approve "
-            "it by ",
+            f"{carrier} asked to take {nums} away, and no port-out window covers it. Approve it "
+            "if you asked for this move, or reject it if not, by ",
             by,
-            " if it is yours; otherwise we refuse it then. Tell the porting team here either way.",
+            f". If nobody answers by then, {_if_silent(o)}.",
         )
     return Notice(body, what=ReminderKind.PORT_OUT_PENDING.value)
 
 
 def port_out_deadline(o: Occasion) -> Notice:
-    """No answer came before the port-out's deadline: the default decision was applied."""
+    """No answer came before the port-out's deadline: the default decision was applied (the
+    port-out's status says which; before it is decided, the configured default)."""
     by, carrier, nums = _port_out(o)
-    body = rich(
-        "No answer came by ",
-        by,
-        f", so we refused {carrier}'s request to take {nums}. If you do want these numbers "
-        "to move, open a port-out window first.",
+    carrier = o.subject.receiving_carrier or "another carrier"
+    status = getattr(o.subject, "status", None)
+    if status is PortOutStatus.REJECTED:
+        went_ahead = False
+    elif status in (PortOutStatus.AUTHORIZED, PortOutStatus.PORTED):
+        went_ahead = True
+    else:
+        went_ahead = port_out_default(o) == "authorize"
+    if went_ahead:
+        outcome = (
+            f", so {carrier}'s port-out of {nums} went ahead. If you did not ask for this, "
+            "tell the porting team here at once."
+        )
+    else:
+        outcome = (
+            f", so {carrier}'s port-out of {nums} was refused. If you do want these numbers "
+            "to move, open a port-out window first."
+        )
+    return Notice(
+        rich("No answer came by ", by, outcome), what=ReminderKind.PORT_OUT_DEADLINE.value
     )
-    return Notice(body, what=ReminderKind.PORT_OUT_DEADLINE.value)
