@@ -28,6 +28,10 @@ class View(StrEnum):
     NOTE = "port-note"
     CANCEL = "port-cancel"
     LOADING = "port-loading"
+    PORTOUT_WINDOW = "port-portout-window"
+    PORTOUT_PIN = "port-portout-pin"
+    PORTOUT_REQUEST = "port-portout-request"
+    PORTOUT_REJECT = "port-portout-reject"
 
 
 class Block(StrEnum):
@@ -68,6 +72,16 @@ class Block(StrEnum):
     NOTE_PUBLIC = "port-note-public"
     CANCEL_REASON = "port-cancel-reason"
 
+    PORTOUT_NUMBERS = "port-portout-numbers"
+    PORTOUT_STARTS_AT = "port-portout-starts-at"
+    PORTOUT_ENDS_AT = "port-portout-ends-at"
+    PORTOUT_CARRIER = "port-portout-carrier"
+    PORTOUT_PIN = "port-portout-pin"
+    PORTOUT_PIN_AGAIN = "port-portout-pin-again"
+    PORTOUT_WISHED_DATE = "port-portout-wished-date"
+    PORTOUT_REASON = "port-portout-reason"
+    PORTOUT_REASON_TEXT = "port-portout-reason-text"
+
 
 # Intake field -> the block where its message shows.
 INTAKE_BLOCKS: dict[F, Block] = {f: Block[f.name] for f in F}
@@ -87,6 +101,11 @@ class Action(StrEnum):
     NEW = "port-new"
     RESUME = "port-resume"
     RESEND_LOA = "port-resend-loa"
+    PORTOUT_APPROVE = "port-portout-approve"
+    PORTOUT_REJECT_OPEN = "port-portout-reject-open"
+    PORTOUT_REVOKE = "port-portout-revoke"
+    PORTOUT_PORTED = "port-portout-ported"
+    PORTOUT_CANCEL = "port-portout-cancel"
 
 
 class Event(StrEnum):
