@@ -34,6 +34,7 @@ from bot.slack.app import build_app, web_client
 from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
 from bot.slack.files import SlackFiles
+from bot.slack.port_out_delivery import AccountNoticeDelivery, PortOutDelivery
 from bot.slack.reminder_delivery import ReminderDelivery
 from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
@@ -125,6 +126,12 @@ def outbox_handlers(
             ctx, client, agents_channel=agents_channel
         )
         handlers[Topic.SLACK_REMINDER] = ReminderDelivery(
+            ctx, client, agents_channel=agents_channel
+        )
+        handlers[Topic.SLACK_PORT_OUT_EVENT] = PortOutDelivery(
+            ctx, client, agents_channel=agents_channel
+        )
+        handlers[Topic.SLACK_ACCOUNT_NOTICE] = AccountNoticeDelivery(
             ctx, client, agents_channel=agents_channel
         )
         if agents_channel:

@@ -242,7 +242,7 @@ def test_port_out_window_notices(world):
     )
 
 
-def test_an_unanswered_port_out_is_refused_at_its_deadline(world):
+def test_an_unanswered_port_out_goes_ahead_at_its_deadline(world):
     w = world
     w.digests = False
     w.clock.set(ny(2026, 11, 16, 10))
@@ -264,7 +264,8 @@ def test_an_unanswered_port_out_is_refused_at_its_deadline(world):
     assert "so Other Tel's port-out of +16172530102 went ahead" in w.sent[-1].text
     with w.ctx.db.read() as s:
         decided = s.get(PortOut, pid)
-    assert decided.status is PortOutStatus.REJECTED and decided.decided_by == "portbot"
+    assert decided.status is PortOutStatus.AUTHORIZED and decided.decided_by == "portbot"
+    assert decided.rule == "deadline"
     assert decided.decided_at == ny(2026, 11, 17, 10)  # 1 business day after it arrived
 
 

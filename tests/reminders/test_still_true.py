@@ -222,8 +222,9 @@ def test_the_deadline_notice_is_not_posted_once_the_decision_was_changed(world):
     w.sweeper.sweep()
     with w.ctx.db.write() as s:  # an agent reverses it before the owner is told
         port_out = s.get(PortOut, pid)
-        assert port_out.status is PortOutStatus.REJECTED
-        port_out.status, port_out.decided_by = PortOutStatus.AUTHORIZED, AGENT.id
+        assert port_out.status is PortOutStatus.AUTHORIZED  # the default: it goes ahead
+        port_out.status, port_out.decided_by = PortOutStatus.REJECTED, AGENT.id
+        port_out.rule = "agent"
         s.add(port_out)
     _deliver(w)
     assert "port-out-deadline" not in {s.kind for s in w.sent}

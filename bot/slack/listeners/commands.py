@@ -23,6 +23,8 @@ from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
+from bot.slack.listeners import port_outs
+from bot.slack.text_typed import typed
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
 AGENT_VERBS = {"submit", "foc", "reject", "complete", "note"}
@@ -208,7 +210,7 @@ def note(
 ) -> None:
     snap = _find(deps, cmd, client, _sid_arg(args, "note SID text"))
     actor = _actor(deps, cmd, client)
-    text = " ".join(args[1:])
+    text = typed(" ".join(args[1:]))
     svc.add_note(deps.ctx, snap.sid, text, actor=actor, public=False, key=_key(cmd, "note"))
     deps.wake()
     ack(text=f"Noted on {snap.sid} (visible to the porting team).")
@@ -226,6 +228,8 @@ VERBS: dict[str, Verb] = {
     "reject": reject,
     "complete": complete,
     "note": note,
+    "numbers": port_outs.numbers,
+    "portout": port_outs.portout,
 }
 
 
@@ -239,7 +243,7 @@ def port(deps: SlackDeps, ack: Ack, command: dict[str, Any], client: WebClient) 
     if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
         raise InvalidInput(
             f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "
-            "`list`, `cancel` and `help`."
+            "`list`, `cancel`, `numbers`, `portout` and `help`."
         )
     handler(deps, ack, command, client, args)
 
