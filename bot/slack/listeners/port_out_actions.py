@@ -5,6 +5,7 @@ is and what they opened."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -261,13 +262,13 @@ def cancel(
     _say(respond, f"Port-out `{done.public_id[:10]}` cancelled: the numbers stay.")
 
 
-VIEWS = {
+VIEWS: dict[View, Callable[..., Any]] = {
     View.PORTOUT_WINDOW: window_submitted,
     View.PORTOUT_PIN: pin_submitted,
     View.PORTOUT_REQUEST: request_submitted,
     View.PORTOUT_REJECT: reject_submitted,
 }
-ACTIONS = {
+ACTIONS: dict[Action, Callable[..., Any]] = {
     Action.PORTOUT_APPROVE: approve,
     Action.PORTOUT_REJECT_OPEN: reject_open,
     Action.PORTOUT_REVOKE: revoke,
