@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot import services as svc
+from bot.sandbox.slack_driver import app_home_opened_event
 from bot.services import port_outs as po
 from bot.slack.ids import Action, Block
 from storage.models import PortOut
@@ -193,3 +194,38 @@ def test_a_customers_request_shows_them_alone_what_the_new_carrier_needs(slack, 
     )
     agents = " ".join(m.get("text", "") for m in slack.sim.messages(AGENTS_CHANNEL))
     assert "asked to move" in agents
+
+
+def test_the_app_home_shows_open_windows_with_revoke(slack, ctx, clock):
+    nums = _ported_in(slack, ctx, 1)
+    po.open_window(
+        ctx,
+        team_id=slack.sim.team_id,
+        account=CHANNEL,
+        channel_id=CHANNEL,
+        actor=svc.Actor.customer(CUSTOMER),
+        numbers=nums,
+        starts_at=None,
+        ends_at=clock.now + timedelta(days=1),
+    )
+    slack.driver.event(app_home_opened_event(CUSTOMER))
+    home = json.dumps(slack.sim.home(CUSTOMER))
+    assert Action.PORTOUT_REVOKE in home and nums[0][-4:] in home
+
+
+def test_a_wrong_pin_never_reaches_slack_or_the_log(slack, ctx, caplog):
+    nums = _ported_in(slack, ctx, 1)
+    po.set_pin(
+        ctx, team_id=slack.sim.team_id, account=CHANNEL, pin=PIN, actor=svc.Actor.customer(CUSTOMER)
+    )
+    caplog.set_level("DEBUG")
+    answer = slack.driver.command(
+        "/port",
+        f"portout incoming {nums[0]} --carrier Greenfield --pin 99887766",
+        user_id=AGENT,
+        channel_id=AGENTS_CHANNEL,
+    )
+    assert "rejected" in said(answer)
+    slack.drain()
+    everything = _every_call(slack) + caplog.text
+    assert "99887766" not in everything and PIN not in everything

@@ -342,6 +342,15 @@ _CUSTOMER_VERBS = (
         "stop a request (up to "
         f"{spelled(CANCEL_NOTICE_BUSINESS_DAYS, 'business day')} before the port date)",
     ),
+    ("/port numbers", "the numbers this channel holds with us, and how they are protected"),
+    ("/port portout pin", "set a port-out PIN a new carrier must quote to take your numbers"),
+    ("/port portout lock|unlock [numbers]", "stop port-outs; unlocking takes effect after a wait"),
+    ("/port portout authorize", "let some numbers leave between two dates (a window)"),
+    (
+        "/port portout request",
+        "move numbers to another carrier: we say what it will ask for",
+    ),
+    ("/port portout list", "open windows and port-outs waiting for your answer"),
     ("/port help", "this list"),
 )
 _AGENT_VERBS = (
@@ -350,6 +359,12 @@ _AGENT_VERBS = (
     ("/port reject ID", "record a rejection with its reasons and the numbers affected"),
     ("/port complete ID [numbers]", "mark numbers as ported; all with a port date by default"),
     ("/port note ID text", "add a note to the timeline (private unless you make it public)"),
+    ("/port numbers add|remove NUMBERS [--channel #c]", "register numbers to an account, or not"),
+    (
+        "/port portout incoming NUMBERS --carrier NAME [--spid …] [--pin …] [--foc …]",
+        "log a port-out another carrier asked for; it is decided by the account's rules",
+    ),
+    ("/port portout ported|cancel PO…", "close a port-out: the numbers left, or they stay"),
 )
 
 

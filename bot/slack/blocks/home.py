@@ -94,7 +94,10 @@ def home_view(
     queues: dict[RequestStatus, int] | None,
     upcoming: list[tuple[date, PortRequest]] | None,
     today: date,
+    port_outs: list[Block] | None = None,
 ) -> View:
+    """``port_outs``: the open port-out windows and waiting port-outs of the person's accounts
+    (``bot.slack.blocks.port_outs.windows_blocks``), shown when there are any."""
     start = ButtonElement(
         text="New port request", action_id=ids.Action.NEW, value="new", style="primary"
     )
@@ -120,6 +123,9 @@ def home_view(
         blocks.append(
             section("You have no port requests yet. Press *New port request* to start one.")
         )
+    if port_outs:
+        blocks.append(DividerBlock())
+        blocks.extend(port_outs)
     if is_agent:
         blocks.extend(_queue_blocks(queues, upcoming, today))
     blocks.append(context("Type `/port help` in any channel to see everything `/port` can do."))
