@@ -39,6 +39,10 @@ Headers: ``X-Zendesk-Webhook-Signature`` = base64(HMAC-SHA256(secret, timestamp 
 ``X-Zendesk-Webhook-Id``, ``X-Zendesk-Webhook-Invocation-Id`` (kept on ``redeliver``) and
 ``X-Zendesk-Account-Id``. ``webhook_signature(secret, timestamp, body)`` computes the signature.
 
+``port_out_ticket(fields)`` opens a ticket tagged ``port_out_request`` and posts the
+``port_out_request`` body of the trigger described in ``bot.zendesk.port_outs``;
+``edit_port_out`` changes its fields and posts it again until the ticket is tagged ``portbot``.
+
 The simulator is split by responsibility; this module assembles it and keeps the public names:
 
 * ``zendesk_state``: the account (tickets, comments, users, uploads), seeding, fault

@@ -7,6 +7,10 @@ webhook action delivers it (the body is described in ``zendesk_sim``'s module do
 Deliveries are kept (``webhooks``), can be held back (``deliver_webhooks = False``, then
 ``pending_webhooks`` / ``flush_webhooks``) and sent again (``redeliver``) to test duplicates,
 stale timestamps and wrong secrets.
+
+``port_out_ticket`` and ``edit_port_out`` play the trigger "portbot: port-out request" (its body
+is in ``bot.zendesk.port_outs``): a ticket tagged ``port_out_request`` and not ``portbot``
+sends its port-out fields when it is created and each time it is updated.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -83,6 +87,7 @@ class SimWebhooks(SimTickets):
         self._target: _Target | None = None
         self._deliveries: list[WebhookDelivery] = []
         self._invocations = itertools.count(8_000_000_001)
+        self._port_out_fields: dict[int, dict[str, str]] = {}
 
     def webhook(
         self,
@@ -185,6 +190,65 @@ class SimWebhooks(SimTickets):
         if delivery is not None and self.deliver_webhooks:
             self._post_webhook(delivery)
         return shown, comment
+
+    def port_out_ticket(
+        self,
+        fields: Mapping[str, object],
+        *,
+        author: str = "Agent Name",
+        subject: str = "Port-out request",
+        tags: Sequence[str] = ("port_out_request",),
+    ) -> Json:
+        """Open a ticket as agent ``author``, with ``tags`` and the port-out ``fields`` (keys as
+        in the trigger's body: ``numbers``, ``carrier``, ``pin``, ``foc_date``...); returns it.
+        The trigger fires when the tags hold ``port_out_request`` and not ``portbot``."""
+        with self._lock:
+            actor = self._agent_user(author)
+            spec: Json = {"subject": subject, "comment": {"body": subject}, "tags": list(tags)}
+            ticket = self._create_ticket(spec, actor)
+            ticket["via"] = {"channel": "web"}
+            self._port_out_fields[ticket["id"]] = {k: str(v) for k, v in fields.items()}
+            delivery = self._port_out_trigger(ticket, actor)
+            shown = self._render_ticket(ticket)
+        if delivery is not None and self.deliver_webhooks:
+            self._post_webhook(delivery)
+        return shown
+
+    def edit_port_out(
+        self, ticket_id: int, fields: Mapping[str, object], *, author: str = "Agent Name"
+    ) -> Json:
+        """Change some port-out fields of a ticket as an agent (the trigger fires again while
+        the ticket is not tagged ``portbot``); returns the ticket."""
+        with self._lock:
+            actor = self._agent_user(author)
+            ticket, _ = self._update_ticket(int(ticket_id), {}, actor)
+            known = self._port_out_fields.setdefault(ticket["id"], {})
+            known.update({k: str(v) for k, v in fields.items()})
+            delivery = self._port_out_trigger(ticket, actor)
+            shown = self._render_ticket(ticket)
+        if delivery is not None and self.deliver_webhooks:
+            self._post_webhook(delivery)
+        return shown
+
+    def _port_out_trigger(self, ticket: Json, actor: Json) -> WebhookDelivery | None:
+        """The port-out trigger's delivery for ``ticket`` (lock held), if it fires."""
+        target = self._target
+        tags = set(ticket["tags"])
+        if target is None or "port_out_request" not in tags or "portbot" in tags:
+            return None
+        payload: Json = {"event": "port_out_request", "ticket_id": str(ticket["id"])}
+        payload.update(self._port_out_fields.get(ticket["id"], {}))
+        payload["author"] = {k: str(v) for k, v in _person(actor).items()}
+        delivery = WebhookDelivery(
+            target.webhook_id,
+            str(next(self._invocations)),
+            "port_out_request",
+            json.dumps(payload).encode(),
+            target.url,
+            target.secret,
+        )
+        self._deliveries.append(delivery)
+        return delivery
 
     def _agent_user(self, name: str) -> Json:
         slug = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") or "agent"

@@ -13,11 +13,17 @@
   which is not signed, is the same delivery) and by its invocation id (Zendesk's own retries).
   A field change older than the request's last port-date change is refused with a note, so a
   late or replayed delivery never reverts a newer date.
+* A ``port_out_request`` (a ticket that is an incoming port-out, see
+  :mod:`bot.zendesk.port_outs`) is received as such, once per ticket however often it comes
+  (``zendesk:<ticket id>``); the ticket becomes the ticket of the first port-out it brings, and
+  the answer names every port-out with its status. A ticket portbot cannot read gets an internal
+  note saying what to fix. The PIN and account number are neither logged nor answered.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,15 +31,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import services as svc
 from bot.porting.errors import DomainError
 from bot.services.base import Context, utcnow
 from bot.services.effects import Topic, enqueue
+from bot.services.port_outs import Incoming, receive
+from bot.wording.formats import clip, one_line
 from bot.zendesk import webhook
+from bot.zendesk.port_outs import link_ticket
 from storage import repositories as repo
-from storage.models import IdempotencyRecord, OutboxMessage, PortRequest, ZendeskLink
+from storage.models import IdempotencyRecord, OutboxMessage, PortOut, PortRequest, ZendeskLink
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +79,8 @@ class Inbound:
             event = webhook.parse(body)
         except webhook.InvalidWebhook as exc:
             return 400, {"error": str(exc)}
+        if event.port_out is not None:
+            return 200, self._port_out(event.ticket_id, event.port_out, body)
         sid, ticket_id = self._request_of(event)
         if sid is None:
             return 200, {"result": "ignored", "reason": "no port request for this ticket"}
@@ -127,13 +138,7 @@ class Inbound:
             return {"result": "ignored", "reason": "portbot's own comment"}
         if not comment.public:
             return {"result": "ignored", "reason": "internal note"}
-        name = (author.name if author else "") or "Zendesk agent"
-        actor_id = f"zendesk:{author.id}" if author and author.id else "zendesk"
-        actor = (
-            svc.Actor.agent(actor_id, name)
-            if author is None or author.is_agent
-            else svc.Actor.customer(actor_id, name)
-        )
+        actor = _actor(author)
         files = [{"name": a.name, "url": a.url} for a in comment.attachments]
         svc.add_comment(
             self.ctx,
@@ -187,6 +192,105 @@ class Inbound:
                     request_id=req.id if req else None,
                 )
         return {"result": "refused", "reason": why}
+
+    # --- port-outs --------------------------------------------------------------------------
+
+    def _port_out(
+        self, ticket_id: int, fields: webhook.PortOutFields, body: bytes
+    ) -> dict[str, Any]:
+        """Receive the port-out a ticket brings, once per ticket; link the ticket to it."""
+        with self.ctx.db.read() as s:
+            query = select(PortOut).where(
+                col(PortOut.dedupe_key).startswith(f"zendesk:{ticket_id}#")
+            )
+            earlier = list(s.exec(query.order_by(col(PortOut.id))))
+        if earlier:  # whatever the ticket says now: it was received once, as it was then
+            return _received(ticket_id, earlier, replayed=True)
+        taken = self._owner_of(ticket_id)
+        if taken:
+            why = f"this ticket already belongs to {taken}. Open a new ticket for the port-out."
+            return self._not_received(ticket_id, body, why)
+        foc = None
+        if fields.foc_date:
+            try:
+                foc = date.fromisoformat(fields.foc_date[:10])
+            except ValueError:
+                shown = clip(one_line(fields.foc_date), 40)
+                return self._not_received(ticket_id, body, f"“{shown}” is not a date (YYYY-MM-DD).")
+        incoming = Incoming(
+            numbers=fields.numbers,
+            carrier=fields.carrier,
+            spid=fields.spid or None,
+            pon=fields.pon or None,
+            pin=fields.pin.reveal() if fields.pin else None,
+            account_number=fields.account_number.reveal() if fields.account_number else None,
+            postal_code=fields.zip or None,
+            subscriber_name=fields.subscriber_name or None,
+            foc_date=foc,
+        )
+        try:
+            got = receive(
+                self.ctx,
+                incoming,
+                actor=_actor(fields.author),
+                source="zendesk",
+                source_ref=str(ticket_id),
+                dedupe_key=f"zendesk:{ticket_id}",
+            )
+        except DomainError as exc:
+            return self._not_received(ticket_id, body, str(exc))
+        held = [p for p in got.port_outs if p.account] or got.port_outs
+        if held and held[0].id is not None:
+            link_ticket(self.ctx, held[0].id, ticket_id)
+        return _received(ticket_id, got.port_outs, replayed=got.replayed)
+
+    def _owner_of(self, ticket_id: int) -> str:
+        """What else the ticket is the ticket of (a port request, another port-out), or ""."""
+        with self.ctx.db.read() as s:
+            link = s.exec(select(ZendeskLink).where(ZendeskLink.ticket_id == ticket_id)).first()
+            if link is None:
+                return ""
+            if link.request_id is not None:
+                req = s.get(PortRequest, link.request_id)
+                return f"port request {req.sid}" if req else "a port request"
+            po = s.get(PortOut, link.port_out_id)
+            if po is None or (po.source == "zendesk" and po.source_ref == str(ticket_id)):
+                return ""
+            return f"port-out {po.public_id}"
+
+    def _not_received(self, ticket_id: int, body: bytes, why: str) -> dict[str, Any]:
+        """Tell the agents on the ticket, once per body, why no port-out was recorded."""
+        text = (
+            f"portbot did not record a port-out from this ticket: {why}\n"
+            "Fix the ticket's port-out fields; the next update of the ticket sends them again."
+        )
+        digest = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()[:40]
+        note_key = f"{Topic.ZENDESK_NOTE}:zendesk:{ticket_id}:port_out:{digest}"
+        with self.ctx.db.write() as s:
+            if s.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == note_key)).first():
+                return {"result": "refused", "reason": why}
+            payload = {"ticket_id": ticket_id, "body": text}
+            enqueue(s, Topic.ZENDESK_NOTE, payload, key=note_key, now=self.ctx.now())
+        log.info("Zendesk ticket %s: no port-out recorded: %s", ticket_id, why)
+        return {"result": "refused", "reason": why}
+
+
+def _received(ticket_id: int, port_outs: list[PortOut], *, replayed: bool) -> dict[str, Any]:
+    """The answer (and the one log line) for a ticket's port-outs: their ids and statuses."""
+    made = [{"id": p.public_id, "status": p.status.value} for p in port_outs]
+    listed = ", ".join(f"{p['id']} ({p['status']})" for p in made)
+    result = "already recorded" if replayed else "port-out recorded"
+    log.info("Zendesk ticket %s: port-outs %s %s", ticket_id, listed, result)
+    return {"result": result, "port_outs": made}
+
+
+def _actor(author: webhook.WebhookAuthor | None) -> svc.Actor:
+    """Who acted in Zendesk: an agent (or Zendesk itself when unnamed), else a customer."""
+    name = (author.name if author else "") or "Zendesk agent"
+    actor_id = f"zendesk:{author.id}" if author and author.id else "zendesk"
+    if author is None or author.is_agent:
+        return svc.Actor.agent(actor_id, name)
+    return svc.Actor.customer(actor_id, name)
 
 
 def _delivery_keys(

@@ -59,6 +59,7 @@ Body
     ``comment.author.role`` is ``end-user``, ``agent`` or ``admin`` when given. Comments that
     portbot itself wrote come back too: the caller drops those whose author is the API user
     (``ZENDESK_EMAIL``), so nothing echoes.
+    A third event, ``port_out_request``, has its trigger and body in :mod:`bot.zendesk.port_outs`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from storage.values import Secret
+
 __all__ = [
     "INVOCATION_HEADER",
     "MAX_AGE",
@@ -84,6 +87,7 @@ __all__ = [
     "BadSignature",
     "EventKind",
     "InvalidWebhook",
+    "PortOutFields",
     "WebhookAuthor",
     "WebhookComment",
     "WebhookEvent",
@@ -98,6 +102,8 @@ TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
 MAX_AGE = timedelta(minutes=5)
 MAX_ID = 2**63 - 1  # Zendesk's IDs are 64-bit integers, and so are our columns
+MAX_NUMBERS_TEXT = 200_000  # characters of a port-out's numbers (about 12,000 numbers)
+_PORT_OUT_TEXT = ("carrier", "spid", "pon", "foc_date", "zip", "subscriber_name")
 
 _AGENT_ROLES = frozenset({"agent", "admin"})
 _TRUE = frozenset({"true", "1", "yes"})
@@ -115,6 +121,7 @@ class InvalidWebhook(ValueError):
 class EventKind(StrEnum):
     COMMENT_CREATED = "comment_created"
     TICKET_UPDATED = "ticket_updated"
+    PORT_OUT_REQUEST = "port_out_request"
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,22 @@ class WebhookComment:
 
 
 @dataclass(frozen=True)
+class PortOutFields:
+    """A ``port_out_request`` body; the PIN and account number never show (``Secret``)."""
+
+    numbers: str
+    carrier: str = ""
+    spid: str = ""
+    pon: str = ""
+    foc_date: str = ""
+    zip: str = ""
+    subscriber_name: str = ""
+    pin: Secret | None = None
+    account_number: Secret | None = None
+    author: WebhookAuthor | None = None
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     kind: EventKind
     ticket_id: int
@@ -153,6 +176,7 @@ class WebhookEvent:
     comment: WebhookComment | None = None
     fields: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     tags: tuple[str, ...] = ()
+    port_out: PortOutFields | None = None
 
     def field_value(self, field_id: int | None) -> str | None:
         """The value of custom field ``field_id`` when the body carried one, else ``None``."""
@@ -244,6 +268,7 @@ def parse(body: bytes) -> WebhookEvent:
         comment=comment,
         fields=_fields(data.get("fields")),
         tags=_tags(data.get("tags")),
+        port_out=_port_out(data) if kind is EventKind.PORT_OUT_REQUEST else None,
     )
 
 
@@ -333,20 +358,41 @@ def _comment(value: Any, *, required: bool) -> WebhookComment | None:
             return None  # a ticket update whose trigger had no comment to show
         raise InvalidWebhook('"comment.id" is empty')
     body = _text(_required(value, "body", "comment."), "comment.body")
-    author = value.get("author") or {}
-    if not isinstance(author, dict):
-        raise InvalidWebhook('"comment.author" should be an object')
     return WebhookComment(
         id=comment_id,
         body=body,
         public=_bool(value.get("public", False), "comment.public"),
-        author=WebhookAuthor(
-            id=_int(author.get("id"), "comment.author.id"),
-            name=_text(author.get("name"), "comment.author.name").strip(),
-            email=_text(author.get("email"), "comment.author.email").strip().lower(),
-            role=_text(author.get("role"), "comment.author.role").strip().lower(),
-        ),
+        author=_author(value.get("author") or {}, "comment.author"),
         attachments=_attachments(value.get("attachments")),
+    )
+
+
+def _author(author: Any, name: str) -> WebhookAuthor:
+    if not isinstance(author, dict):
+        raise InvalidWebhook(f'"{name}" should be an object')
+    return WebhookAuthor(
+        id=_int(author.get("id"), f"{name}.id"),
+        name=_text(author.get("name"), f"{name}.name").strip(),
+        email=_text(author.get("email"), f"{name}.email").strip().lower(),
+        role=_text(author.get("role"), f"{name}.role").strip().lower(),
+    )
+
+
+def _port_out(data: Mapping[str, Any]) -> PortOutFields:
+    """A ``port_out_request`` body's fields; never a PIN or an account number in a message."""
+    numbers = _text(_required(data, "numbers"), "numbers")
+    if len(numbers) > MAX_NUMBERS_TEXT:
+        raise InvalidWebhook(f'"numbers" is longer than {MAX_NUMBERS_TEXT:,} characters')
+    text = {k: _text(data.get(k), k).strip() for k in _PORT_OUT_TEXT}
+    secret = {k: _text(data.get(k), k).strip() for k in ("pin", "account_number")}
+    if too_long := [k for k, v in (text | secret).items() if len(v) > 1000]:
+        raise InvalidWebhook(f'"{too_long[0]}" is longer than 1,000 characters')
+    return PortOutFields(
+        numbers=numbers,
+        **text,
+        pin=Secret(secret["pin"]) if secret["pin"] else None,
+        account_number=Secret(secret["account_number"]) if secret["account_number"] else None,
+        author=_author(data["author"], "author") if data.get("author") else None,
     )
 
 
