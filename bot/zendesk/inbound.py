@@ -199,11 +199,12 @@ class Inbound:
         self, ticket_id: int, fields: webhook.PortOutFields, body: bytes
     ) -> dict[str, Any]:
         """Receive the port-out a ticket brings, once per ticket; link the ticket to it."""
-        with self.ctx.db.read() as s:
-            query = select(PortOut).where(
-                col(PortOut.dedupe_key).startswith(f"zendesk:{ticket_id}#")
-            )
-            earlier = list(s.exec(query.order_by(col(PortOut.id))))
+        key = f"zendesk:{ticket_id}"
+        with self.ctx.db.read() as s:  # one look up the unique index; a scan only for a replay
+            earlier = []
+            if s.exec(select(PortOut.id).where(PortOut.dedupe_key == f"{key}#0")).first():
+                query = select(PortOut).where(col(PortOut.dedupe_key).startswith(f"{key}#"))
+                earlier = list(s.exec(query.order_by(col(PortOut.id))))
         if earlier:  # whatever the ticket says now: it was received once, as it was then
             return _received(ticket_id, earlier, replayed=True)
         taken = self._owner_of(ticket_id)
@@ -235,7 +236,7 @@ class Inbound:
                 actor=_actor(fields.author),
                 source="zendesk",
                 source_ref=str(ticket_id),
-                dedupe_key=f"zendesk:{ticket_id}",
+                dedupe_key=key,
             )
         except DomainError as exc:
             return self._not_received(ticket_id, body, str(exc))
