@@ -40,6 +40,7 @@ from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
+from bot.zendesk.port_outs import PortOutRequestTicketDelivery, PortOutTicketDelivery
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -148,6 +149,11 @@ def outbox_handlers(
             documents=loa_store(settings, ctx),
         )
         handlers[Topic.ZENDESK_NOTE] = zendesk_delivery.NoteDelivery(ctx, gateway)
+        options = TicketOptions.from_settings(settings)
+        handlers[Topic.ZENDESK_PORT_OUT_EVENT] = PortOutTicketDelivery(ctx, gateway, options)
+        handlers[Topic.ZENDESK_PORT_OUT_REQUEST] = PortOutRequestTicketDelivery(
+            ctx, gateway, options
+        )
     if ctx.loa_topic:
         dms = slack_delivery.DirectMessages(client) if client is not None else None
         handlers[Topic.LOA_SEND] = loa_handlers(settings, ctx, dms)[Topic.LOA_SEND]

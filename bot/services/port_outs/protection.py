@@ -5,6 +5,7 @@ later; one set for a number covers that number, and a number's own PIN wins over
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -71,7 +72,7 @@ def _notice(
         session,
         Topic.SLACK_ACCOUNT_NOTICE,
         payload,
-        key=f"account:{row.id}:{kind}:{now.isoformat()}:{','.join(numbers)}",
+        key=f"account:{row.id}:{kind}:{secrets.token_hex(8)}",  # each change is told once
         now=now,
     )
 
