@@ -27,7 +27,7 @@ from bot.context import build_context
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
-from bot.sandbox import render
+from bot.sandbox import demo_port_outs, render
 from bot.sandbox.demo_time import DemoClock, FastForward, Landed, first_morning
 from bot.sandbox.mail_sim import MailCatcher
 from bot.sandbox.serving import ServedApp
@@ -329,6 +329,8 @@ def journey(
         f"Zendesk received {len(zendesk.calls())} calls ({len(writes)} writes); "
         f"one ticket, {len(zendesk.comments(ticket['id']))} comments"
     )
+    cast = demo_port_outs.Cast(CUSTOMER, AGENT, CHANNEL, AGENTS, NAMES)
+    demo_port_outs.play(t, sim, driver, ff, ctx, cast)
 
 
 class LateApp:
