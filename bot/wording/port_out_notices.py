@@ -1,5 +1,5 @@
-"""What an account's channel is told when its port-out protection changes, and what the
-agents are told when a customer asks to move numbers away."""
+"""What an account's channel is told when its port-out protection changes, what the agents
+are told when a customer asks to move numbers away, and what that customer alone is shown."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from bot.porting.numbers import format_display
-from bot.wording.formats import when
-from bot.wording.rich import Part, Rich, mention, rich, strong
+from bot.porting.rules import PORT_OUT_WINDOW_MAX_DAYS
+from bot.wording.formats import one_line, plural, when
+from bot.wording.rich import Part, Rich, join, mention, rich, strong
+from bot.wording.rich import code as mono
 from storage.models import PortOutWindow
 
 SHOWN = 10
@@ -70,4 +72,37 @@ def requested_notice(window: PortOutWindow, tz: tzinfo | str | None) -> Rich:
         strong(when(window.ends_at, tz)),
         " and the customer has the details their new carrier will ask for. The port-out that "
         "follows is authorized without a click if it quotes them.",
+    )
+
+
+def request_details(
+    code: str,
+    pin: str,
+    address_lines: Sequence[str],
+    ends_at: datetime,
+    tz: tzinfo | str | None,
+) -> Rich:
+    """The private message for the customer who asked for a port-out: what the new carrier will
+    ask for. The only words that carry a PIN; show them to that person alone."""
+    until = strong(when(ends_at, tz))
+    address = join([one_line(a) for a in address_lines if one_line(a)], ", ")
+    return join(
+        [
+            strong("What your new carrier will ask for"),
+            "Give the new carrier these details to move your numbers. They are for you and them "
+            "only: don't post them in a channel.",
+            rich("• Account number: ", mono(code)),
+            rich("• Port-out PIN: ", mono(pin), " (works once, until ", until, ")"),
+            rich("• Service address: ", address or "none on file; ask the porting team"),
+            rich(
+                "A request that quotes these before ",
+                until,
+                " is authorized without anyone clicking. After that the PIN stops working; ask "
+                "again with ",
+                mono("/port portout request"),
+                f" if you need more time (a window lasts at most "
+                f"{plural(PORT_OUT_WINDOW_MAX_DAYS, 'day')}).",
+            ),
+        ],
+        "\n",
     )

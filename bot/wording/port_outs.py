@@ -4,8 +4,8 @@ message that carries a PIN.
 
 Outside text (the receiving carrier, a subscriber's name, numbers as the carrier sent them, a
 reason typed in a modal) goes in as data; each channel's renderer escapes it. Nothing here
-shows a PIN or an account number, except :func:`request_details`, which exists to tell the
-customer who asked for a port-out what the new carrier will ask for.
+shows a PIN or an account number (``bot.wording.port_out_notices.request_details`` does, for
+the customer who asked for a port-out alone).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from functools import partial
 from types import MappingProxyType
 
 from bot.porting.port_outs import REJECTING, Reason
-from bot.porting.rules import PORT_OUT_WINDOW_MAX_DAYS
 from bot.wording.formats import clip, day, day_at, numbers_list, one_line, plural, when
 from bot.wording.formats import number as show_number
 from bot.wording.rich import Part, Rich, join, mention, rich, strong
@@ -39,7 +38,6 @@ __all__ = [
     "port_out_summary",
     "reason_label",
     "reason_words",
-    "request_details",
     "window_words",
 ]
 
@@ -246,6 +244,11 @@ def port_out_next(po: PortOut, tz: tzinfo | str | None, *, default: str) -> Rich
                 f"The numbers leave on the port date the carriers set{on}. The porting team "
                 "marks the port-out done once they have gone."
             )
+        case P.REJECTED if po.rule in ("pin", "lock"):
+            return rich(
+                "Nothing moves. If you do want these numbers to go, give the new carrier "
+                "your port-out PIN and ask it to send the request again."
+            )
         case P.REJECTED:
             return rich(
                 "Nothing moves. If you do want these numbers to go, open a port-out window with ",
@@ -414,36 +417,3 @@ def numbers_heading(
     if account_pin:
         head.append("The account has a port-out PIN.")
     return rich(" ".join(head))
-
-
-def request_details(
-    code: str,
-    pin: str,
-    address_lines: Sequence[str],
-    ends_at: datetime,
-    tz: tzinfo | str | None,
-) -> Rich:
-    """The private message for the customer who asked for a port-out: what the new carrier will
-    ask for. The only words that carry a PIN; show them to that person alone."""
-    until = strong(when(ends_at, tz))
-    address = join([one_line(a) for a in address_lines if one_line(a)], ", ")
-    return join(
-        [
-            strong("What your new carrier will ask for"),
-            "Give the new carrier these details to move your numbers. They are for you and them "
-            "only: don't post them in a channel.",
-            rich("• Account number: ", mono(code)),
-            rich("• Port-out PIN: ", mono(pin), " (works once, until ", until, ")"),
-            rich("• Service address: ", address or "none on file; ask the porting team"),
-            rich(
-                "A request that quotes these before ",
-                until,
-                " is authorized without anyone clicking. After that the PIN stops working; ask "
-                "again with ",
-                mono("/port portout request"),
-                f" if you need more time (a window lasts at most "
-                f"{plural(PORT_OUT_WINDOW_MAX_DAYS, 'day')}).",
-            ),
-        ],
-        "\n",
-    )

@@ -12,6 +12,7 @@ from bot.porting.calendar import BusinessCalendar
 from bot.porting.port_outs import REJECTING, Reason
 from bot.porting.reminders import ReminderKind, ReminderPolicy
 from bot.slack.blocks.text import mrkdwn
+from bot.wording import port_out_notices as notices
 from bot.wording import port_outs as words
 from bot.wording.reminders import Occasion, note_text, notice
 from bot.wording.rich import html, plain
@@ -159,7 +160,8 @@ def test_rejected_news_gives_the_reasons_and_what_to_do(default):
         "• +1 617-253-1001, +1 617-253-1002: These numbers are locked against port-outs and the "
         "new carrier did not give their PIN, so they stay on your account." in text
     )
-    assert "open a port-out window with /port portout authorize" in text
+    assert "give the new carrier your port-out PIN" in text  # a window opens no lock
+    assert "port-out window" not in text.split("Here is why:")[1]
 
     by_customer = port_out(
         P.REJECTED, rule="customer", decided_by="U0CUSTOMER", reason="We did not ask for this."
@@ -167,6 +169,7 @@ def test_rejected_news_gives_the_reasons_and_what_to_do(default):
     said = mrkdwn(words.port_out_news(by_customer, "rejected", TZ, default=default))
     assert said.startswith("<@U0CUSTOMER> rejected Other Tel's request")
     assert "Reason given: We did not ask for this." in said
+    assert "open a port-out window with `/port portout authorize`" in said
 
     silent = port_out(P.REJECTED, rule="deadline", decided_by="portbot")
     said = plain(words.port_out_news(silent, "rejected", TZ, default="reject"))
@@ -260,7 +263,7 @@ def test_no_pin_and_no_account_number_in_any_words_but_the_asked_for_details():
 
 def test_the_asked_for_details_carry_the_pin_once_and_say_until_when():
     ends = datetime(2026, 11, 23, 4, 59, tzinfo=UTC)
-    text = words.request_details("AC-1234", "90817263", ["1 Main St", HOSTILE, " "], ends, TZ)
+    text = notices.request_details("AC-1234", "90817263", ["1 Main St", HOSTILE, " "], ends, TZ)
     shown = plain(text)
     assert "• Account number: AC-1234" in shown
     assert "• Port-out PIN: 90817263 (works once, until Sun Nov 22, 2026, 11:59 PM EST)" in shown
@@ -268,7 +271,7 @@ def test_the_asked_for_details_carry_the_pin_once_and_say_until_when():
     assert "don't post them in a channel" in shown and shown.count("90817263") == 1
     slack = mrkdwn(text)
     assert "`90817263`" in slack and ESCAPED in slack and "<!channel>" not in slack
-    none_on_file = plain(words.request_details("AC-1", "1234", [], ends, TZ))
+    none_on_file = plain(notices.request_details("AC-1", "1234", [], ends, TZ))
     assert "Service address: none on file; ask the porting team" in none_on_file
 
 

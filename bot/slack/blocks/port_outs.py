@@ -5,7 +5,7 @@ Pure builders. The words come from :mod:`bot.wording.port_outs` and are rendered
 :func:`~bot.slack.blocks.text.mrkdwn`, which escapes every outside string (carrier and
 subscriber names, numbers as the carrier sent them); what a person typed elsewhere goes only
 into ``plain_text``. No PIN and no account number appears in any block here: the one message
-that carries them is :func:`bot.wording.port_outs.request_details`, shown to its asker alone.
+that carries them is :func:`bot.wording.port_out_notices.request_details`, shown to its asker alone.
 """
 
 from __future__ import annotations

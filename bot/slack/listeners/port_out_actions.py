@@ -20,7 +20,7 @@ from bot.slack.blocks.text import mrkdwn
 from bot.slack.deps import SlackDeps, load_meta, team_of
 from bot.slack.errors import bind
 from bot.slack.ids import Action, Block, View
-from bot.wording.port_outs import request_details
+from bot.wording.port_out_notices import request_details
 
 BLOCKS = {
     "numbers": Block.PORTOUT_NUMBERS,

@@ -101,13 +101,13 @@ def numbers(
         if sub == "add":
             account = _where(deps, cmd, client, options)
             change = po.add_numbers(
-                deps.ctx, team_id=team, account=account, numbers=plain, actor=actor
+                deps.ctx, team_id=team, account=account, numbers=" ".join(plain), actor=actor
             )
             text = f"Added to {_account_name(account)}: {_numbers_list(change.added)}."
             if change.already:
                 text += f" Already there: {_numbers_list(change.already)}."
         else:
-            change = po.remove_numbers(deps.ctx, numbers=plain, actor=actor)
+            change = po.remove_numbers(deps.ctx, numbers=" ".join(plain), actor=actor)
             text = f"Removed: {_numbers_list(change.removed)}."
             if change.already:
                 text += f" Not held by any account: {_numbers_list(change.already)}."
@@ -191,7 +191,7 @@ def lock(
         team_id=cmd.get("team_id", ""),
         account=account,
         actor=actor,
-        numbers=plain or None,
+        numbers=" ".join(plain) or None,
     )
     deps.wake()
     what = (
@@ -216,7 +216,7 @@ def unlock(
         team_id=cmd.get("team_id", ""),
         account=account,
         actor=actor,
-        numbers=plain or None,
+        numbers=" ".join(plain) or None,
     )
     deps.wake()
     stamp = int(ends.timestamp())
