@@ -22,6 +22,10 @@ def _numbers(numbers: Sequence[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _them(numbers: Sequence[str]) -> str:
+    return "it" if len(numbers) == 1 else "them"
+
+
 def account_notice(
     kind: str,
     numbers: Sequence[str],
@@ -37,7 +41,7 @@ def account_notice(
         return rich(
             ":lock: ",
             who,
-            f" locked {what} against port-outs. No carrier can take them "
+            f" locked {what} against port-outs. No carrier can take {_them(numbers)} "
             "unless it quotes the port-out PIN.",
         )
     if kind == "unlocking":
@@ -54,7 +58,7 @@ def account_notice(
         ":key: ",
         who,
         f" set a port-out PIN for {what}. A carrier must quote it to take "
-        "them; nobody can read it back.",
+        f"{_them(numbers)}; nobody can read it back.",
     )
 
 

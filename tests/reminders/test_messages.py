@@ -238,7 +238,8 @@ def test_port_out_window_notices(world):
         (ny(2026, 11, 19, 12).replace(tzinfo=None), "closed", CHANNEL),
     ]
     assert (
-        "+16172530101" in w.sent[0].text and "until *Thu Nov 19, 2026, 12:00 PM" in w.sent[0].text
+        "+1 617-253-0101" in w.sent[0].text
+        and "until *Thu Nov 19, 2026, 12:00 PM" in w.sent[0].text
     )
 
 
@@ -261,7 +262,7 @@ def test_an_unanswered_port_out_goes_ahead_at_its_deadline(world):
     got = [(s.kind, s.stage) for s in w.sent]
     assert ("port-out-pending", "arrived") in got and ("port-out-pending", "half-time") in got
     assert got[-1][0] == "port-out-deadline"
-    assert "so Other Tel's port-out of +16172530102 went ahead" in w.sent[-1].text
+    assert "so Other Tel's port-out of +1 617-253-0102 went ahead" in w.sent[-1].text
     with w.ctx.db.read() as s:
         decided = s.get(PortOut, pid)
     assert decided.status is PortOutStatus.AUTHORIZED and decided.decided_by == "portbot"

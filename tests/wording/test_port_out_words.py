@@ -353,7 +353,7 @@ def test_the_deadline_notice_says_what_happened(status, default, outcome):
     )
     assert (
         f"No answer came by Tue Nov 17, 2026, 10:00 AM EST, so another carrier's port-out of "
-        f"+16172531000 {outcome}." in said
+        f"+1 617-253-1000 {outcome}." in said
     )
 
 

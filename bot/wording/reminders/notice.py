@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
 from bot.porting.calendar import BusinessCalendar
+from bot.porting.numbers import format_display
 from bot.porting.reminders import Destination, ReminderKind, ReminderPolicy
 from bot.wording.formats import an_instant, clip, plural, short_sid, window
 from bot.wording.rich import Rich, Style, code, plain, rich, strong
@@ -128,8 +129,8 @@ def window_part(o: Occasion) -> str:
 
 
 def numbers(e164s: list[str]) -> str:
-    """At most five numbers as stored, then ``and N more``."""
-    shown = ", ".join(e164s[:5])
+    """At most five numbers as people read them, then ``and N more``."""
+    shown = ", ".join(format_display(n) for n in e164s[:5])
     return shown + (f" and {len(e164s) - 5} more" if len(e164s) > 5 else "")
 
 
