@@ -45,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("demo", help="play a whole port offline against simulated Slack")
 
+    zendesk_app = commands.add_parser("zendesk-app", help="the Zendesk ticket sidebar app")
+    zendesk_app_commands = zendesk_app.add_subparsers(dest="zendesk_app_command", metavar="ACTION")
+    build = zendesk_app_commands.add_parser(
+        "build", help="write the app's zip, to upload as a private app"
+    )
+    build.add_argument(
+        "--out", type=Path, default=Path(), help="directory to write the zip to (the current one)"
+    )
+
     outbox = commands.add_parser("outbox", help="deliveries waiting, done or set aside")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION")
     listing = outbox_commands.add_parser("list", help="list deliveries (dead ones by default)")
@@ -220,6 +229,29 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_zendesk_app_build(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the Zendesk app's zip; it needs PORTBOT_PUBLIC_URL and nothing else."""
+    from bot.zendesk_app import package_name, package_zip, sidebar_url
+
+    data = package_zip(settings, __version__)  # a missing or http URL: ConfigError, one line
+    path = args.out / package_name(__version__)
+    if args.out.exists() and not args.out.is_dir():
+        return _fail(f"zendesk-app build: --out {args.out} is a file; name a directory")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        return _fail(f"zendesk-app build: cannot write {path} ({exc.strerror or exc})")
+    print(f"Wrote {path.resolve()}")
+    print(f"The sidebar will load {sidebar_url(settings.portbot_public_url)}.")
+    print(
+        "Upload it in Zendesk: Admin Center → Apps and integrations → Apps → Zendesk Support "
+        "apps → Upload private app. Then set ZENDESK_APP_ID (or ZENDESK_APP_PUBLIC_KEY) for "
+        "portbot; the README inside the zip has the details."
+    )
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"portbot: {message}", file=sys.stderr)
     return 2
@@ -233,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "db" and args.db_command is None:
         parser.parse_args(["db", "--help"])
+    if args.command == "zendesk-app" and args.zendesk_app_command is None:
+        parser.parse_args(["zendesk-app", "--help"])
 
     if args.command == "demo":
         from bot.sandbox.demo import main as demo
@@ -250,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(settings, args)
         if args.command == "outbox":
             return cmd_outbox(settings, args)
+        if args.command == "zendesk-app":
+            return cmd_zendesk_app_build(settings, args)
         handler = {
             ("check", None): cmd_check,
             ("db", "upgrade"): cmd_db_upgrade,
