@@ -42,6 +42,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bot.zendesk": ("bot.zendesk", "bot.services", "bot.porting", "bot.wording", "storage"),
     "bot.loa": ("bot.loa", "bot.services", "bot.porting", "bot.wording", "storage"),
     "bot.bandwidth": ("bot.bandwidth", "bot.services", "bot.porting", "bot.wording", "storage"),
+    # the Zendesk app package: pure, settings in and files out
+    "bot.zendesk_app": ("bot.zendesk_app", "bot.config", "bot.porting", "bot.wording"),
     "bot.web": (
         *("bot.web", "bot.slack", "bot.zendesk", "bot.loa", "bot.bandwidth", "bot.services"),
         *("storage",),
