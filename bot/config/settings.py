@@ -10,6 +10,9 @@ from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -70,6 +73,8 @@ class Settings(BaseModel):
     zendesk_field_foc_date: int | None = None
     zendesk_field_sid: int | None = None
     zendesk_public_updates: bool = False
+    zendesk_app_id: int | None = None  # the sidebar app's id: its public key is fetched by it
+    zendesk_app_public_key: str | None = None  # PEM text, or a path to a file holding it
     smtp_url: SecretStr | None = None
     portbot_mail_from: str | None = None
     # Seconds between reminder sweeps (bot.delivery.scheduler); the rows decide what is due.
@@ -226,6 +231,50 @@ class Settings(BaseModel):
                 "Objects and rules, Tickets, Fields)"
             )
         return int(text)
+
+    @field_validator("zendesk_app_id", mode="before")
+    @classmethod
+    def _app_id(cls, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() or int(text) == 0:
+            raise ValueError(
+                f'"{_clip(text)}" is not an app ID (a positive number: the ID Zendesk gave the '
+                "sidebar app when it was uploaded)"
+            )
+        return int(text)
+
+    @field_validator("zendesk_app_public_key")
+    @classmethod
+    def _app_public_key(cls, value: str | None) -> str | None:
+        """PEM text (``\\n`` written for line breaks is understood), or a file holding it;
+        the value kept is the PEM text."""
+        if value is None:
+            return None
+        text, source = value.strip(), ""
+        if "-----BEGIN" not in text:
+            source = f'"{_clip(text)}" '
+            try:
+                text = Path(text).expanduser().read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError, ValueError):
+                raise ValueError(
+                    f"{source}is neither PEM text (-----BEGIN PUBLIC KEY-----…) "
+                    "nor a file holding it"
+                ) from None
+        elif "\\n" in text and "\n" not in text:
+            text = text.replace("\\n", "\n")
+        try:
+            key = serialization.load_pem_public_key(text.encode("utf-8"))
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            key = None
+        if not isinstance(key, rsa.RSAPublicKey):
+            what = f"{source}does not hold" if source else "is not"
+            raise ValueError(
+                f"{what} an RSA public key in PEM form; copy the app's key from Zendesk "
+                "(/api/v2/apps/<ZENDESK_APP_ID>/public_key.pem), or unset it to have it fetched"
+            )
+        return text + "\n"
 
     @field_validator("portbot_slack_processes", mode="before")
     @classmethod

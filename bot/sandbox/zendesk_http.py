@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.sandbox.loopback import LoopbackServer, SimHandler
+from bot.sandbox.zendesk_apps import SimApps
 from bot.sandbox.zendesk_state import (
     ApiError,
     Call,
@@ -32,7 +33,7 @@ from bot.sandbox.zendesk_state import (
     new_token,
     not_found,
 )
-from bot.sandbox.zendesk_webhooks import SimWebhooks, WebhookDelivery
+from bot.sandbox.zendesk_webhooks import WebhookDelivery
 
 _ROUTES = [
     (verb, re.compile(path + r"(?:\.json)?"), name)
@@ -48,8 +49,10 @@ _ROUTES = [
         ("GET", r"/api/v2/users/me", "me"),
         ("GET", r"/api/v2/users/(\d+)", "show_user"),
         ("GET", r"/api/v2/search", "search"),
+        ("GET", r"/api/v2/apps/(\d+)/public_key\.pem", "app_public_key"),
     )
 ]
+_OPEN_ROUTES = frozenset({"app_public_key"})  # served without authentication, as by Zendesk
 _TICKET_TERMS: dict[str, Callable[[Json, str], bool]] = {
     "external_id": lambda t, v: t["external_id"] == v,
     "status": lambda t, v: t["status"] == v,
@@ -77,6 +80,7 @@ class _Answer:
     body: Json
     headers: dict[str, str] = field(default_factory=dict)
     deliveries: list[WebhookDelivery] = field(default_factory=list)
+    text: str | None = None  # a plain-text answer (the app's public key) instead of JSON
 
 
 class _Handler(SimHandler):
@@ -84,7 +88,7 @@ class _Handler(SimHandler):
     do_PUT = do_DELETE = SimHandler.do_GET
 
 
-class SimHttp(LoopbackServer, SimWebhooks):
+class SimHttp(LoopbackServer, SimApps):
     """Serving and the Support API handlers (``_api_*``)."""
 
     handler = _Handler
@@ -149,7 +153,7 @@ class SimHttp(LoopbackServer, SimWebhooks):
         route = _match(req.method, req.path)
         if route is None:
             return _Answer(404, {"error": "InvalidEndpoint", "description": "Not found"})
-        if self.email is not None and self.token is not None:
+        if self.email is not None and self.token is not None and route[0] not in _OPEN_ROUTES:
             secret = f"{self.email}/token:{self.token}".encode()
             expected = "Basic " + base64.b64encode(secret).decode()
             if not hmac.compare_digest(req.auth.encode(), expected.encode()):
@@ -299,6 +303,12 @@ class SimHttp(LoopbackServer, SimWebhooks):
                     results.append({**self._render_user(u), "result_type": "user"})
         return _Answer(200, {**_offset_page("results", results), "facets": None})
 
+    # ------------------------------------------------------------------ apps
+    def _api_app_public_key(self, req: _Request, app_id: str) -> _Answer:
+        if int(app_id) != self.app_id:
+            raise not_found()
+        return _Answer(200, {}, text=self.app_public_key_pem)
+
     # ------------------------------------------------------------------ pagination
     def _listing(self, req: _Request, key: str, items: list[Json]) -> Json:
         """Cursor pagination when ``page[size]`` is asked for, else offset pagination."""
@@ -328,9 +338,10 @@ class SimHttp(LoopbackServer, SimWebhooks):
 
 
 def _write(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
-    data = json.dumps(answer.body).encode()
+    data = json.dumps(answer.body).encode() if answer.text is None else answer.text.encode()
+    kind = "application/json" if answer.text is None else "text/plain"
     handler.send_response(answer.status)
-    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Type", f"{kind}; charset=utf-8")
     handler.send_header("Content-Length", str(len(data)))
     for name, value in answer.headers.items():
         handler.send_header(name, value)

@@ -14,6 +14,11 @@ lists them so benches can check that hot paths never search). Lists use cursor p
 (``meta``/``links``) when ``page[size]`` is given, offset pagination (``next_page``,
 ``previous_page``, ``count``) otherwise.
 
+The account's private app (``sim.app_id``) serves its RSA public key at
+``GET /api/v2/apps/{app_id}/public_key.pem`` without authentication, as Zendesk does;
+``sim.sidebar_token(installation_id=…, user_id=…, exp=…)`` signs the JWT Zendesk posts to a
+signed-URL sidebar, and ``sim.public_key_fetches()`` counts the key's downloads.
+
 Webhook body. ``sim.webhook(url, secret)`` makes every agent action (``agent_comment``,
 ``set_field``, ``set_status``) POST one JSON object, the kind of body an admin writes into a
 trigger's webhook action with placeholders::
@@ -49,6 +54,7 @@ The simulator is split by responsibility; this module assembles it and keeps the
   configuration and inspection (``Call``, ``Upload``, ``ApiError``).
 * ``zendesk_tickets``: Zendesk's rules for creating and updating tickets, comments and users.
 * ``zendesk_webhooks``: agent actions and signed webhook deliveries.
+* ``zendesk_apps``: the private app's key pair and the signed-URL tokens of its sidebar.
 * ``zendesk_http``: the loopback HTTP server, gates, auth, routes and call recording.
 """
 
@@ -57,12 +63,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from bot.sandbox.zendesk_apps import AGENT_ID, APP_ID, INSTALLATION_ID
 from bot.sandbox.zendesk_http import SimHttp
 from bot.sandbox.zendesk_state import IDEMPOTENCY_WINDOW, STATUSES, ApiError, Call, Json, Upload
 from bot.sandbox.zendesk_webhooks import WebhookAttempt, WebhookDelivery, webhook_signature
 
 __all__ = [
+    "AGENT_ID",
+    "APP_ID",
     "IDEMPOTENCY_WINDOW",
+    "INSTALLATION_ID",
     "STATUSES",
     "ApiError",
     "Call",
