@@ -16,6 +16,7 @@ SLACK_BODY_LIMIT = 1 * MIB  # Slack's largest requests (a modal with a long past
 ZENDESK_BODY_LIMIT = 1 * MIB  # our trigger's JSON, with a comment's text
 LOA_FORM_LIMIT = 16 * KIB  # a name and a tick box
 PORTOUT_BODY_LIMIT = 256 * KIB  # Bandwidth's validation XML: 1,000 numbers are about 50 kB
+SIDEBAR_FORM_LIMIT = 16 * KIB  # Zendesk's signed-URL form: one JWT of about 1 kB
 
 
 class BodyTooLarge(Exception):

@@ -42,11 +42,12 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bot.zendesk": ("bot.zendesk", "bot.services", "bot.porting", "bot.wording", "storage"),
     "bot.loa": ("bot.loa", "bot.services", "bot.porting", "bot.wording", "storage"),
     "bot.bandwidth": ("bot.bandwidth", "bot.services", "bot.porting", "bot.wording", "storage"),
+    "bot.sidebar": ("bot.sidebar", "bot.services", "bot.porting", "bot.wording", "storage"),
     # the Zendesk app package: pure, settings in and files out
     "bot.zendesk_app": ("bot.zendesk_app", "bot.config", "bot.porting", "bot.wording"),
     "bot.web": (
         *("bot.web", "bot.slack", "bot.zendesk", "bot.loa", "bot.bandwidth", "bot.services"),
-        *("storage",),
+        *("bot.sidebar", "storage"),
     ),
     "bot.server": ("bot",),
     "bot.cli": ("bot", "storage"),
@@ -59,7 +60,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
 LEAVES = ("bot.trace",)
 # What every adapter and the delivery loops may use besides their own layer.
 SHARED = ("bot.config", "bot.documents", "bot.delivery.outbox", "bot.http_limits", "bot")
-ADAPTERS = ("bot.slack", "bot.zendesk", "bot.loa", "bot.bandwidth", "bot.delivery", "bot.web")
+ADAPTERS = (
+    *("bot.slack", "bot.zendesk", "bot.loa", "bot.bandwidth", "bot.sidebar", "bot.delivery"),
+    "bot.web",
+)
 
 
 def _modules() -> dict[str, Path]:
@@ -203,6 +207,9 @@ def test_imports_follow_the_layers():
         ("bot.porting.lifecycle", "storage.models", False),
         ("bot.services.base", "bot.slack.ids", False),
         ("bot.zendesk.mapping", "bot.slack.blocks.text", False),
+        ("bot.sidebar.web", "bot.zendesk.gateway", False),
+        ("bot.sidebar.web", "bot.http_limits", True),
+        ("bot.web", "bot.sidebar.web", True),
         ("bot.slack.delivery", "bot.delivery.outbox", True),
         ("bot.delivery.reminders", "bot.slack.delivery", False),
         ("bot.slack.deferral", "bot.server", False),
