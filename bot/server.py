@@ -28,6 +28,7 @@ from bot.loa.delivery import loa_handlers, loa_store
 from bot.loa.web import loa_routes
 from bot.services.base import Context
 from bot.services.effects import Topic
+from bot.sidebar.web import Sidebar, sidebar_routes
 from bot.slack import delivery as slack_delivery
 from bot.slack.agents import AgentDirectory
 from bot.slack.app import build_app, web_client
@@ -263,6 +264,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             zendesk=zendesk_inbound(settings, runtime.ctx),
             loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
             portout=portout_routes(settings, runtime),
+            sidebar=sidebar_routes(Sidebar.from_settings(settings)),
             metrics_token=(
                 token.get_secret_value() if (token := settings.portbot_metrics_token) else None
             ),

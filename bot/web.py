@@ -176,12 +176,14 @@ def create_app(
     zendesk: Inbound | None = None,
     loa: Sequence[BaseRoute] | None = None,
     portout: Sequence[BaseRoute] | None = None,
+    sidebar: Sequence[BaseRoute] | None = None,
     metrics_token: str | None = None,
 ) -> Starlette:
     """``front``: answer the slow kinds of Slack request at once and run their work after
     (``bot.slack.deferral``); without it every request is dispatched before answering.
     ``loa``: the LOA signing page's routes (``bot.loa.web.loa_routes``). ``portout``: Bandwidth's
-    port-out validation webhook (``bot.bandwidth.route.validation_routes``). ``metrics_token``:
+    port-out validation webhook (``bot.bandwidth.route.validation_routes``). ``sidebar``: the
+    Zendesk ticket sidebar (``bot.sidebar.web.sidebar_routes``). ``metrics_token``:
     ``PORTBOT_METRICS_TOKEN``; when set, ``/metrics`` wants ``Authorization: Bearer <it>``.
 
     Every body is read up to a limit (``bot.http_limits``) and refused with 413 past it; a
@@ -261,6 +263,7 @@ def create_app(
         *_health_routes(ctx, metrics, metrics_token),
         *(loa or ()),
         *(portout or ()),
+        *(sidebar or ()),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(AccessLog, routes=routes)])
     app.state.metrics = metrics
