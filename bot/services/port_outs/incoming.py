@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -22,11 +24,18 @@ from bot.porting.errors import InvalidInput
 from bot.porting.port_outs import Decision, Holding, Offer, Reason
 from bot.porting.reminders import port_out_deadline
 from bot.services.base import SYSTEM, Actor, Context
-from bot.services.port_outs.inventory import held, parsed_numbers
-from bot.services.port_outs.records import load_port_out, new_public_id, record
-from bot.services.port_outs.windows import close, open_windows
+from bot.services.port_outs.inventory import held_with_accounts, parsed_numbers
+from bot.services.port_outs.records import (
+    NewEvent,
+    insert_port_outs,
+    load_port_out,
+    new_public_id,
+    record,
+    record_new,
+)
+from bot.services.port_outs.windows import close, open_window_rows
 from bot.services.reminders.rows import policy_of
-from storage.models import HeldNumber, PortOut, PortOutAccount, PortOutWindow
+from storage.models import HeldNumber, PortOut, PortOutWindow
 from storage.values import PortOutStatus, Role, Secret
 
 # Which rule decided, by the first reason that rejected.
@@ -38,6 +47,8 @@ _RULES = {
     Reason.ACCOUNT_MISMATCH: "mismatch",
     Reason.ZIP_MISMATCH: "mismatch",
 }
+# Built once: whether a delivery was recorded before (the unique index on dedupe_key).
+_FIRST_OF = sa.select(col(PortOut.id)).where(col(PortOut.dedupe_key) == sa.bindparam("key"))
 REJECT_REASONS = {
     "not-requested": "We did not ask for this port-out.",
     "wrong-account": "These numbers are on a different account.",
@@ -109,9 +120,7 @@ def _receive(
     dedupe_key: str | None,
 ) -> Received:
     now = ctx.now()
-    holdings = _holdings(session, numbers, now)
-    accounts = sorted({h.account for h in holdings.values() if h is not None})
-    windows = [_window(w) for w in open_windows(session, accounts=accounts, now=now)]
+    holdings, teams = _holdings(session, numbers, now)
     offer = Offer(
         tuple(numbers),
         carrier=incoming.carrier or "",
@@ -119,67 +128,82 @@ def _receive(
         account_number=incoming.account_number,
         postal_code=incoming.postal_code,
     )
-    decisions = rule.decide(offer, holdings, windows, now)
+    # Windows only decide numbers that every other rule lets through (those that would be
+    # asked about): look up the open windows of their accounts alone, and only when there are.
+    decisions = rule.decide(offer, holdings, (), now)
+    asked = sorted({d.account for d in decisions if d.reason is Reason.ASK})
+    requested: set[int] = set()  # windows the customer asked for (one-time PINs)
+    if asked:
+        rows = open_window_rows(session, accounts=asked, now=now)
+        requested = {w.id for w in rows if w.requested}
+        decisions = rule.decide(offer, holdings, [_window(w) for w in rows], now)
     groups: dict[str, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.account, []).append(d)
-    team = {
-        h.account: h.team_id
-        for h in session.exec(select(HeldNumber).where(col(HeldNumber.e164).in_(numbers)))
-    }
     policy = policy_of(ctx)
-    made = []
+    rows = []
     for i, (account, group) in enumerate(sorted(groups.items())):
         status = rule.overall(group)
-        po = PortOut(
-            public_id=new_public_id("PO"),
-            team_id=team.get(account, ""),
-            account=account,
-            numbers=[d.number for d in group],
-            receiving_carrier=(incoming.carrier or "").strip()[:120],
-            spid=_clip(incoming.spid, 16),
-            pon=_clip(incoming.pon, 32),
-            subscriber_name=_clip(incoming.subscriber_name, 120),
-            postal_code=_clip(incoming.postal_code, 16),
-            account_number=Secret(incoming.account_number, keep_last=4)
-            if incoming.account_number
-            else None,
-            pin_offered=Secret(incoming.pin) if incoming.pin else None,
-            foc_date=incoming.foc_date,
-            source=source,
-            source_ref=_clip(source_ref, 64),
-            dedupe_key=f"{dedupe_key}#{i}" if dedupe_key else None,
-            status=status,
-            decisions=[_decision_row(d) for d in group],
-            logged_by=actor.id or actor.name,
-            created_at=now,
+        pending = status is PortOutStatus.PENDING
+        rows.append(
+            {
+                "public_id": new_public_id("PO"),
+                "team_id": teams.get(account, ""),
+                "account": account,
+                "numbers": [d.number for d in group],
+                "receiving_carrier": (incoming.carrier or "").strip()[:120],
+                "spid": _clip(incoming.spid, 16),
+                "pon": _clip(incoming.pon, 32),
+                "subscriber_name": _clip(incoming.subscriber_name, 120),
+                "postal_code": _clip(incoming.postal_code, 16),
+                "account_number": Secret(incoming.account_number, keep_last=4)
+                if incoming.account_number
+                else None,
+                "pin_offered": Secret(incoming.pin) if incoming.pin else None,
+                "foc_date": incoming.foc_date,
+                "source": source,
+                "source_ref": _clip(source_ref, 64),
+                "dedupe_key": f"{dedupe_key}#{i}" if dedupe_key else None,
+                "status": status,
+                "decisions": [_decision_row(d) for d in group],
+                "rule": None if pending else _rule(status, group),
+                "window_id": None
+                if pending
+                else next((d.window_id for d in group if d.window_id), None),
+                "deadline_at": port_out_deadline(now, policy, ctx.calendar) if pending else None,
+                "logged_by": actor.id or actor.name,
+                "decided_by": None if pending else "portbot",
+                "decided_at": None if pending else now,
+                "created_at": now,
+            }
         )
-        if status is PortOutStatus.PENDING:
-            po.deadline_at = port_out_deadline(now, policy, ctx.calendar)
-        else:
-            po.decided_by, po.decided_at = "portbot", now
-            po.rule = "window" if status is PortOutStatus.AUTHORIZED else _first_rule(group)
-            po.window_id = next((d.window_id for d in group if d.window_id), None)
-        session.add(po)
-        session.flush()
-        record(ctx, session, po, "arrived", actor, detail=f"from {source}")
-        if status is not PortOutStatus.PENDING:
-            record(ctx, session, po, status.value, SYSTEM, data={"rule": po.rule})
-        _spend_requested_windows(session, group, now)
-        made.append(po)
+    made = insert_port_outs(session, rows)
+    entries: list[NewEvent] = []
+    for po in made:
+        entries.append((po, "arrived", actor, f"from {source}", None))
+        if po.status is not PortOutStatus.PENDING:
+            entries.append((po, po.status.value, SYSTEM, "", {"rule": po.rule}))
+    record_new(ctx, session, entries)
+    for wid in sorted({d.window_id for d in decisions if d.window_id in requested}):
+        _spend_requested_window(session, wid, now)
     return Received(made, decisions)
 
 
 def _replay(session: Session, dedupe_key: str) -> Received | None:
-    found = list(
-        session.exec(
-            select(PortOut)
-            .where(col(PortOut.dedupe_key).startswith(f"{dedupe_key}#"))
-            .order_by(col(PortOut.id))
-        )
-    )
-    if not found:
+    """The port-outs one delivery recorded: ``dedupe_key#0``, ``#1``, … (all written in one
+    transaction), found by the unique index, most often in one look that finds nothing."""
+    if session.connection().execute(_FIRST_OF, {"key": f"{dedupe_key}#0"}).first() is None:
         return None
+    found: list[PortOut] = []
+    start, size = 0, 8
+    while True:
+        wanted = [f"{dedupe_key}#{i}" for i in range(start, start + size)]
+        batch = list(session.exec(select(PortOut).where(col(PortOut.dedupe_key).in_(wanted))))
+        found += batch
+        if len(batch) < size:
+            break
+        start, size = start + size, size * 2
+    found.sort(key=lambda po: po.id or 0)
     decisions = [
         Decision(row["number"], Reason(row["reason"]), row.get("window"), po.account)
         for po in found
@@ -188,23 +212,22 @@ def _replay(session: Session, dedupe_key: str) -> Received | None:
     return Received(found, decisions, replayed=True)
 
 
-def _holdings(session: Session, numbers: list[str], now: datetime) -> dict[str, Holding | None]:
-    rows = held(session, numbers)
-    keys = {(h.team_id, h.account) for h in rows.values()}
-    accounts: dict[tuple[str, str], PortOutAccount] = {}
-    if keys:
-        query = select(PortOutAccount).where(col(PortOutAccount.account).in_({k[1] for k in keys}))
-        accounts = {(a.team_id, a.account): a for a in session.exec(query)}
+def _holdings(
+    session: Session, numbers: list[str], now: datetime
+) -> tuple[dict[str, Holding | None], dict[str, str]]:
+    """What is on file for each number (None: nobody holds it), and each account's team."""
+    rows = held_with_accounts(session, numbers)
     found: dict[str, Holding | None] = {}
+    teams: dict[str, str] = {}
     for n in numbers:
         h = rows.get(n)
         if h is None:
             found[n] = None
             continue
-        acct = accounts.get((h.team_id, h.account))
-        pin = h.pin or (acct.pin if acct else None)
+        teams[h.account] = h.team_id
+        pin = h.pin or h.account_pin
         locked = rule.lock_in_effect(h.locked, h.unlock_at, now) or (
-            acct is not None and rule.lock_in_effect(acct.locked, acct.unlock_at, now)
+            h.code is not None and rule.lock_in_effect(h.account_locked, h.account_unlock_at, now)
         )
         found[n] = Holding(
             number=n,
@@ -212,13 +235,13 @@ def _holdings(session: Session, numbers: list[str], now: datetime) -> dict[str, 
             pin=pin.reveal() if pin else None,
             locked=locked,
             postal_code=h.postal_code,
-            account_code=acct.code if acct else None,
+            account_code=h.code,
         )
-    return found
+    return found, teams
 
 
-def _window(w: PortOutWindow) -> rule.Window:
-    assert w.id is not None
+def _window(w: Any) -> rule.Window:
+    """A row of :func:`open_window_rows` as the rule's window."""
     return rule.Window(
         window_id=w.id,
         account=w.account,
@@ -230,14 +253,12 @@ def _window(w: PortOutWindow) -> rule.Window:
     )
 
 
-def _spend_requested_windows(session: Session, group: list[Decision], now: datetime) -> None:
+def _spend_requested_window(session: Session, window_id: int | None, now: datetime) -> None:
     """A window the customer asked portbot for carries a one-time PIN: once a port-out used it,
     it closes."""
-    used = {d.window_id for d in group if d.window_id}
-    for wid in used:
-        window = session.get(PortOutWindow, wid)
-        if window is not None and window.requested:
-            close(session, window, now=now, by="portbot")
+    window = session.get(PortOutWindow, window_id)
+    if window is not None and window.requested:
+        close(session, window, now=now, by="portbot")
 
 
 def _decision_row(d: Decision) -> dict[str, object]:
@@ -245,6 +266,10 @@ def _decision_row(d: Decision) -> dict[str, object]:
     if d.window_id:
         row["window"] = d.window_id
     return row
+
+
+def _rule(status: PortOutStatus, group: list[Decision]) -> str:
+    return "window" if status is PortOutStatus.AUTHORIZED else _first_rule(group)
 
 
 def _first_rule(group: list[Decision]) -> str:

@@ -13,7 +13,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -80,6 +82,46 @@ def held(session: Session, numbers: Iterable[str], *, lock: bool = False) -> dic
     if lock:
         query = query.with_for_update()
     return {h.e164: h for h in session.exec(query)}
+
+
+_HELD = HeldNumber.__table__  # type: ignore[attr-defined]
+_ACCOUNTS = PortOutAccount.__table__  # type: ignore[attr-defined]
+# Built once: the incoming port-out's first look, on every delivery.
+_HELD_WITH_ACCOUNTS = (
+    sa.select(
+        _HELD.c.e164,
+        _HELD.c.team_id,
+        _HELD.c.account,
+        _HELD.c.postal_code,
+        _HELD.c.pin,
+        _HELD.c.locked,
+        _HELD.c.unlock_at,
+        _ACCOUNTS.c.pin.label("account_pin"),
+        _ACCOUNTS.c.locked.label("account_locked"),
+        _ACCOUNTS.c.unlock_at.label("account_unlock_at"),
+        _ACCOUNTS.c.code,
+    )
+    .select_from(
+        _HELD.outerjoin(
+            _ACCOUNTS,
+            sa.and_(_ACCOUNTS.c.team_id == _HELD.c.team_id, _ACCOUNTS.c.account == _HELD.c.account),
+        )
+    )
+    .where(_HELD.c.e164.in_(sa.bindparam("numbers", expanding=True)))
+)
+
+
+def held_with_accounts(session: Session, numbers: Iterable[str]) -> dict[str, Any]:
+    """Each held number among ``numbers`` with its account's protection, in one query (by the
+    unique ``e164``, then the account's unique team and account): rows with the number's
+    ``e164``, ``team_id``, ``account``, ``postal_code``, ``pin``, ``locked`` and
+    ``unlock_at``, and its account's ``account_pin``, ``account_locked``,
+    ``account_unlock_at`` and ``code`` (None without an account row)."""
+    wanted = list(dict.fromkeys(numbers))
+    if not wanted:
+        return {}
+    rows = session.connection().execute(_HELD_WITH_ACCOUNTS, {"numbers": wanted})
+    return {row.e164: row for row in rows}
 
 
 def numbers_of_account(session: Session, team_id: str, account: str) -> list[HeldNumber]:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.porting.errors import NotFound
+from bot.porting.reminders import port_out_reminders
 from bot.services.base import Actor, Context
-from bot.services.effects import Topic, enqueue
-from bot.services.reminders.rows import reconcile_port_out, reconcile_window
-from storage.models import PortOut, PortOutEvent, PortOutWindow
+from bot.services.effects import Topic, enqueue, outbox_values
+from bot.services.reminders.rows import (
+    policy_of,
+    port_out_facts,
+    reconcile_port_out,
+    reconcile_window,
+    row_values,
+)
+from storage.models import OutboxMessage, PortOut, PortOutEvent, PortOutWindow, Reminder
 
 # Where a port-out's changes go: its card and the account's people, and its ticket.
 PORT_OUT_TOPICS = (Topic.SLACK_PORT_OUT_EVENT, Topic.ZENDESK_PORT_OUT_EVENT)
@@ -34,28 +44,103 @@ def record(
     """One timeline event; its card, ticket and reminders follow (rendered when delivered)."""
     assert port_out.id is not None
     now = ctx.now()
-    event = PortOutEvent(
-        port_out_id=port_out.id,
-        at=now,
-        action=action,
-        actor_role=actor.role,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        detail=detail,
-        data=data or {},
-    )
+    event = PortOutEvent(**_event_values(port_out.id, now, action, actor, detail, data))
     session.add(event)
     session.flush()
+    for topic, payload, key in _effects(ctx, port_out, event.id, action):
+        enqueue(session, topic, payload, key=key, now=now)
+    if ctx.reminders is not None:
+        reconcile_port_out(ctx, session, port_out)
+    return event
+
+
+def _insert_returning_ids(model: Any) -> sa.Insert:
+    table = model.__table__
+    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+# Built once: what every incoming port-out writes.
+_INSERT_PORT_OUTS = _insert_returning_ids(PortOut)
+_INSERT_EVENTS = _insert_returning_ids(PortOutEvent)
+_INSERT_OUTBOX = sa.insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+_INSERT_REMINDERS = sa.insert(Reminder.__table__)  # type: ignore[attr-defined]
+
+
+def insert_port_outs(session: Session, rows: Sequence[dict[str, Any]]) -> list[PortOut]:
+    """New port-outs from their column values, in one statement (each dict with the same
+    keys); returned as :class:`PortOut` objects with their ids, outside the session."""
+    ids = session.connection().execute(_INSERT_PORT_OUTS, list(rows)).scalars().all()
+    return [PortOut(id=pid, **row) for pid, row in zip(ids, rows, strict=True)]
+
+
+# A new port-out's event: the port-out, action, actor, detail and data (as :func:`record`).
+NewEvent = tuple[PortOut, str, Actor, str, dict[str, Any] | None]
+
+
+def record_new(ctx: Context, session: Session, entries: Sequence[NewEvent]) -> None:
+    """The first events of port-outs just inserted, with the outbox rows :func:`record` queues
+    for each, and each port-out's reminders (a port-out written in this transaction has none
+    yet to reconcile with): three statements for any number of port-outs."""
+    conn = session.connection()
+    events = [
+        _event_values(port_out.id, ctx.now(), action, actor, detail, data)
+        for port_out, action, actor, detail, data in entries
+    ]
+    ids = conn.execute(_INSERT_EVENTS, events).scalars().all()
+    outbox = [
+        outbox_values(topic, payload, key=key, now=event["at"])
+        for (port_out, *_), event, event_id in zip(entries, events, ids, strict=True)
+        for topic, payload, key in _effects(ctx, port_out, event_id, event["action"])
+    ]
+    if outbox:
+        conn.execute(_INSERT_OUTBOX, outbox)
+    if ctx.reminders is None:
+        return
+    policy = policy_of(ctx)
+    reminders = [
+        row_values(due, port_out_id=port_out.id)
+        for port_out in {e[0].id: e[0] for e in entries}.values()
+        for due in port_out_reminders(port_out_facts(port_out), policy, ctx.calendar)
+    ]
+    if reminders:
+        conn.execute(_INSERT_REMINDERS, reminders)
+
+
+def _event_values(
+    port_out_id: int | None,
+    now: datetime,
+    action: str,
+    actor: Actor,
+    detail: str,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    assert port_out_id is not None
+    return {
+        "port_out_id": port_out_id,
+        "at": now,
+        "action": action,
+        "actor_role": actor.role,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "detail": detail,
+        "data": data or {},
+    }
+
+
+def _effects(
+    ctx: Context, port_out: PortOut, event_id: int | None, action: str
+) -> list[tuple[Topic, dict[str, Any], str]]:
+    """The outbox rows an event queues (topic, payload, key), for the destinations this
+    install has."""
+    found = []
     for topic in PORT_OUT_TOPICS:
         if topic.destination == "zendesk" and Topic.ZENDESK_REQUEST_EVENT not in ctx.effect_topics:
             continue  # an install without Zendesk queues nothing for it
         if topic.destination == "slack" and Topic.SLACK_REQUEST_EVENT not in ctx.effect_topics:
             continue
-        payload = {"port_out_id": port_out.id, "event_id": event.id, "action": action}
-        enqueue(session, topic, payload, key=f"{topic.value}:{event.id}", now=now)
-    if ctx.reminders is not None:
-        reconcile_port_out(ctx, session, port_out)
-    return event
+        payload = {"port_out_id": port_out.id, "event_id": event_id, "action": action}
+        found.append((topic, payload, f"{topic.value}:{event_id}"))
+    return found
 
 
 def follow_window(ctx: Context, session: Session, window: PortOutWindow) -> None:

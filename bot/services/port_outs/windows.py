@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.porting.errors import InvalidInput, NotFound
@@ -123,3 +125,37 @@ def open_windows(
     if accounts is not None:
         query = query.where(col(PortOutWindow.account).in_(list(accounts)))
     return list(session.exec(query.order_by(col(PortOutWindow.ends_at))))
+
+
+_WINDOWS = PortOutWindow.__table__  # type: ignore[attr-defined]
+# Built once: asked on every incoming port-out that reaches the windows.
+_OPEN_OF_ACCOUNTS = (
+    sa.select(
+        _WINDOWS.c.id,
+        _WINDOWS.c.account,
+        _WINDOWS.c.numbers,
+        _WINDOWS.c.starts_at,
+        _WINDOWS.c.ends_at,
+        _WINDOWS.c.receiving_carrier,
+        _WINDOWS.c.pin,
+        _WINDOWS.c.requested,
+    )
+    .where(
+        _WINDOWS.c.status == WindowStatus.OPEN,
+        _WINDOWS.c.ends_at > sa.bindparam("now"),
+        _WINDOWS.c.account.in_(sa.bindparam("accounts", expanding=True)),
+    )
+    .order_by(_WINDOWS.c.ends_at)
+)
+
+
+def open_window_rows(session: Session, *, accounts: Sequence[str], now: datetime) -> list[Any]:
+    """What :func:`open_windows` finds for these accounts, as rows (``id``, ``account``,
+    ``numbers``, ``starts_at``, ``ends_at``, ``receiving_carrier``, ``pin``, ``requested``):
+    no objects to build for a look that most often ends in a decision."""
+    if not accounts:
+        return []
+    found = session.connection().execute(
+        _OPEN_OF_ACCOUNTS, {"now": now, "accounts": list(accounts)}
+    )
+    return list(found)
