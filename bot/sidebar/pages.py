@@ -2,8 +2,10 @@
 
 Plain ``string.Template`` pages; every value put in one goes through :func:`html.escape`. The
 pages hold no inline script or style, so the policy (:func:`headers`) can allow only our own
-files. Every page is served with the same headers: only the account's Zendesk may frame it,
-nothing is cached (the shell carries a token) and no referrer leaves it.
+files: every page links the sidebar's stylesheet, and the shell loads the ZAF SDK, then the
+page's script (``bot.sidebar.assets`` serves all three). Every page is served with the same
+headers: only the account's Zendesk may frame it, nothing is cached (the shell carries a token)
+and no referrer leaves it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from __future__ import annotations
 from html import escape
 from string import Template
 
-SCRIPT = "/zendesk/sidebar/static/sidebar.js"
+from bot.sidebar.assets import url
+
+SDK = url("zaf_sdk.min.js")  # the ZAF SDK, before the script that uses it
+SCRIPT = url("sidebar.js")
+STYLE = url("sidebar.css")
 ANY_ZENDESK = "https://*.zendesk.com"  # framing allowed before the account is known
 
 _LAYOUT = Template(
@@ -23,6 +29,7 @@ _LAYOUT = Template(
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
 $meta<title>$title</title>
+<link rel="stylesheet" href="$style">
 </head>
 <body>
 <main id="portbot-sidebar">
@@ -59,11 +66,16 @@ def shell(token: str, query: str) -> str:
         meta=meta,
         title="portbot",
         body='<p class="portbot-loading">Loading the port request for this ticket…</p>',
-        script=f'<script src="{escape(SCRIPT)}"></script>\n',
+        style=escape(STYLE),
+        script=(
+            f'<script src="{escape(SDK)}"></script>\n<script src="{escape(SCRIPT)}"></script>\n'
+        ),
     )
 
 
 def notice(heading: str, advice: str) -> str:
     """A page that says why the sidebar cannot open, and what to do."""
     body = f"<h1>{escape(heading)}</h1>\n<p>{escape(advice)}</p>"
-    return _LAYOUT.substitute(meta="", title=escape(f"portbot: {heading}"), body=body, script="")
+    return _LAYOUT.substitute(
+        meta="", title=escape(f"portbot: {heading}"), style=escape(STYLE), body=body, script=""
+    )
