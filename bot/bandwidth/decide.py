@@ -16,6 +16,7 @@ from bot.services.reminders.rows import policy_of
 from storage.values import PortOutStatus, Role
 
 BANDWIDTH = Actor(Role.SYSTEM, "bandwidth", "Bandwidth port-out validation")
+SETTLED = frozenset({PortOutStatus.AUTHORIZED, PortOutStatus.PORTED})
 
 
 class InTurn:
@@ -84,8 +85,7 @@ def decider(
         )
         if not received.replayed:
             wake()
-        settled = {po.status for po in received.port_outs}
-        if received.replayed and settled <= {PortOutStatus.AUTHORIZED, PortOutStatus.PORTED}:
+        elif received.statuses <= SETTLED:
             # sent again after the holder approved what was pending: the answer follows
             return ValidationAnswer(True, request.pon)
         default = policy_of(ctx).port_out_default

@@ -11,13 +11,13 @@ default (:func:`apply_default`), or closed by the agents (:func:`mark_ported`, :
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
 from bot.porting import port_outs as rule
 from bot.porting.errors import InvalidInput
@@ -47,8 +47,11 @@ _RULES = {
     Reason.ACCOUNT_MISMATCH: "mismatch",
     Reason.ZIP_MISMATCH: "mismatch",
 }
-# Built once: whether a delivery was recorded before (the unique index on dedupe_key).
-_FIRST_OF = sa.select(col(PortOut.id)).where(col(PortOut.dedupe_key) == sa.bindparam("key"))
+# Built once: what a delivery recorded, by the unique index on dedupe_key.
+_PORT_OUTS = PortOut.__table__  # type: ignore[attr-defined]
+_RECORDED = sa.select(_PORT_OUTS).where(
+    _PORT_OUTS.c.dedupe_key.in_(sa.bindparam("keys", expanding=True))
+)
 REJECT_REASONS = {
     "not-requested": "We did not ask for this port-out.",
     "wrong-account": "These numbers are on a different account.",
@@ -71,11 +74,36 @@ class Incoming:
     foc_date: date | None = None
 
 
-@dataclass
 class Received:
-    port_outs: list[PortOut]
-    decisions: list[Decision] = field(default_factory=list)
-    replayed: bool = False
+    """What :func:`receive` recorded, or found recorded before (``replayed``), and decided."""
+
+    def __init__(
+        self,
+        port_outs: Sequence[PortOut] | None,
+        decisions: Sequence[Decision] = (),
+        *,
+        replayed: bool = False,
+        values: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        self._port_outs = None if port_outs is None else list(port_outs)
+        self._values = values  # the new port-outs' columns, when port_outs is None
+        self.decisions = list(decisions)
+        self.replayed = replayed
+
+    @property
+    def port_outs(self) -> list[PortOut]:
+        """The port-outs, made from their columns when first asked for (Bandwidth's answer
+        needs only the decisions)."""
+        if self._port_outs is None:
+            self._port_outs = [PortOut(**row) for row in self._values]
+        return self._port_outs
+
+    @property
+    def statuses(self) -> set[PortOutStatus]:
+        """The statuses of the port-outs (without making them)."""
+        if self._port_outs is not None:
+            return {po.status for po in self._port_outs}
+        return {PortOutStatus(row["status"]) for row in self._values}
 
     @property
     def status(self) -> PortOutStatus:
@@ -95,15 +123,18 @@ def receive(
     numbers = parsed_numbers(ctx, incoming.numbers)
     if not (incoming.carrier or "").strip() and source == "agent":
         raise InvalidInput("Which carrier asks for the numbers? Add --carrier NAME.")
+    # A delivery is new far more often than not: it is decided and written without looking
+    # first, and one that was recorded before (by us, or by another replica just now) fails on
+    # the unique dedupe key of its first port-out; then what was recorded is the answer.
     for attempt in range(2):
         try:
             with ctx.db.write() as session:
-                if dedupe_key and (again := _replay(session, dedupe_key)) is not None:
+                if attempt and (again := _replay(session, dedupe_key or "")) is not None:
                     return again
                 return _receive(
                     ctx, session, incoming, numbers, actor, source, source_ref, dedupe_key
                 )
-        except IntegrityError:  # the same delivery, recorded by another replica just now
+        except IntegrityError:
             if attempt or not dedupe_key:
                 raise
     raise AssertionError("unreachable")
@@ -120,7 +151,8 @@ def _receive(
     dedupe_key: str | None,
 ) -> Received:
     now = ctx.now()
-    holdings, teams = _holdings(session, numbers, now)
+    conn = session.connection()
+    holdings, teams = _holdings(conn, numbers, now)
     offer = Offer(
         tuple(numbers),
         carrier=incoming.carrier or "",
@@ -134,14 +166,14 @@ def _receive(
     asked = sorted({d.account for d in decisions if d.reason is Reason.ASK})
     requested: set[int] = set()  # windows the customer asked for (one-time PINs)
     if asked:
-        rows = open_window_rows(session, accounts=asked, now=now)
-        requested = {w.id for w in rows if w.requested}
-        decisions = rule.decide(offer, holdings, [_window(w) for w in rows], now)
+        found = open_window_rows(conn, accounts=asked, now=now)
+        requested = {w.id for w in found if w.requested}
+        decisions = rule.decide(offer, holdings, [_window(w) for w in found], now)
     groups: dict[str, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.account, []).append(d)
     policy = policy_of(ctx)
-    rows = []
+    rows: list[dict[str, Any]] = []  # the new port-outs, by their columns
     for i, (account, group) in enumerate(sorted(groups.items())):
         status = rule.overall(group)
         pending = status is PortOutStatus.PENDING
@@ -177,46 +209,47 @@ def _receive(
                 "created_at": now,
             }
         )
-    made = insert_port_outs(session, rows)
+    insert_port_outs(conn, rows)
     entries: list[NewEvent] = []
-    for po in made:
-        entries.append((po, "arrived", actor, f"from {source}", None))
-        if po.status is not PortOutStatus.PENDING:
-            entries.append((po, po.status.value, SYSTEM, "", {"rule": po.rule}))
-    record_new(ctx, session, entries)
+    for row in rows:
+        entries.append((row, "arrived", actor, f"from {source}", None))
+        if row["status"] is not PortOutStatus.PENDING:
+            entries.append((row, row["status"].value, SYSTEM, "", {"rule": row["rule"]}))
+    record_new(ctx, conn, entries)
     for wid in sorted({d.window_id for d in decisions if d.window_id in requested}):
         _spend_requested_window(session, wid, now)
-    return Received(made, decisions)
+    return Received(None, decisions, values=rows)
 
 
 def _replay(session: Session, dedupe_key: str) -> Received | None:
     """The port-outs one delivery recorded: ``dedupe_key#0``, ``#1``, … (all written in one
-    transaction), found by the unique index, most often in one look that finds nothing."""
-    if session.connection().execute(_FIRST_OF, {"key": f"{dedupe_key}#0"}).first() is None:
-        return None
-    found: list[PortOut] = []
+    transaction), found by the unique index."""
+    conn = session.connection()
+    found: list[dict[str, Any]] = []
     start, size = 0, 8
     while True:
-        wanted = [f"{dedupe_key}#{i}" for i in range(start, start + size)]
-        batch = list(session.exec(select(PortOut).where(col(PortOut.dedupe_key).in_(wanted))))
+        keys = [f"{dedupe_key}#{i}" for i in range(start, start + size)]
+        batch = [dict(row._mapping) for row in conn.execute(_RECORDED, {"keys": keys})]
         found += batch
         if len(batch) < size:
             break
         start, size = start + size, size * 2
-    found.sort(key=lambda po: po.id or 0)
+    if not found:
+        return None
+    found.sort(key=lambda row: row["id"])
     decisions = [
-        Decision(row["number"], Reason(row["reason"]), row.get("window"), po.account)
-        for po in found
-        for row in po.decisions
+        Decision(d["number"], Reason(d["reason"]), d.get("window"), row["account"])
+        for row in found
+        for d in row["decisions"]
     ]
-    return Received(found, decisions, replayed=True)
+    return Received(None, decisions, replayed=True, values=found)
 
 
 def _holdings(
-    session: Session, numbers: list[str], now: datetime
+    conn: sa.Connection, numbers: list[str], now: datetime
 ) -> tuple[dict[str, Holding | None], dict[str, str]]:
     """What is on file for each number (None: nobody holds it), and each account's team."""
-    rows = held_with_accounts(session, numbers)
+    rows = held_with_accounts(conn, numbers)
     found: dict[str, Holding | None] = {}
     teams: dict[str, str] = {}
     for n in numbers:

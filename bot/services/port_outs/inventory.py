@@ -111,7 +111,7 @@ _HELD_WITH_ACCOUNTS = (
 )
 
 
-def held_with_accounts(session: Session, numbers: Iterable[str]) -> dict[str, Any]:
+def held_with_accounts(conn: sa.Connection, numbers: Iterable[str]) -> dict[str, Any]:
     """Each held number among ``numbers`` with its account's protection, in one query (by the
     unique ``e164``, then the account's unique team and account): rows with the number's
     ``e164``, ``team_id``, ``account``, ``postal_code``, ``pin``, ``locked`` and
@@ -120,7 +120,7 @@ def held_with_accounts(session: Session, numbers: Iterable[str]) -> dict[str, An
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         return {}
-    rows = session.connection().execute(_HELD_WITH_ACCOUNTS, {"numbers": wanted})
+    rows = conn.execute(_HELD_WITH_ACCOUNTS, {"numbers": wanted})
     return {row.e164: row for row in rows}
 
 

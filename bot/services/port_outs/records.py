@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.porting.errors import NotFound
-from bot.porting.reminders import port_out_reminders
+from bot.porting.reminders import PortOutFacts, port_out_reminders
 from bot.services.base import Actor, Context
 from bot.services.effects import Topic, enqueue, outbox_values
 from bot.services.reminders.rows import (
     policy_of,
-    port_out_facts,
     reconcile_port_out,
     reconcile_window,
     row_values,
@@ -47,50 +46,62 @@ def record(
     event = PortOutEvent(**_event_values(port_out.id, now, action, actor, detail, data))
     session.add(event)
     session.flush()
-    for topic, payload, key in _effects(ctx, port_out, event.id, action):
+    for topic, payload, key in _effects(ctx, port_out.id, event.id, action):
         enqueue(session, topic, payload, key=key, now=now)
     if ctx.reminders is not None:
         reconcile_port_out(ctx, session, port_out)
     return event
 
 
-def _insert_returning_ids(model: Any) -> sa.Insert:
-    table = model.__table__
-    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+class _Inserts:
+    """An insert built once, and the ids of the rows it writes: one row by itself, several in
+    one statement that returns their ids in order."""
+
+    def __init__(self, model: Any) -> None:
+        table = model.__table__
+        self.one = sa.insert(table)
+        self.many = self.one.returning(table.c.id, sort_by_parameter_order=True)
+
+    def ids(self, conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+        if len(rows) == 1:
+            key = conn.execute(self.one, rows[0]).inserted_primary_key
+            assert key is not None
+            return [key[0]]
+        return list(conn.execute(self.many, list(rows)).scalars())
 
 
 # Built once: what every incoming port-out writes.
-_INSERT_PORT_OUTS = _insert_returning_ids(PortOut)
-_INSERT_EVENTS = _insert_returning_ids(PortOutEvent)
+_PORT_OUTS = _Inserts(PortOut)
+_EVENTS = _Inserts(PortOutEvent)
 _INSERT_OUTBOX = sa.insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
 _INSERT_REMINDERS = sa.insert(Reminder.__table__)  # type: ignore[attr-defined]
 
 
-def insert_port_outs(session: Session, rows: Sequence[dict[str, Any]]) -> list[PortOut]:
-    """New port-outs from their column values, in one statement (each dict with the same
-    keys); returned as :class:`PortOut` objects with their ids, outside the session."""
-    ids = session.connection().execute(_INSERT_PORT_OUTS, list(rows)).scalars().all()
-    return [PortOut(id=pid, **row) for pid, row in zip(ids, rows, strict=True)]
+def insert_port_outs(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """New port-outs from their column values (each dict with the same keys), in one
+    statement; each dict gets its row's ``id``."""
+    for row, pid in zip(rows, _PORT_OUTS.ids(conn, rows), strict=True):
+        row["id"] = pid
 
 
-# A new port-out's event: the port-out, action, actor, detail and data (as :func:`record`).
-NewEvent = tuple[PortOut, str, Actor, str, dict[str, Any] | None]
+# A new port-out's event: its columns (with its id), action, actor, detail and data (as
+# :func:`record` takes them).
+NewEvent = tuple[dict[str, Any], str, Actor, str, dict[str, Any] | None]
 
 
-def record_new(ctx: Context, session: Session, entries: Sequence[NewEvent]) -> None:
+def record_new(ctx: Context, conn: sa.Connection, entries: Sequence[NewEvent]) -> None:
     """The first events of port-outs just inserted, with the outbox rows :func:`record` queues
     for each, and each port-out's reminders (a port-out written in this transaction has none
     yet to reconcile with): three statements for any number of port-outs."""
-    conn = session.connection()
     events = [
-        _event_values(port_out.id, ctx.now(), action, actor, detail, data)
+        _event_values(port_out["id"], ctx.now(), action, actor, detail, data)
         for port_out, action, actor, detail, data in entries
     ]
-    ids = conn.execute(_INSERT_EVENTS, events).scalars().all()
+    ids = _EVENTS.ids(conn, events)
     outbox = [
         outbox_values(topic, payload, key=key, now=event["at"])
         for (port_out, *_), event, event_id in zip(entries, events, ids, strict=True)
-        for topic, payload, key in _effects(ctx, port_out, event_id, event["action"])
+        for topic, payload, key in _effects(ctx, port_out["id"], event_id, event["action"])
     ]
     if outbox:
         conn.execute(_INSERT_OUTBOX, outbox)
@@ -98,9 +109,9 @@ def record_new(ctx: Context, session: Session, entries: Sequence[NewEvent]) -> N
         return
     policy = policy_of(ctx)
     reminders = [
-        row_values(due, port_out_id=port_out.id)
-        for port_out in {e[0].id: e[0] for e in entries}.values()
-        for due in port_out_reminders(port_out_facts(port_out), policy, ctx.calendar)
+        row_values(due, port_out_id=port_out["id"])
+        for port_out in {e[0]["id"]: e[0] for e in entries}.values()
+        for due in port_out_reminders(_facts(port_out), policy, ctx.calendar)
     ]
     if reminders:
         conn.execute(_INSERT_REMINDERS, reminders)
@@ -127,8 +138,18 @@ def _event_values(
     }
 
 
+def _facts(port_out: dict[str, Any]) -> PortOutFacts:
+    """:func:`~bot.services.reminders.rows.port_out_facts` of a port-out's columns."""
+    return PortOutFacts(
+        port_out_id=port_out["public_id"],
+        status=port_out["status"],
+        created_at=port_out["created_at"],
+        deadline_at=port_out["deadline_at"],
+    )
+
+
 def _effects(
-    ctx: Context, port_out: PortOut, event_id: int | None, action: str
+    ctx: Context, port_out_id: int | None, event_id: int | None, action: str
 ) -> list[tuple[Topic, dict[str, Any], str]]:
     """The outbox rows an event queues (topic, payload, key), for the destinations this
     install has."""
@@ -138,7 +159,7 @@ def _effects(
             continue  # an install without Zendesk queues nothing for it
         if topic.destination == "slack" and Topic.SLACK_REQUEST_EVENT not in ctx.effect_topics:
             continue
-        payload = {"port_out_id": port_out.id, "event_id": event_id, "action": action}
+        payload = {"port_out_id": port_out_id, "event_id": event_id, "action": action}
         found.append((topic, payload, f"{topic.value}:{event_id}"))
     return found
 

@@ -149,13 +149,10 @@ _OPEN_OF_ACCOUNTS = (
 )
 
 
-def open_window_rows(session: Session, *, accounts: Sequence[str], now: datetime) -> list[Any]:
+def open_window_rows(conn: sa.Connection, *, accounts: Sequence[str], now: datetime) -> list[Any]:
     """What :func:`open_windows` finds for these accounts, as rows (``id``, ``account``,
     ``numbers``, ``starts_at``, ``ends_at``, ``receiving_carrier``, ``pin``, ``requested``):
     no objects to build for a look that most often ends in a decision."""
     if not accounts:
         return []
-    found = session.connection().execute(
-        _OPEN_OF_ACCOUNTS, {"now": now, "accounts": list(accounts)}
-    )
-    return list(found)
+    return list(conn.execute(_OPEN_OF_ACCOUNTS, {"now": now, "accounts": list(accounts)}))
