@@ -264,7 +264,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             zendesk=zendesk_inbound(settings, runtime.ctx),
             loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
             portout=portout_routes(settings, runtime),
-            sidebar=sidebar_routes(Sidebar.from_settings(settings)),
+            sidebar=sidebar_routes(
+                Sidebar.from_settings(settings), runtime.ctx, wake=runtime.outbox.wake.set
+            ),
             metrics_token=(
                 token.get_secret_value() if (token := settings.portbot_metrics_token) else None
             ),
