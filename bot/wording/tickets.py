@@ -252,4 +252,5 @@ def note(event: TimelineEvent, *, public: bool) -> str:
     """A note from the timeline: for the customer with its author, or for the agents."""
     if public:
         return f"{author(event)}:\n\n{event.detail}"
-    return f"Note from {author(event)} in Slack:\n\n{event.detail}"
+    where = "" if event.actor_id.startswith("zendesk:") else " in Slack"  # sidebar notes
+    return f"Note from {author(event)}{where}:\n\n{event.detail}"
