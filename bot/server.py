@@ -28,6 +28,7 @@ from bot.loa.delivery import loa_handlers, loa_store
 from bot.loa.web import loa_routes
 from bot.services.base import Context
 from bot.services.effects import Topic
+from bot.sidebar.assets import static_routes
 from bot.sidebar.web import Sidebar, sidebar_routes
 from bot.slack import delivery as slack_delivery
 from bot.slack.agents import AgentDirectory
@@ -264,9 +265,12 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             zendesk=zendesk_inbound(settings, runtime.ctx),
             loa=loa_routes(runtime.ctx, loa_store(settings, runtime.ctx), settings),
             portout=portout_routes(settings, runtime),
-            sidebar=sidebar_routes(
-                Sidebar.from_settings(settings), runtime.ctx, wake=runtime.outbox.wake.set
-            ),
+            sidebar=[
+                *sidebar_routes(
+                    Sidebar.from_settings(settings), runtime.ctx, wake=runtime.outbox.wake.set
+                ),
+                *static_routes(),  # the page's script, style and the ZAF SDK
+            ],
             metrics_token=(
                 token.get_secret_value() if (token := settings.portbot_metrics_token) else None
             ),

@@ -128,6 +128,11 @@ def test_serve_logs_one_json_object_per_line(tmp_path):
                 "/port", "help", user_id="U0X", channel_id="C0X", bad_signature=True
             )
             assert bad.status == 401
+            with urllib.request.urlopen(base + "/zendesk/sidebar/static/sidebar.js") as script:
+                assert script.status == 200  # the sidebar page's files are served by serve
+            with pytest.raises(urllib.error.HTTPError) as unset:  # no Zendesk app configured
+                urllib.request.urlopen(base + "/zendesk/sidebar", data=b"token=x", timeout=5)
+            assert unset.value.code == 503
             with pytest.raises(urllib.error.HTTPError) as unknown:  # no such link: 404
                 urllib.request.urlopen(base + "/loa/tok-not-for-the-log", timeout=5)
             request_id = unknown.value.headers["X-Request-Id"]
