@@ -27,7 +27,7 @@ from bot.context import build_context
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
-from bot.sandbox import demo_port_outs, render
+from bot.sandbox import demo_port_outs, demo_sidebar, render
 from bot.sandbox.demo_time import DemoClock, FastForward, Landed, first_morning
 from bot.sandbox.mail_sim import MailCatcher
 from bot.sandbox.serving import ServedApp
@@ -98,6 +98,7 @@ def run(out: TextIO) -> int:
                 "ZENDESK_EMAIL": ZENDESK_EMAIL,
                 "ZENDESK_API_TOKEN": ZENDESK_TOKEN,
                 "ZENDESK_WEBHOOK_SECRET": HOOK_SECRET,
+                "ZENDESK_APP_ID": str(zendesk.app_id),  # the simulator's app: the sidebar
                 "PORTBOT_PUBLIC_URL": served.url,
                 "SMTP_URL": mail.url,
                 "PORTBOT_MAIL_FROM": "Porting team <porting@acme-telecom.example>",
@@ -112,6 +113,7 @@ def run(out: TextIO) -> int:
             runtime.bolt,
             zendesk=zendesk_inbound(settings, ctx),
             loa=loa_routes(ctx, loa_store(settings, ctx), settings),
+            sidebar=demo_sidebar.routes(settings, ctx, wake=runtime.outbox.wake.set),
         )
         zendesk.webhook(f"{served.url}/zendesk/webhook", HOOK_SECRET)
         print(
@@ -122,7 +124,8 @@ def run(out: TextIO) -> int:
         )
         driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
         ff = FastForward(ctx, clock, sim, runtime.outbox.drain)
-        journey(t, sim, driver, ff, ctx, zendesk, mail)
+        desk = demo_sidebar.Desk(served.url, zendesk, Path.cwd())  # the page file goes here
+        journey(t, sim, driver, ff, ctx, zendesk, mail, desk)
         runtime.close()
     print(f"\nDone in {time.monotonic() - t.started:.1f} s.", file=out)
     return 0
@@ -160,6 +163,7 @@ def journey(
     ctx: svc.Context,
     zendesk: ZendeskSimulator,
     mail: MailCatcher,
+    desk: demo_sidebar.Desk,
 ) -> None:
     deliver, today = ff.deliver, ctx.today()
     t.note(f"the demo's clock starts at {ctx.now().astimezone(ctx.calendar.tz):%a %b %-d %H:%M %Z}")
@@ -295,6 +299,7 @@ def journey(
     driver.view_submission(_modal(sim, AGENT), {Block.FOC_DATE: datepicker(foc), **window}, AGENT)
     t.saw(f"port date {foc:%a %b %-d, %Y}, between 09:00 and 13:00 {ctx.calendar.timezone}")
     t.saw(_landed(ff.tick(), quiet=True))
+    desk.visit(t, ticket["id"], deliver=deliver)
 
     t.step("⏩ the clock", f"jumps to the port date, {foc:%a %b %-d}, 12:00")
     t.saw(_landed(ff.until(_at(ctx, foc, 12))))

@@ -1,9 +1,10 @@
-"""Turn Slack blocks and mrkdwn into plain lines for a terminal transcript."""
+"""Turn Slack blocks, mrkdwn and HTML into plain lines for a terminal transcript."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from html.parser import HTMLParser
 from typing import Any
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
@@ -84,3 +85,85 @@ def blocks(
     if len(lines) > limit:
         lines = [*lines[:limit], f"… ({len(lines) - limit} more lines)"]
     return lines
+
+
+_BLOCKS = frozenset(
+    {
+        *("address", "article", "dd", "div", "dl", "dt", "footer", "form", "header", "li"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "main", "ol", "p", "section", "title", "ul"),
+        *("table", "tbody", "thead", "tr"),
+    }
+)
+_CELLS = frozenset({"td", "th"})
+_VOID = frozenset(  # elements without an end tag
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+)
+
+
+class _Lines(HTMLParser):
+    """Collects the words of an HTML page, a line per block (see :func:`html_lines`)."""
+
+    def __init__(self, skip: Collection[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = frozenset(skip)
+        self.lines: list[str] = []
+        self.words: list[str] = []
+        self.prefix = ""
+        self.term = ""
+        self.items = 0  # list items open: a line break inside one is indented under it
+        self.skipping: list[str] = []  # the open elements that are left out, innermost last
+
+    def flush(self) -> None:
+        line = " ".join("".join(self.words).split())
+        if line:
+            self.lines.append(self.prefix + line)
+        self.words, self.prefix = [], ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = set((dict(attrs).get("class") or "").split())
+        if self.skipping or tag in self.skip or classes & self.skip:
+            if tag not in _VOID:
+                self.skipping.append(tag)
+            return
+        if tag in _CELLS:
+            if "".join(self.words).strip():
+                self.words.append(" · ")
+        elif tag == "br":
+            self.flush()
+            self.prefix = "  " if self.items else ""
+        elif tag in _BLOCKS:
+            self.flush()
+            if tag == "li":
+                self.items += 1
+                self.prefix = "• "
+            elif tag == "dd" and self.term:
+                self.prefix, self.term = f"{self.term}: ", ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping:
+            if tag in self.skipping:  # an element left open inside is closed with it
+                del self.skipping[len(self.skipping) - self.skipping[::-1].index(tag) - 1 :]
+            return
+        if tag == "dt":
+            self.term = " ".join("".join(self.words).split())
+            self.words = []
+        elif tag in _BLOCKS:
+            self.flush()
+            if tag == "li":
+                self.items = max(self.items - 1, 0)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.words.append(data)
+
+
+def html_lines(page: str, *, skip: Collection[str] = ("head", "script", "style")) -> list[str]:
+    """The words of an HTML page or fragment as lines for a terminal: one per heading,
+    paragraph and list item (``• `` before it), a table row's cells on one line joined by
+    `` · ``, a term and its value as ``term: value``. Elements whose tag or class is in
+    ``skip`` are left out with everything inside them."""
+    parser = _Lines(skip)
+    parser.feed(page)
+    parser.close()
+    parser.flush()
+    return parser.lines

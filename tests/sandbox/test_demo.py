@@ -1,9 +1,11 @@
 import io
+import re
 import time
 
+import pytest
 from sqlmodel import select
 
-from bot.sandbox import demo, demo_port_outs
+from bot.sandbox import demo, demo_port_outs, demo_sidebar, render
 from bot.services import port_outs as po
 from storage.models import PortOut
 from storage.values import PortOutStatus
@@ -40,6 +42,7 @@ def test_the_demo_plays_the_whole_journey_quickly(monkeypatch, tmp_path):
     for name in ("DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PORTBOT_AGENTS"):
         monkeypatch.delenv(name, raising=False)
     seen = _watch_port_outs(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # the sidebar's page file is written here
     out = io.StringIO()
     started = time.monotonic()
     assert demo.run(out) == 0
@@ -64,6 +67,20 @@ def test_the_demo_plays_the_whole_journey_quickly(monkeypatch, tmp_path):
         "Submitted PR",
         "we have sent port request",
         "confirmed the port date",
+        # dana opens the ticket's sidebar through its routes, then adds a note through it
+        "dana (Zendesk agent) opens ticket #1 and sees portbot in its sidebar",
+        " · Port date confirmed",
+        "Current carrier: Old Phone Co",
+        "(in 8 business days)",
+        "Numbers (2)",
+        "+1 617-253-1000 · Landline · Port date set",
+        "+1 617-253-1001 · Landline · Port date set",
+        "What dana can do here: Set the port date · Mark ported",
+        f"the sidebar as a page you can open: {tmp_path / demo_sidebar.PAGE}",
+        "dana writes an internal note in the sidebar and presses Add note",
+        "· Dana Lee (Zendesk)",
+        f"[Internal] {demo_sidebar.NOTE}",
+        f"[internal note] Note from Dana Lee (Zendesk): {demo_sidebar.NOTE}",
         "the clock jumps to the port date",
         "the carriers must hear it by",
         "your numbers move in 3 business days",
@@ -111,6 +128,16 @@ def test_the_demo_plays_the_whole_journey_quickly(monkeypatch, tmp_path):
         at,
     )
     assert "88001234567" not in text  # the account number never shows
+    # The sidebar's page file: the request's view in the shell, styled, no token, no script.
+    shown = re.search(r"Port request · (PR[0-9a-f]{32}) · Port date confirmed", text)
+    assert shown is not None
+    page = (tmp_path / demo_sidebar.PAGE).read_text(encoding="utf-8")
+    assert f"<code>{shown.group(1)}</code>" in page
+    assert "(in 8 business days)" in page and "Add an internal note" in page
+    assert "<style>" in page and "--pb-blue-600" in page  # the stylesheet, inlined
+    assert "portbot-sidebar-token" not in page and "<script" not in page
+    assert "portbot-loading" not in page and "<link" not in page
+
     for pin in (demo_port_outs.PIN, demo_port_outs.WRONG_PIN):  # nor either PIN
         assert pin not in out.getvalue() and pin not in text
     assert seen["port_outs"] == [
@@ -119,3 +146,29 @@ def test_the_demo_plays_the_whole_journey_quickly(monkeypatch, tmp_path):
         (["+16172531002"], PortOutStatus.REJECTED, "pin"),
     ]
     assert seen["held"] == {"+16172531001": False, "+16172531002": True}  # the first one left
+
+
+def test_html_lines_reads_a_page_as_a_person_would():
+    page = (
+        "<head><title>t</title><style>p{}</style></head>"
+        "<h1>Port &lt;request&gt;</h1><dl><dt>Carrier</dt><dd>Old &amp; Co</dd></dl>"
+        "<table><thead><tr><th>Number</th></tr></thead>"
+        "<tr><td>+1 617</td><td>Landline</td></tr></table>"
+        '<ol><li>Mon<br>\n  <span class="tag">Internal</span> a   note</li></ol>'
+        "<form><label>Note</label><textarea></textarea></form><p>after<br>the form</p>"
+    )
+    assert render.html_lines(page, skip=("head", "thead", "form", "tag")) == [
+        "Port <request>",
+        "Carrier: Old & Co",
+        "+1 617 · Landline",
+        "• Mon",
+        "  a note",
+        "after",
+        "the form",
+    ]
+
+
+def test_the_sidebar_page_file_refuses_a_shell_it_does_not_know():
+    shell = '<html><head><link rel="stylesheet" href="/x.css"></head><main></main></html>'
+    with pytest.raises(RuntimeError, match="changed shape"):
+        demo_sidebar.standalone(shell, "<p>view</p>", "main {}")
