@@ -161,7 +161,8 @@ def measure(clients: Clients, server: Any, planned: list[Planned], count: int) -
         "rate": n / out["seconds"],
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
-        "server_cpu_ms": None if cpu is None else cpu / n * 1e3,
+        "server_cpu_ms": None if cpu is None else cpu["all"] / n * 1e3,
+        "loop_cpu_ms": None if cpu is None else cpu["loop"] / n * 1e3,
         "client_cpu_ms": out["client_cpu"] / n * 1e3,
         "kinds": {k: stats(v) for k, v in by_kind.items()},
     }
@@ -313,10 +314,12 @@ def _table(result: dict[str, Any]) -> None:
                 f"| {kind} | {s['n']:,} | {s['p50']:.1f} | {s['p90']:.1f} | {s['p99']:.1f} "
                 f"| {s['max']:.1f} | {s['mean']:.1f} |"
             )
-    cpu = result["server_cpu_ms"]
+    cpu, loop = result["server_cpu_ms"], result["loop_cpu_ms"]
+    split = "" if cpu is None else f" (event loop {loop:.2f}, workers {cpu - loop:.2f})"
     print(
         f"req/s {result['rate']:.1f}; errors {result['errors']}; server CPU per request "
-        f"{'?' if cpu is None else f'{cpu:.2f}'} ms; client CPU {result['client_cpu_ms']:.2f} ms"
+        f"{'?' if cpu is None else f'{cpu:.2f}'} ms{split}; "
+        f"client CPU {result['client_cpu_ms']:.2f} ms"
     )
     for what, n in result["error_kinds"].items():
         print(f"  error ×{n}: {what}")
