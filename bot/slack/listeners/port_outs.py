@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.porting.errors import InvalidInput
 from bot.porting.numbers import format_display
+from bot.porting.words import plural
 from bot.services import port_outs as po
 from bot.services.base import Actor
 from bot.services.port_outs.overview import overview
@@ -180,25 +181,28 @@ def list_(
     ack(text="Port-out windows and requests", blocks=[b.to_dict() for b in blocks])
 
 
+def _protection(
+    deps: SlackDeps, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> tuple[dict[str, Any], bool]:
+    """What lock and unlock both take: the account, the actor, the numbers (none: all of
+    them); and whether numbers were named."""
+    plain, options = split_options(args)
+    named = " ".join(plain)
+    return {
+        "team_id": cmd.get("team_id", ""),
+        "account": _where(deps, cmd, client, options),
+        "actor": _actor(deps, _cmd_user(cmd), client),
+        "numbers": named or None,
+    }, bool(named)
+
+
 def lock(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
-    plain, options = split_options(args)
-    account = _where(deps, cmd, client, options)
-    actor = _actor(deps, _cmd_user(cmd), client)
-    count = po.lock(
-        deps.ctx,
-        team_id=cmd.get("team_id", ""),
-        account=account,
-        actor=actor,
-        numbers=" ".join(plain) or None,
-    )
+    given, named = _protection(deps, cmd, client, args)
+    count = po.lock(deps.ctx, **given)
     deps.wake()
-    what = (
-        "every number of this account"
-        if not plain
-        else f"{count} number{'s' if count != 1 else ''}"
-    )
+    what = plural(count, "number") if named else "every number of this account"
     ack(
         text=f":lock: Locked {what} against port-outs, from now. "
         "Unlocking takes effect after a wait."
@@ -208,16 +212,8 @@ def lock(
 def unlock(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
-    plain, options = split_options(args)
-    account = _where(deps, cmd, client, options)
-    actor = _actor(deps, _cmd_user(cmd), client)
-    ends = po.unlock(
-        deps.ctx,
-        team_id=cmd.get("team_id", ""),
-        account=account,
-        actor=actor,
-        numbers=" ".join(plain) or None,
-    )
+    given, _ = _protection(deps, cmd, client, args)
+    ends = po.unlock(deps.ctx, **given)
     deps.wake()
     stamp = int(ends.timestamp())
     ack(
