@@ -1,7 +1,7 @@
 """Several sweepers at once, and sweepers that die: every reminder is delivered exactly once.
 
 The big test runs two worker processes (each sweeping and delivering, as ``portbot worker``
-does) against 20,000 due reminders on PostgreSQL (1,000 on SQLite) and counts what the Slack
+does) against 5,000 due reminders on PostgreSQL (1,000 on SQLite) and counts what the Slack
 simulator received.
 """
 
@@ -95,9 +95,9 @@ def _worker_process(url: str, now: str, slack_url: str, name: str) -> tuple[int,
 
 
 def test_two_worker_processes_post_each_reminder_once_to_slack(ctx, clock):
-    """Two worker processes sweep and deliver 20,000 due reminders (1,000 on SQLite) to the
+    """Two worker processes sweep and deliver 5,000 due reminders (1,000 on SQLite) to the
     Slack simulator, which counts them: each request's reminder arrives exactly once."""
-    total = 20_000 if PG_URL else 1_000
+    total = 5_000 if PG_URL else 1_000
     ids = draft_requests(ctx, total, created=CREATED)
     with ctx.db.write() as s:  # the cards, as if posted already
         for n, rid in enumerate(ids):
