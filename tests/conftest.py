@@ -1,14 +1,19 @@
-"""Shared fixtures. Every test that touches the database gets a fresh, migrated one:
+"""Shared fixtures. Every test that touches the database gets an empty, migrated one:
 
-* by default a SQLite file in the test's temporary directory;
-* with ``PORTBOT_TEST_DATABASE_URL`` set, a private schema in that PostgreSQL database (dropped
-  afterwards), so runs never see each other's rows.
+* by default a SQLite file in the test's temporary directory, copied from one file migrated
+  once per run;
+* with ``PORTBOT_TEST_DATABASE_URL`` set, a private schema in that PostgreSQL database, so runs
+  never see each other's rows. A schema is migrated once and emptied (``TRUNCATE``) after each
+  test for the next one; a test that leaves it at another revision gets it dropped instead.
+
+``empty_db_url`` is a database with no schema at all, for the tests of migrations themselves.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -83,10 +88,84 @@ def empty_db_url(tmp_path) -> Iterator[str]:
     drop()
 
 
-@pytest.fixture
-def db(empty_db_url: str) -> Iterator[Database]:
-    database = Database(empty_db_url)
+class _Schemas:
+    """PostgreSQL schemas migrated to the head, emptied and ready for the next test."""
+
+    def __init__(self) -> None:
+        self.ready: list[tuple[str, Callable[[], None]]] = []
+        self.head: str | None = None
+
+    def take(self, tmp_path: os.PathLike) -> tuple[str, Callable[[], None]]:
+        if self.ready:
+            return self.ready.pop()
+        url, drop = fresh_database_url(tmp_path)
+        database = Database(url)
+        database.upgrade()
+        self.head = database.current_revision()
+        database.dispose()
+        return url, drop
+
+    def give_back(self, url: str, drop: Callable[[], None]) -> None:
+        """Empty the schema for the next test, or drop it if the test changed its revision."""
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+                revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+                if revision.scalar() != self.head:
+                    raise LookupError("the test left the schema at another revision")
+                tables = conn.exec_driver_sql(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename <> 'alembic_version'"
+                ).scalars()
+                names = ", ".join(f'"{name}"' for name in tables)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        except (sa.exc.SQLAlchemyError, LookupError):
+            engine.dispose()
+            drop()
+            return
+        engine.dispose()
+        self.ready.append((url, drop))
+
+    def drop_all(self) -> None:
+        while self.ready:
+            self.ready.pop()[1]()
+
+
+@pytest.fixture(scope="session")
+def _schemas() -> Iterator[_Schemas]:
+    schemas = _Schemas()
+    yield schemas
+    schemas.drop_all()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite file migrated to the head; each test starts from a copy."""
+    path = tmp_path_factory.mktemp("migrated") / "portbot.db"
+    database = Database(f"sqlite:///{path}")
     database.upgrade()
+    database.dispose()
+    return os.fspath(path)
+
+
+@pytest.fixture
+def db_url(tmp_path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of an empty database migrated to the head (the one ``db`` and ``ctx`` use)."""
+    if not PG_URL:
+        path = os.path.join(os.fspath(tmp_path), "portbot-test.db")
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    schemas: _Schemas = request.getfixturevalue("_schemas")
+    url, drop = schemas.take(tmp_path)
+    yield url
+    schemas.give_back(url, drop)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
     yield database
     database.dispose()
 

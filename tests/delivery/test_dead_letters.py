@@ -126,13 +126,13 @@ def test_retry_all_dead_leaves_pending_and_delivered_rows_alone(ctx, clock):
     assert admin.counts(ctx) == {"pending": 6, "delivered": 0, "dead": 0}
 
 
-def test_the_outbox_command(ctx, clock, empty_db_url, monkeypatch, capsys):
+def test_the_outbox_command(ctx, clock, db_url, monkeypatch, capsys):
     svc.open_request(ctx, draft(), actor=CUSTOMER)
     _kill(ctx, clock, Outbox(ctx, {ZENDESK: _broken}, give_up=timedelta(0)), 1)
     (dead,) = admin.rows(ctx, state="dead")
     for name in ("SLACK_BOT_TOKEN", "ZENDESK_SUBDOMAIN", "PORTBOT_AGENTS_CHANNEL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", empty_db_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("PORTBOT_SECRET_KEY", KEY)
 
     assert cli.main(["outbox"]) == 0

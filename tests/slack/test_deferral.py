@@ -161,13 +161,13 @@ def test_bad_signatures_are_refused_before_any_work(deferred, ctx):
     assert deferred.sim.calls_to("response_url") == []
 
 
-def test_child_processes_answer_status_and_long_pastes(ctx, clock, empty_db_url):
+def test_child_processes_answer_status_and_long_pastes(ctx, clock, db_url):
     """What ``portbot serve`` runs: the work in a spawned child with its own app (and the
     real clock, which this process's services must share for the intake session)."""
     clock.set(datetime.now(UTC))
 
     def front(runtime):
-        settings = settings_for(sim, DATABASE_URL=empty_db_url, PORTBOT_SECRET_KEY=TEST_KEY)
+        settings = settings_for(sim, DATABASE_URL=db_url, PORTBOT_SECRET_KEY=TEST_KEY)
         runner = ProcessRunner(
             partial(child_app, settings), apology_client=web_client(settings), processes=1, nice=0
         )
@@ -213,7 +213,7 @@ def _settled(runner: ProcessRunner) -> None:
 
 
 @pytest.fixture
-def in_child(ctx, clock, empty_db_url):
+def in_child(ctx, clock, db_url):
     """The served app with one child process for deferred work, and that runner."""
     from tests.slack.conftest import new_sim
 
@@ -221,7 +221,7 @@ def in_child(ctx, clock, empty_db_url):
     sim, runners = new_sim(), []
 
     def front(runtime):
-        settings = settings_for(sim, DATABASE_URL=empty_db_url, PORTBOT_SECRET_KEY=TEST_KEY)
+        settings = settings_for(sim, DATABASE_URL=db_url, PORTBOT_SECRET_KEY=TEST_KEY)
         runners.append(
             ProcessRunner(
                 partial(child_app, settings),
