@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path(), help="directory to write the zip to (the current one)"
     )
 
+    export = commands.add_parser("export", help="port requests as CSV, for the porting team")
+    export.add_argument("--format", choices=("csv",), default="csv", help="file format (csv)")
+    export.add_argument("--out", type=Path, help="file to write (standard output)")
+    export.add_argument("--status", default="all", help="open, all (default) or one status")
+    export.add_argument("--carrier", help="only losing carriers whose name contains this")
+
     outbox = commands.add_parser("outbox", help="deliveries waiting, done or set aside")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION")
     listing = outbox_commands.add_parser("list", help="list deliveries (dead ones by default)")
@@ -252,6 +258,33 @@ def cmd_zendesk_app_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Stream the CSV to --out (through a temporary file renamed at the end) or stdout."""
+    from bot.context import build_context
+    from bot.porting.errors import InvalidInput
+    from bot.services.export import write_csv
+    from bot.services.search import filters
+
+    try:
+        wanted = filters(args.status, args.carrier)
+    except InvalidInput as exc:
+        return _fail(f"export: {exc.message}")
+    ctx = build_context(settings)
+    if args.out is None:
+        write_csv(ctx, sys.stdout, flt=wanted)
+        return 0
+    partial = args.out.with_name(args.out.name + ".partial")
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            count = write_csv(ctx, out, flt=wanted)
+        partial.replace(args.out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        return _fail(f"export: cannot write {args.out} ({exc.strerror or exc})")
+    print(f"Wrote {plural(count, 'request')} to {args.out}.", file=sys.stderr)
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"portbot: {message}", file=sys.stderr)
     return 2
@@ -286,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_outbox(settings, args)
         if args.command == "zendesk-app":
             return cmd_zendesk_app_build(settings, args)
+        if args.command == "export":
+            return cmd_export(settings, args)
         handler = {
             ("check", None): cmd_check,
             ("db", "upgrade"): cmd_db_upgrade,

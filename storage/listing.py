@@ -1,0 +1,194 @@
+"""Queries for lists of requests: a page with its total, a search, the carriers in use, and
+the rows of an export — each within what a viewer may see (``repositories._visible``).
+
+Counting is a ``count(*)`` and a page is ``LIMIT/OFFSET`` over ``(created_at, id)``, both on
+indexed columns; nothing loads more rows than it shows. Keyword-only, like the repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from storage.models import PortNumber, PortRequest, TimelineEvent
+from storage.repositories import _visible
+from storage.values import RequestStatus
+
+_ESCAPE = "\\"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own ``%``, ``_`` and ``\\`` taken
+    literally (use with ``escape="\\"``)."""
+    escaped = (
+        text.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%").replace("_", _ESCAPE + "_")
+    )
+    return f"%{escaped}%"
+
+
+def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive "contains" (lower() on both sides: PostgreSQL's LIKE minds case)."""
+    return sa.func.lower(sa.func.coalesce(column, "")).like(
+        like_contains(text.lower()), escape=_ESCAPE
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is looking (``requester_id`` None: an agent, who sees everything) and which
+    requests they asked for."""
+
+    requester_id: str | None = None
+    team_id: str | None = None
+    channel_ids: Collection[str] | None = None
+    statuses: Collection[RequestStatus] | None = None  # None: any status
+    carrier: str | None = None  # the losing carrier's name contains this (any case)
+
+
+def _scoped(stmt: SelectOfScalar[Any], scope: Scope) -> SelectOfScalar[Any]:
+    if scope.statuses is not None:
+        stmt = stmt.where(col(PortRequest.status).in_(list(scope.statuses)))
+    if scope.carrier:
+        stmt = stmt.where(_contains(PortRequest.losing_carrier, scope.carrier))
+    return _visible(
+        stmt,
+        requester_id=scope.requester_id,
+        team_id=scope.team_id,
+        channel_ids=scope.channel_ids,
+    )
+
+
+def _newest_first(stmt: SelectOfScalar[Any]) -> SelectOfScalar[Any]:
+    return stmt.order_by(col(PortRequest.created_at).desc(), col(PortRequest.id).desc())
+
+
+def count_requests(
+    session: Session, *, scope: Scope, matching: sa.ColumnElement[bool] | None = None
+) -> int:
+    stmt = _scoped(select(sa.func.count()).select_from(PortRequest), scope)
+    if matching is not None:
+        stmt = stmt.where(matching)
+    return int(session.exec(stmt).one())
+
+
+def page_of_requests(
+    session: Session,
+    *,
+    scope: Scope,
+    limit: int,
+    offset: int = 0,
+    matching: sa.ColumnElement[bool] | None = None,
+) -> list[PortRequest]:
+    """Newest first; ``matching`` narrows further (see :func:`search_condition`)."""
+    stmt = _scoped(select(PortRequest), scope)
+    if matching is not None:
+        stmt = stmt.where(matching)
+    return list(session.exec(_newest_first(stmt).offset(offset).limit(limit)).all())
+
+
+def number_counts(session: Session, *, request_ids: Iterable[int]) -> dict[int, int]:
+    """``{request_id: how many numbers}`` for these requests."""
+    ids = list(request_ids)
+    if not ids:
+        return {}
+    rid = col(PortNumber.request_id)
+    stmt = sa.select(rid, sa.func.count()).where(rid.in_(ids)).group_by(rid)
+    return {r: int(n) for r, n in session.execute(stmt).all()}
+
+
+def search_condition(
+    *,
+    text: str | None = None,
+    sid_prefix: str | None = None,
+    e164: str | None = None,
+    digits: str | None = None,
+) -> sa.ColumnElement[bool] | None:
+    """Requests matching any of: a SID prefix (a range on the unique index), a number held
+    (exactly in E.164, or containing ``digits``), or ``text`` in the carrier, company or
+    request name (case-insensitive, wildcards taken literally). None when nothing is asked."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if sid_prefix:
+        upper = sid_prefix[:-1] + chr(ord(sid_prefix[-1]) + 1)
+        conditions.append(sa.and_(PortRequest.sid >= sid_prefix, PortRequest.sid < upper))
+    holding: list[sa.ColumnElement[bool]] = []
+    if e164:
+        holding.append(col(PortNumber.e164) == e164)
+    if digits:
+        holding.append(col(PortNumber.e164).like(like_contains(digits), escape=_ESCAPE))
+    if holding:
+        held = sa.select(PortNumber.request_id).where(sa.or_(*holding))
+        conditions.append(col(PortRequest.id).in_(held))
+    if text:
+        for column in (PortRequest.losing_carrier, PortRequest.company_name, PortRequest.name):
+            conditions.append(_contains(column, text))
+    return sa.or_(*conditions) if conditions else None
+
+
+def carriers_in_use(session: Session, *, scope: Scope, limit: int = 50) -> list[str]:
+    """The losing carriers of the requests in ``scope`` (its carrier ignored), the most used
+    first, then by name."""
+    name = col(PortRequest.losing_carrier)
+    unfiltered = Scope(scope.requester_id, scope.team_id, scope.channel_ids, scope.statuses)
+    stmt = _scoped(select(name, sa.func.count().label("n")).where(name != ""), unfiltered)
+    stmt = stmt.group_by(name).order_by(sa.desc("n"), name).limit(limit)
+    return [row[0] for row in session.exec(stmt).all()]
+
+
+# The columns an export reads: nothing secret (no PIN, no account number) is ever selected.
+EXPORT_COLUMNS = (
+    PortRequest.id,
+    PortRequest.sid,
+    PortRequest.status,
+    PortRequest.name,
+    PortRequest.company_name,
+    PortRequest.losing_carrier,
+    PortRequest.created_at,
+    PortRequest.submitted_at,
+    PortRequest.foc_date,
+    PortRequest.completed_at,
+)
+_FINAL = [s for s in RequestStatus if s.final]
+
+
+def export_rows(session: Session, *, scope: Scope, batch: int = 1000) -> Iterator[Any]:
+    """Rows of :data:`EXPORT_COLUMNS` plus ``numbers`` (how many), ``numbers_foc_date`` (the
+    latest port date of its numbers) and ``closed_at`` (when the request last reached a final
+    status), newest first, fetched ``batch`` at a time (a
+    server-side cursor on PostgreSQL): memory stays flat however many rows there are."""
+    rid = col(PortNumber.request_id)
+    counts = (
+        sa.select(
+            rid.label("request_id"),
+            sa.func.count().label("numbers"),
+            sa.func.max(col(PortNumber.foc_date)).label("foc_date"),
+        )
+        .group_by(rid)
+        .subquery()
+    )
+    te_rid = col(TimelineEvent.request_id)
+    closed = (
+        sa.select(te_rid.label("request_id"), sa.func.max(col(TimelineEvent.at)).label("at"))
+        .where(col(TimelineEvent.to_status).in_(_FINAL))
+        .group_by(te_rid)
+        .subquery()
+    )
+    stmt = (
+        select(
+            *EXPORT_COLUMNS,
+            sa.func.coalesce(counts.c.numbers, 0).label("numbers"),
+            # a completed request keeps its port date on its numbers only
+            sa.type_coerce(counts.c.foc_date, sa.Date).label("numbers_foc_date"),
+            sa.type_coerce(closed.c.at, PortRequest.__table__.c.completed_at.type).label(
+                "closed_at"
+            ),
+        )
+        .outerjoin(counts, counts.c.request_id == PortRequest.id)
+        .outerjoin(closed, closed.c.request_id == PortRequest.id)
+    )
+    stmt = _newest_first(_scoped(stmt, scope)).execution_options(yield_per=batch)
+    yield from session.execute(stmt)
