@@ -38,4 +38,15 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
         loa_topic=Topic.LOA_SEND if settings.portbot_public_url and reachable else None,
         reminders=settings.reminder_policy,
         reconcile=reconcile,
+        zendesk_site=zendesk_site(settings),
     )
+
+
+def zendesk_site(settings: Settings) -> str | None:
+    """The Zendesk account's web address, for links to its tickets: the subdomain's site, else
+    ``ZENDESK_URL`` (a proxy or a simulator); None without tickets."""
+    if not settings.zendesk_enabled:
+        return None
+    if settings.zendesk_subdomain:
+        return f"https://{settings.zendesk_subdomain}.zendesk.com"
+    return settings.zendesk_url

@@ -277,12 +277,13 @@ def journey(
     t.step("#acme-telecom", "sees the answer in the card's thread")
     t.saw("↳ " + render.mrkdwn(sim.thread(CHANNEL, card["ts"])[-1].get("text", ""), _name))
 
-    t.step("avery (agent)", "presses Submit on the card")
+    t.step("avery (agent)", "presses Submit on the team's copy of the card in #porting-team")
+    copy = next(m for m in sim.messages(AGENTS) if m.get("blocks"))
     expect(
         sim,
         "response_url",
         lambda: driver.block_action(
-            Action.SUBMIT, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"]
+            Action.SUBMIT, sid, AGENT, channel_id=AGENTS, message_ts=copy["ts"]
         ),
     )
     t.saw(render.mrkdwn(sim.responses[-1].body.get("text", ""), _name))

@@ -39,10 +39,12 @@ _EMOJI = {
     "white_circle": "⚪",
 }
 _EMOJI_RE = re.compile(r":([a-z0-9_+-]+):")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")  # a Slack date token: its fallback
 
 
 def mrkdwn(text: str, names: Callable[[str], str] = lambda i: i) -> str:
     text = _EMOJI_RE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
+    text = _DATE.sub(r"\1", text)
     text = _LINK.sub(r"\2", text)
     text = _USER.sub(lambda m: "@" + names(m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or names(m.group(1))), text)

@@ -79,6 +79,8 @@ class Context:
     reminders: ReminderPolicy | None = field(default_factory=ReminderPolicy)
     # Reminder rows follow every change through this (None: they do not follow).
     reconcile: Reconciler | None = None
+    # Where people open the Zendesk account's pages (https://acme.zendesk.com); None: no Zendesk.
+    zendesk_site: str | None = None
 
     def __post_init__(self) -> None:
         if self.reminders is not None and self.reconcile is None:

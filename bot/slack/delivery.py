@@ -12,16 +12,19 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.delivery.outbox import NotDelivered, RetryLater
-from bot.services.base import Context, snapshot
+from bot.services.base import Context, Snapshot, snapshot
 from bot.services.effects import Topic
+from bot.services.tickets import ticket_url
 from bot.slack.blocks import cards, text
 from bot.slack.blocks.text import mrkdwn
+from bot.wording import news
 from bot.wording.loa import DirectMessage
 from bot.wording.rich import Rich, link, mention, rich, strong
 from storage import repositories as repo
@@ -48,10 +51,16 @@ def _file_links(event: TimelineEvent) -> Rich:
     )
 
 
-def thread_line(event: TimelineEvent) -> str:
-    """A public change as one line in the card's thread: who, and what happened."""
-    who = mention(event.actor_id, event.actor_name or "portbot")
-    return mrkdwn(rich(who, ": ", event.detail, _file_links(event)))
+def thread_line(event: TimelineEvent, req: PortRequest | None = None) -> str:
+    """A public change as one line in the card's thread: who, by name (the person who made
+    the change is not mentioned: they know), and what happened. When the change asks the
+    requester to act (``news.asks_the_requester``), a second line mentions them and says
+    what to do; other changes mention nobody."""
+    line = rich(event.actor_name or "portbot", ": ", event.detail, _file_links(event))
+    if req is not None and news.asks_the_requester(event, req.requester_id):
+        who = mention(req.requester_id, req.requester_name)
+        line = rich(line, "\n", who, " ", news.ask_of(event, req))
+    return mrkdwn(line)
 
 
 @contextmanager
@@ -128,14 +137,24 @@ class SlackDelivery(SlackHandler):
             snap = snapshot(s, req, events=5)
             link = s.exec(select(SlackLink).where(SlackLink.request_id == req.id)).first()
             event = s.get(TimelineEvent, message.payload.get("event_id"))
-        blocks = cards.request_card(snap, tz=self.ctx.calendar.timezone)
+        tz, ticket = self.ctx.calendar.timezone, ticket_url(self.ctx, req)
+        where = link.channel_id if link else _card_channel(req.channel_id, self.agents_channel)
+        # The card where the customer sees it carries their buttons; the team's copy theirs.
+        team_view = where is not None and where == self.agents_channel
+        blocks = cards.request_card(snap, tz=tz, ticket_url=ticket, for_agents=team_view)
         fallback = cards.card_text(snap)
         if link is None or link.message_ts is None:
-            link = self._post_card(req, blocks, fallback)
+            link = self._post_card(req, blocks, fallback, snap=snap, ticket=ticket)
         else:
             self.client.chat_update(
                 channel=link.channel_id, ts=link.message_ts, text=fallback, blocks=blocks
             )
+            if link.agents_channel_id and link.agents_message_ts:
+                self.client.chat_update(
+                    channel=link.agents_channel_id,
+                    ts=link.agents_message_ts,
+                    **self._notice(snap, link.channel_id, link.message_ts, ticket),
+                )
         from_slack = event is not None and (event.data or {}).get("source") == "slack"
         if (
             event is not None
@@ -145,10 +164,26 @@ class SlackDelivery(SlackHandler):
             and link.message_ts
         ):
             self.client.chat_postMessage(
-                channel=link.channel_id, thread_ts=link.message_ts, text=thread_line(event)
+                channel=link.channel_id, thread_ts=link.message_ts, text=thread_line(event, req)
             )
 
-    def _post_card(self, req: PortRequest, blocks: list, fallback: str) -> SlackLink:
+    def _notice(self, snap: Snapshot, channel: str, ts: str, ticket: str | None) -> dict[str, Any]:
+        """The agents channel's copy of the card: the team's buttons, the ticket, and a link
+        to the card in the customer's channel."""
+        card = self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        tz = self.ctx.calendar.timezone
+        blocks = cards.request_card(snap, tz=tz, ticket_url=ticket, for_agents=True, card_link=card)
+        return {"text": cards.notice_text(snap), "blocks": blocks}
+
+    def _post_card(
+        self,
+        req: PortRequest,
+        blocks: list,
+        fallback: str,
+        *,
+        snap: Snapshot,
+        ticket: str | None,
+    ) -> SlackLink:
         channel = _card_channel(req.channel_id, self.agents_channel)
         if channel is None:  # opened from a DM with no agents channel: the requester's DM
             channel = self._requester_dm(req)
@@ -168,18 +203,8 @@ class SlackDelivery(SlackHandler):
             log.warning("the card of %s went to %s: %s in %s", req.sid, channel, reason, wanted)
         notice_ts = None
         if self.agents_channel and self.agents_channel != channel:
-            permalink = self.client.chat_getPermalink(channel=channel, message_ts=posted["ts"])[
-                "permalink"
-            ]
-            words = rich(
-                f"New port request {req.sid} from ",
-                mention(req.requester_id, req.requester_name),
-                ": ",
-            )
-            card = rich(" ", link(permalink, "Open the card"))
             notice = self.client.chat_postMessage(
-                channel=self.agents_channel,
-                text=mrkdwn(words) + fallback + mrkdwn(card),  # the fallback is mrkdwn already
+                channel=self.agents_channel, **self._notice(snap, channel, posted["ts"], ticket)
             )
             notice_ts = notice["ts"]
         with self.ctx.db.write() as s:

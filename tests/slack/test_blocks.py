@@ -322,10 +322,19 @@ def test_request_card_golden_in_review(ctx):
             "block_id": f"port-card-{sid}",
             "elements": [
                 b("Details", "port-status"),
-                b("Submit to carrier", "port-submit", "primary"),
-                b("Record rejection", "port-reject"),
-                b("Add note", "port-note"),
-                b("Cancel request", "port-cancel", "danger"),
+                {
+                    **b("Cancel request", "port-cancel", "danger"),
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Cancel this port request?"},
+                        "text": {
+                            "type": "plain_text",
+                            "text": "A short form opens next, where you confirm it and can "
+                            "tell us why. Nothing is cancelled until you send that form.",
+                        },
+                        "confirm": {"type": "plain_text", "text": "Continue"},
+                        "deny": {"type": "plain_text", "text": "Keep it"},
+                    },
+                },
             ],
         },
     ]
@@ -333,43 +342,43 @@ def test_request_card_golden_in_review(ctx):
 
 
 def test_request_card_buttons_follow_the_status(ctx):
+    """The customer's card: their actions only; the team's copy: the team's actions."""
     A = ids.Action
+
+    def team(snap):
+        return action_ids(cards.request_card(snap, for_agents=True))
+
     foc = foc_confirmed(ctx)
-    assert action_ids(cards.request_card(foc)) == [
-        A.STATUS,
-        A.FOC,
-        A.COMPLETE,
-        A.REJECT,
-        A.NOTE,
-        A.CANCEL,
-    ]
-    body = dump(cards.request_card(foc, ticket_url="https://acme.zendesk.com/agent/tickets/7"))
+    assert action_ids(cards.request_card(foc)) == [A.STATUS, A.CANCEL]
+    assert team(foc) == [A.STATUS, A.FOC, A.COMPLETE, A.REJECT, A.NOTE, A.CANCEL]
+    url = "https://acme.zendesk.com/agent/tickets/7"
+    body = dump(cards.request_card(foc, ticket_url=url, for_agents=True))
     assert "*Port date*\\nWed Dec 2, 2026" in body
-    assert "<https://acme.zendesk.com/agent/tickets/7|Open in Zendesk>" in body
-    assert all(b["value"] == foc.sid for b in dicts(cards.request_card(foc))[-1]["elements"])
+    assert f"<{url}|Open in Zendesk>" in body
+    assert url not in dump(cards.request_card(foc, ticket_url=url))  # not on the customer's
+    card = dicts(cards.request_card(foc, for_agents=True))[-1]["elements"]
+    assert all(b["value"] == foc.sid for b in card)
     assert "port date Wed Dec 2, 2026" in cards.card_text(foc)
 
     done = svc.mark_ported(ctx, foc.sid, actor=AGENT)
     assert done.status is S.COMPLETED
-    assert action_ids(cards.request_card(done)) == []
+    assert action_ids(cards.request_card(done)) == [] == team(done)
     assert all(b["type"] != "actions" for b in dicts(cards.request_card(done)))
 
     sub = submitted(ctx, ["+16172534000"])
-    assert action_ids(cards.request_card(sub)) == [
-        A.STATUS,
-        A.FOC,
-        A.COMPLETE,
-        A.REJECT,
-        A.NOTE,
-        A.CANCEL,
-    ]
+    assert action_ids(cards.request_card(sub)) == [A.STATUS, A.CANCEL]
+    assert team(sub) == [A.STATUS, A.FOC, A.COMPLETE, A.REJECT, A.NOTE, A.CANCEL]
+    review = in_review(ctx, ["+16172536000"])
+    assert team(review) == [A.STATUS, A.SUBMIT, A.REJECT, A.NOTE, A.CANCEL]
     draft_snap = svc.open_request(
         ctx, draft(["+16172535000"], bill=None, bill_later=True), actor=CUSTOMER
     )
-    assert action_ids(cards.request_card(draft_snap)) == [A.STATUS, A.RESUME, A.NOTE, A.CANCEL]
+    assert action_ids(cards.request_card(draft_snap)) == [A.STATUS, A.RESUME, A.CANCEL]
+    assert team(draft_snap) == [A.STATUS, A.NOTE, A.CANCEL]
     pending = svc.request_cancel(ctx, sub.sid, actor=CUSTOMER)
     assert pending.status is S.CANCEL_PENDING
-    assert action_ids(cards.request_card(pending)) == [A.STATUS, A.CONFIRM_CANCEL, A.NOTE]
+    assert action_ids(cards.request_card(pending)) == [A.STATUS]
+    assert team(pending) == [A.STATUS, A.CONFIRM_CANCEL, A.NOTE]
 
 
 def test_card_window_in_the_account_time_zone(ctx):
@@ -384,7 +393,12 @@ def test_card_window_in_the_account_time_zone(ctx):
         window_end=start + timedelta(hours=2),
     )
     body = dump(cards.request_card(snap, tz=TZ))
-    assert "Wed Dec 2, 2026, 9:00 AM – 11:00 AM EST" in body
+    # The port date is the carriers' day; its window shows in each reader's own time zone.
+    start_ts, end_ts = int(start.timestamp()), int(start.timestamp()) + 7200
+    assert (
+        f"Wed Dec 2, 2026, <!date^{start_ts}^{{time}}|2:00 PM UTC> – "
+        f"<!date^{end_ts}^{{time}}|4:00 PM UTC>"
+    ) in body
     foc = agent.foc_modal(snap, META, tz_name=TZ).to_dict()
     by_id = {b.get("block_id"): b for b in foc["blocks"]}
     assert by_id["port-foc-date"]["element"]["initial_date"] == "2026-12-02"
@@ -427,7 +441,8 @@ def test_status_blocks_agent_extras_and_private_notes(ctx):
     )
     assert ":lock: Customer is touchy &lt;3" in agent_view
     assert "Account ••••4567" in agent_view and "PIN" in agent_view
-    assert "<https://z.example/t/1|open>" in agent_view
+    assert "<https://z.example/t/1|Zendesk ticket>" in agent_view
+    assert "z.example" not in customer
 
 
 def test_status_blocks_show_csr_warnings_to_agents(ctx):
@@ -740,7 +755,7 @@ def test_hostile_outside_strings_stay_words_on_every_slack_surface(ctx):
     snap = _hostile(snap)
     req = snap.request
     surfaces = {
-        "card": dump(cards.request_card(snap, ticket_url="https://z.example/t/1")),
+        "card": dump(cards.request_card(snap, ticket_url="https://z.example/t/1", for_agents=True)),
         "card text": cards.card_text(snap),
         "status": dump(cards.status_blocks(snap, is_agent=True, today=TODAY, max_events=20)),
         "list": dump(cards.list_blocks([req], title=HOSTILE)),

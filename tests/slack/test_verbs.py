@@ -37,8 +37,9 @@ def said(answer) -> str:
     return answer.json.get("text", "") if answer.json else answer.text
 
 
-def _card(slack):
-    cards = [m for m in slack.sim.messages(CHANNEL) if m.get("blocks")]
+def _card(slack, channel=CHANNEL):
+    """The request's card; in the agents channel, the team's copy with the team's buttons."""
+    cards = [m for m in slack.sim.messages(channel) if m.get("blocks")]
     assert len(cards) == 1
     return cards[0]
 
@@ -90,8 +91,11 @@ def test_agent_verbs_are_refused_to_customers(slack, ctx):
 def test_agent_drives_a_request_and_the_card_follows(slack, ctx):
     sid = _request(slack, ctx)
     card = _card(slack)
-    # Submit with the card's button.
-    slack.driver.block_action(Action.SUBMIT, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"])
+    # Submit with the button on the team's copy of the card.
+    copy = _card(slack, AGENTS_CHANNEL)
+    slack.driver.block_action(
+        Action.SUBMIT, sid, AGENT, channel_id=AGENTS_CHANNEL, message_ts=copy["ts"]
+    )
     assert "Submitted" in slack.sim.responses[-1].body["text"]
     # FOC by command, then ported by command.
     answer = slack.driver.command(
@@ -112,8 +116,10 @@ def test_agent_drives_a_request_and_the_card_follows(slack, ctx):
 
 def test_foc_modal_from_the_card(slack, ctx):
     sid = _request(slack, ctx, submitted=True)
-    card = _card(slack)
-    slack.driver.block_action(Action.FOC, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"])
+    card = _card(slack, AGENTS_CHANNEL)
+    slack.driver.block_action(
+        Action.FOC, sid, AGENT, channel_id=AGENTS_CHANNEL, message_ts=card["ts"]
+    )
     view = slack.sim.current_view(slack.sim.view_stack(AGENT)[-1])
     assert view["callback_id"] == View.FOC
     answer = slack.driver.view_submission(
@@ -211,13 +217,15 @@ def test_health_and_metrics(slack, path):
 def test_note_and_complete_modals_from_the_card(slack, ctx):
     sid = _request(slack, ctx, submitted=True)
     svc.set_foc(ctx, sid, date(2026, 12, 2), actor=svc.Actor.agent(AGENT))
-    card = _card(slack)
-    slack.driver.block_action(Action.NOTE, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"])
+    card, copy = _card(slack), _card(slack, AGENTS_CHANNEL)
+    slack.driver.block_action(
+        Action.NOTE, sid, AGENT, channel_id=AGENTS_CHANNEL, message_ts=copy["ts"]
+    )
     view = slack.sim.current_view(slack.sim.view_stack(AGENT)[-1])
     assert view["callback_id"] == View.NOTE
     slack.driver.view_submission(view, {Block.NOTE_TEXT: "Carrier confirmed by phone"}, AGENT)
     slack.driver.block_action(
-        Action.COMPLETE, sid, AGENT, channel_id=CHANNEL, message_ts=card["ts"]
+        Action.COMPLETE, sid, AGENT, channel_id=AGENTS_CHANNEL, message_ts=copy["ts"]
     )
     view = slack.sim.current_view(slack.sim.view_stack(AGENT)[-1])
     assert view["callback_id"] == View.COMPLETE

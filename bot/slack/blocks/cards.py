@@ -8,20 +8,20 @@ and the account number only masked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta, tzinfo
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.porting import lifecycle, rejections
-from bot.porting.lifecycle import Move
+from bot.porting import rejections
 from bot.porting.rules import (
     CANCEL_NOTICE_BUSINESS_DAYS,
     DOCUMENT_AGING_NOTICE_DAYS,
     DOCUMENT_MAX_AGE_DAYS,
 )
 from bot.services.base import Snapshot
-from bot.slack import ids
+from bot.slack.blocks.card_buttons import agent_buttons, customer_buttons
 from bot.slack.blocks.text import (
     MAX_BLOCKS_MESSAGE,
     context,
@@ -36,11 +36,11 @@ from bot.slack.blocks.text import (
     short_day,
     short_sid,
     truncate,
-    when,
 )
 from bot.wording import rejections as rejection_words
 from bot.wording.formats import spelled
 from bot.wording.requests import (
+    foc_day,
     next_step,
     number_status_label,
     numbers_line,
@@ -48,16 +48,20 @@ from bot.wording.requests import (
     summary,
     toll_free_note,
 )
-from bot.wording.rich import code, link, rich, strong
+from bot.wording.rich import at, between, code, link, rich, strong
+from bot.wording.rich import mention as mention_part
 from storage.models import PortNumber, PortRequest
 from storage.values import LineType, NumberStatus, RequestStatus
 
 __all__ = [
     "LIST_MAX_ROWS",
+    "agent_buttons",
     "card_text",
+    "customer_buttons",
     "help_blocks",
     "list_blocks",
     "missing_items",
+    "notice_text",
     "numbers_summary",
     "request_card",
     "status_blocks",
@@ -86,60 +90,69 @@ def numbers_summary(numbers: Sequence[PortNumber], shown: int = 3) -> str:
     return f"{text}\n:information_source: {mrkdwn(note)}" if note else text
 
 
-def _button(text: str, action: ids.Action, sid: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action, value=sid, style=style)
+def _port_date(snap: Snapshot, tz: tzinfo | str | None) -> str:
+    """The port date (mrkdwn); its window, if any, in each reader's own time zone."""
+    req = snap.request
+    text = port_date(req, snap.numbers, tz)
+    start, end = req.foc_window_start, req.foc_window_end
+    if req.foc_date and start and end and text == foc_day(req.foc_date, start, end, tz):
+        return mrkdwn(rich(day(req.foc_date), ", ", between(start, end, tz)))
+    return escape(text)
 
 
-def _buttons(snap: Snapshot) -> list[ButtonElement]:
-    status, sid = snap.status, snap.sid
-    if status.final:
-        return []
-    moves = set(lifecycle.allowed_moves(status))
-    out = [_button("Details", ids.Action.STATUS, sid)]
-    if Move.COMPLETE_DRAFT in moves:
-        out.append(_button("Add the bill", ids.Action.RESUME, sid, "primary"))
-    if status is S.AWAITING_SIGNATURE:
-        out.append(_button("Resend LOA", ids.Action.RESEND_LOA, sid))
-    if Move.SUBMIT in moves:
-        out.append(_button("Submit to carrier", ids.Action.SUBMIT, sid, "primary"))
-    if Move.SET_FOC in moves:  # submitted or foc_confirmed
-        out.append(_button("Set port date", ids.Action.FOC, sid))
-        out.append(_button("Mark ported", ids.Action.COMPLETE, sid))
-    if Move.REJECT in moves:
-        out.append(_button("Record rejection", ids.Action.REJECT, sid))
-    if Move.CONFIRM_CANCEL in moves:
-        out.append(_button("Confirm cancellation", ids.Action.CONFIRM_CANCEL, sid))
-    out.append(_button("Add note", ids.Action.NOTE, sid))
-    if Move.REQUEST_CANCEL in moves:
-        out.append(_button("Cancel request", ids.Action.CANCEL, sid, "danger"))
-    return out
+def _channel_ref(channel_id: str) -> str:
+    return f"<#{channel_id}>" if re.fullmatch(r"[CG][A-Z0-9]{2,20}", channel_id or "") else ""
 
 
 def request_card(
-    snap: Snapshot, *, ticket_url: str | None = None, tz: tzinfo | str | None = None
+    snap: Snapshot,
+    *,
+    ticket_url: str | None = None,
+    tz: tzinfo | str | None = None,
+    for_agents: bool = False,
+    card_link: str | None = None,
 ) -> list[Block]:
-    """The request's card in its channel; re-rendered in place on every change."""
+    """The request's card, re-rendered in place on every change.
+
+    The card in the customer's channel (``for_agents=False``) carries the customer's buttons
+    only. The porting team's view (``for_agents=True``: the agents channel's notice, or the
+    card itself when it lives there) carries their buttons and the ticket link; ``card_link``
+    points from the notice to the customer's card."""
     req = snap.request
     fields = [f"*Numbers*\n{numbers_summary(snap.numbers)}"]
     fields.append(f"*Current carrier*\n{escape(req.losing_carrier) or '—'}")
     holder = req.company_name or req.rep_name
     if holder:
         fields.append(f"*Account holder*\n{escape(truncate(holder, 200))}")
-    foc = port_date(req, snap.numbers, tz)
+    foc = _port_date(snap, tz)
     if foc:
         fields.append(f"*Port date*\n{foc}")
-    if ticket_url:
+    if for_agents and ticket_url:
         fields.append(f"*Ticket*\n{mrkdwn(rich(link(ticket_url, 'Open in Zendesk')))}")
+    footer = f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}"
+    if card_link:
+        where = _channel_ref(req.channel_id)
+        footer += " · " + mrkdwn(rich(link(card_link, "Open the card")))
+        footer += f" in {where}" if where else ""
     blocks: list[Block] = [
         section(f"{_title(req)}\n{request_status(req.status)}"),
         section("\n\n".join(fields)),
         section(f"*Next:* {mrkdwn(next_step(req))}"),
-        context(f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}"),
+        context(footer),
     ]
-    buttons = _buttons(snap)
+    buttons = agent_buttons(snap) if for_agents else customer_buttons(snap)
     if buttons:
         blocks.append(ActionsBlock(block_id=f"port-card-{req.sid}", elements=buttons))
     return blocks
+
+
+def notice_text(snap: Snapshot) -> str:
+    """The agents channel's notice as one line (its notification and screen-reader text)."""
+    req = snap.request
+    words = rich(
+        "Port request ", req.sid, " from ", mention_part(req.requester_id, req.requester_name)
+    )
+    return mrkdwn(words) + ": " + card_text(snap)
 
 
 def card_text(snap: Snapshot) -> str:
@@ -220,7 +233,7 @@ def _numbers_table(numbers: Sequence[PortNumber], limit: int, today: date | None
     return text
 
 
-def _agent_section(snap: Snapshot) -> str:
+def _agent_section(snap: Snapshot, ticket_url: str | None) -> str:
     req = snap.request
     facts = [
         f"Account {req.account_number}" if req.account_number else "Account number missing",
@@ -230,6 +243,8 @@ def _agent_section(snap: Snapshot) -> str:
     if req.company_name:
         facts.append(f"company {escape(truncate(req.company_name, 200))}")
     text = ":lock: *For the porting team:* " + " · ".join(facts)
+    if ticket_url:
+        text += " · " + mrkdwn(rich(link(ticket_url, "Zendesk ticket")))
     csr = next(
         (
             (e.data or {})["csr_warnings"]
@@ -251,7 +266,7 @@ def _timeline(snap: Snapshot, *, is_agent: bool, limit: int, tz: tzinfo | str | 
         who = "portbot" if e.actor_role.value == "system" else mention(e.actor_id, e.actor_name)
         lock = ":lock: " if not e.public else ""
         detail = escape(truncate(e.detail or e.action.replace("_", " "), 300))
-        lines.append(f"• {when(e.at, tz)} · {who} · {lock}{detail}")
+        lines.append(f"• {mrkdwn(rich(at(e.at, tz)))} · {who} · {lock}{detail}")
     return "*Recent activity*\n" + "\n".join(lines) if lines else ""
 
 
@@ -265,13 +280,16 @@ def status_blocks(
     today: date | None = None,
     tz: tzinfo | str | None = None,
 ) -> list[Block]:
-    """The ephemeral ``/port status`` answer (at most 50 blocks, as Slack allows)."""
+    """The ephemeral ``/port status`` and Details answer (at most 50 blocks, as Slack allows).
+    The porting team also gets its facts, the ticket link and its buttons; only the person who
+    asked sees the answer, so those stay with them. Times are Slack date tokens: each reader
+    sees their own time zone."""
     req = snap.request
     blocks: list[Block] = [
         section(f"{_title(req)}\n{request_status(req.status)}"),
         section(f"*Next:* {mrkdwn(next_step(req))}"),
     ]
-    foc = port_date(req, snap.numbers, tz)
+    foc = _port_date(snap, tz)
     if foc:
         blocks.append(section(f":calendar: *Port date:* {foc}"))
     table = _numbers_table(snap.numbers, max_numbers, today)
@@ -284,17 +302,19 @@ def status_blocks(
         )
     if req.status not in (S.CANCELLED, S.EXPIRED):
         blocks.extend(_rejection_blocks(snap))
-    if ticket_url:
-        blocks.append(context(mrkdwn(rich("Zendesk ticket: ", link(ticket_url, "open")))))
     if is_agent:
-        blocks.append(section(_agent_section(snap)))
+        blocks.append(section(_agent_section(snap, ticket_url)))
     activity = _timeline(snap, is_agent=is_agent, limit=max_events, tz=tz)
     if activity:
         blocks.append(section(activity))
+    blocks = blocks[: MAX_BLOCKS_MESSAGE - 2]
     blocks.append(
         context(f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}")
     )
-    return blocks[:MAX_BLOCKS_MESSAGE]
+    buttons = agent_buttons(snap, details=False) if is_agent else []
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"port-status-{req.sid}", elements=buttons))
+    return blocks
 
 
 def list_blocks(
@@ -337,6 +357,7 @@ _CUSTOMER_VERBS = (
     ("/port new", "start a request to move numbers to us, step by step"),
     ("/port status [ID]", "where a request stands, what's missing and what comes next"),
     ("/port list [open|all|<status>]", "your requests; open ones unless you say otherwise"),
+    ("/port find TEXT", "look a request up by number, ID, carrier, company or name"),
     (
         "/port cancel ID",
         "stop a request (up to "

@@ -9,14 +9,17 @@ and the status helpers are safe to put into ``mrkdwn`` text objects as they are.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
+    ConfirmObject,
     ContextBlock,
     InputBlock,
     InputInteractiveElement,
     MarkdownTextObject,
     PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -34,7 +37,7 @@ from bot.wording.formats import (
 )
 from bot.wording.links import safe_url
 from bot.wording.requests import number_status_label
-from bot.wording.rich import Rich, Style
+from bot.wording.rich import Clock, Rich, Span, Style, clock_words
 from storage.values import NumberStatus, RequestStatus
 
 TITLE_MAX = 24  # Slack: modal title, submit and close
@@ -48,6 +51,7 @@ __all__ = [
     "MAX_SECTION",
     "TITLE_MAX",
     "clock_time",
+    "confirm",
     "context",
     "day",
     "escape",
@@ -62,6 +66,7 @@ __all__ = [
     "section",
     "short_day",
     "short_sid",
+    "slack_date",
     "status_emoji",
     "text_input",
     "truncate",
@@ -106,9 +111,21 @@ def mention(user_id: str, fallback: str = "") -> str:
     return escape(fallback or user_id or "someone")
 
 
+def slack_date(moment: datetime, clock: Clock = Clock.DAY_TIME) -> str:
+    """An instant as a Slack date token: each reader sees it in their own time zone
+    (``<!date^1796223600^{date_short_pretty} at {time}|Wed Dec 2, 2026 at 2:00 PM UTC>``).
+    Where Slack cannot format it (some notifications, old clients) the fallback shows, in UTC
+    and saying so. Tokens work in ``mrkdwn`` text only, not in ``plain_text``."""
+    if moment.tzinfo is None:
+        raise ValueError("an instant needs its time zone")
+    fallback = clock_words(moment, UTC, clock)
+    return f"<!date^{int(moment.timestamp())}^{clock.value}|{fallback}>"
+
+
 def mrkdwn(text: Rich | str) -> str:
     """Channel-neutral text (:mod:`bot.wording.rich`) as Slack ``mrkdwn``, every string escaped:
-    a name typed as ``<!channel>`` or ``<https://evil|Reset>`` stays words."""
+    a name typed as ``<!channel>`` or ``<https://evil|Reset>`` stays words. Instants become
+    Slack date tokens (:func:`slack_date`)."""
     if isinstance(text, str):
         return escape(text)
     out: list[str] = []
@@ -123,9 +140,19 @@ def mrkdwn(text: Rich | str) -> str:
         elif s.style is Style.LINK:
             url, label = safe_url(s.text), escape(s.label or s.text)
             out.append(f"<{url}|{label.replace('|', '/')}>" if url else label)
+        elif s.style is Style.WHEN:
+            out.append(_when_token(s))
         else:
             out.append(escape(s.text))
     return "".join(out)
+
+
+def _when_token(span: Span) -> str:
+    try:
+        moment = datetime.fromisoformat(span.text)
+    except ValueError:
+        return escape(span.label)
+    return slack_date(moment, span.clock) if moment.tzinfo else escape(span.label)
 
 
 _REQUEST_EMOJI = {
@@ -209,6 +236,17 @@ def text_input(
 ) -> PlainTextInputElement:
     return PlainTextInputElement(
         multiline=multiline or None, placeholder=placeholder, max_length=max_length
+    )
+
+
+def confirm(title: str, text: str, yes: str, no: str = "Back") -> ConfirmObject:
+    """A button's "are you sure?" dialog. Its text is plain: outside strings need no escaping
+    here, and Slack date tokens do not work in it."""
+    return ConfirmObject(
+        title=PlainTextObject(text=truncate(title, 100)),
+        text=PlainTextObject(text=truncate(text, 300)),
+        confirm=PlainTextObject(text=truncate(yes, 30)),
+        deny=PlainTextObject(text=truncate(no, 30)),
     )
 
 

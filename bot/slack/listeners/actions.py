@@ -1,7 +1,8 @@
 """Buttons on request cards, status replies and the App Home. Each acks first, then works.
 
 Every button's value is a SID, resolved through :func:`bot.services.find` as the person who
-pressed it may see it; buttons of the porting team check the role first."""
+pressed it may see it; buttons of the porting team check the role first, every time: the card in
+a customer's channel no longer shows them, but an old card or a forwarded message still may."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slack_sdk.models.views import View as SlackView
 from bot import services as svc
 from bot.porting.errors import InvalidInput
 from bot.services.cancel import cancel_preview
+from bot.services.tickets import ticket_url
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
@@ -36,9 +38,15 @@ def _find(deps: SlackDeps, body: dict[str, Any], client: WebClient) -> svc.Snaps
     return svc.find(deps.ctx, body["actions"][0]["value"], viewer)
 
 
+NOT_FOR_CUSTOMERS = (
+    "Only the porting team can do that. You can follow the request with its Details button "
+    "or `/port status`."
+)
+
+
 def _check_agent(deps: SlackDeps, body: dict[str, Any], client: WebClient) -> None:
     if not deps.is_agent(body["user"]["id"], client):
-        raise InvalidInput("Only the porting team can do that.")
+        raise InvalidInput(NOT_FOR_CUSTOMERS)
 
 
 def _action_ts(body: dict[str, Any]) -> str:
@@ -52,12 +60,22 @@ def _say(respond: Respond, text: str) -> None:
 def status(
     deps: SlackDeps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
+    """Details: the request as ``/port status`` shows it, to the person who pressed it only,
+    dates in each reader's own time zone; the porting team also gets the ticket and its
+    buttons."""
     ack()
-    snap = _find(deps, body, client)
-    is_agent = deps.is_agent(body["user"]["id"], client)
+    viewer = deps.viewer_of(body, _channel(body), client)
+    snap = svc.find(deps.ctx, body["actions"][0]["value"], viewer)
+    blocks = cards.status_blocks(
+        snap,
+        is_agent=viewer.is_agent,
+        ticket_url=ticket_url(deps.ctx, snap.request, viewer),
+        today=deps.ctx.today(),
+        tz=deps.ctx.calendar.timezone,
+    )
     respond(
         text=cards.card_text(snap),
-        blocks=cards.status_blocks(snap, is_agent=is_agent),
+        blocks=blocks,
         response_type="ephemeral",
         replace_original=False,
     )

@@ -16,6 +16,7 @@ from bot import services as svc
 from bot.porting.errors import InvalidInput
 from bot.services.cancel import cancel_preview
 from bot.services.queries import STATUS_NAMES, statuses_named
+from bot.services.tickets import ticket_url
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
@@ -106,10 +107,14 @@ def status(
     if not args:
         list_(deps, ack, cmd, client, ["open"])
         return
-    snap = _find(deps, cmd, client, args[0])
-    is_agent = deps.is_agent(cmd["user_id"], client)
+    viewer = _viewer(deps, cmd, client)
+    snap = svc.find(deps.ctx, args[0], viewer)
     blocks = cards.status_blocks(
-        snap, is_agent=is_agent, today=deps.ctx.today(), tz=deps.ctx.calendar.timezone
+        snap,
+        is_agent=viewer.is_agent,
+        ticket_url=ticket_url(deps.ctx, snap.request, viewer),
+        today=deps.ctx.today(),
+        tz=deps.ctx.calendar.timezone,
     )
     ack(text=cards.card_text(snap), blocks=blocks)
 
