@@ -116,6 +116,14 @@ def test_the_submit_dialog_names_the_carrier_and_the_count(ctx):
     assert submit["confirm"]["text"]["text"].startswith("2 numbers go to Old Phone Co")
 
 
+def test_help_tells_the_team_where_its_buttons_are():
+    team = str([b.to_dict() for b in cards.help_blocks(is_agent=True)])
+    customer = str([b.to_dict() for b in cards.help_blocks(is_agent=False)])
+    assert "yours are on the team's copy in the agents channel" in team
+    assert "agents channel" not in customer
+    assert "The buttons on each request's card do the same things." in customer
+
+
 def test_instants_are_slack_date_tokens_with_a_utc_fallback():
     moment = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)
     ts = int(moment.timestamp())

@@ -1,6 +1,8 @@
 """Messages about requests: the channel card, the ``/port status`` answer, lists and help.
 
 Pure builders: the caller passes everything in (``today``, the time zone, the ticket link).
+Who sees which buttons is :mod:`bot.slack.blocks.card_buttons`; instants are Slack date tokens,
+so each reader sees their own time zone.
 The words shared with other channels come from :mod:`bot.wording` and are rendered with
 :func:`~bot.slack.blocks.text.mrkdwn`. Every outside string is escaped; the PIN never appears
 and the account number only masked.
@@ -398,12 +400,14 @@ def help_blocks(*, is_agent: bool) -> list[Block]:
             ":telephone_receiver: *Moving phone numbers with `/port`*\n" + lines(_CUSTOMER_VERBS)
         ),
     ]
+    buttons = "The buttons on each request's card do the same things."
     if is_agent:
         blocks.append(section("*For the porting team*\n" + lines(_AGENT_VERBS)))
-    blocks.append(
-        context(
-            "An ID looks like `PR1a2b3c4d…`; the first 10 characters are enough. "
-            "The buttons on each request card do the same things."
+        buttons = (
+            "The card in a customer's channel has the customer's buttons; yours are on the "
+            "team's copy in the agents channel and under your own `/port status` answers."
         )
+    blocks.append(
+        context(f"An ID looks like `PR1a2b3c4d…`; the first 10 characters are enough. {buttons}")
     )
     return blocks
