@@ -3,19 +3,23 @@
 In this order: 503 when no credentials are configured; HTTP Basic credentials, compared in
 constant time, before a byte of the body is read (401); the body, at most
 :data:`~bot.http_limits.PORTOUT_BODY_LIMIT` (413); the XML (400, with a JSON reason). Then the
-injected ``decide`` runs in a worker thread with the request and its dedupe key (a retried
-delivery carries the same body, so the same key), and its answer goes back as XML. If
+injected decider gets the request and its dedupe key (a retried delivery carries the same body,
+so the same key): the event loop awaits its ``submit`` future (``bot.bandwidth.decide``), or
+runs a plain function in a worker thread; the answer goes back as XML. If
 ``decide`` fails, the answer is Bandwidth's 7599, with which the port goes ahead, and the
 error is logged (never the body).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Protocol, runtime_checkable
 
 import anyio
 from starlette.requests import Request
@@ -44,6 +48,13 @@ NOT_CONFIGURED = "port-out validation is not configured"
 Decide = Callable[[ValidationRequest, str], ValidationAnswer]
 
 
+@runtime_checkable
+class Submits(Protocol):
+    """A decider that takes the delivery and answers later, on a future."""
+
+    def submit(self, request: ValidationRequest, key: str) -> Future[ValidationAnswer]: ...
+
+
 def dedupe_key(body: bytes) -> str:
     """The idempotency key of a delivery: the same body, the same key."""
     return "bandwidth:" + hashlib.sha256(body).hexdigest()
@@ -67,9 +78,12 @@ def credentials_ok(header: str | None, user: bytes, password: bytes) -> bool:
     return user_ok and password_ok
 
 
-def validation_routes(decide: Decide, *, user: str | None, password: str | None) -> list[BaseRoute]:
-    """The webhook's route. ``decide(request, dedupe_key)`` is synchronous (it may use the
-    database) and records the port-out; ``user`` and ``password`` are what Bandwidth was
+def validation_routes(
+    decide: Decide | Submits, *, user: str | None, password: str | None
+) -> list[BaseRoute]:
+    """The webhook's route. ``decide`` records the port-out and answers: ``submit(request,
+    dedupe_key)`` returning a future, or a synchronous ``decide(request, dedupe_key)`` (it may use
+    the database; it runs in a worker thread); ``user`` and ``password`` are what Bandwidth was
     given (``PORTBOT_PORTOUT_VALIDATION_USER`` / ``_PASSWORD``): without both, 503."""
     expected = (user.encode(), password.encode()) if user and password else None
 
@@ -108,7 +122,10 @@ def validation_routes(decide: Decide, *, user: str | None, password: str | None)
             return JSONResponse({"error": why}, status_code=400)
         key = dedupe_key(body)
         try:
-            answer = await anyio.to_thread.run_sync(decide, parsed, key)
+            if isinstance(decide, Submits):
+                answer = await asyncio.wrap_future(decide.submit(parsed, key))
+            else:
+                answer = await anyio.to_thread.run_sync(decide, parsed, key)
             payload = answer_xml(answer)
         except Exception:
             log.exception(

@@ -4,6 +4,7 @@ customer asks for."""
 
 from bot.services.port_outs.incoming import (
     REJECT_REASONS,
+    Delivery,
     Incoming,
     Received,
     answer,
@@ -11,6 +12,7 @@ from bot.services.port_outs.incoming import (
     cancel,
     mark_ported,
     receive,
+    receive_batch,
 )
 from bot.services.port_outs.inventory import (
     InventoryChange,
@@ -28,6 +30,7 @@ from bot.services.port_outs.windows import open_window, open_windows, revoke_win
 
 __all__ = [
     "REJECT_REASONS",
+    "Delivery",
     "Incoming",
     "InventoryChange",
     "Received",
@@ -47,6 +50,7 @@ __all__ = [
     "open_window",
     "open_windows",
     "receive",
+    "receive_batch",
     "remove_numbers",
     "request_port_out",
     "revoke_window",

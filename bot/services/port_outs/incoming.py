@@ -140,6 +140,47 @@ def receive(
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of an incoming port-out, for :func:`receive_batch`."""
+
+    incoming: Incoming
+    source_ref: str | None
+    dedupe_key: str
+
+
+def receive_batch(
+    ctx: Context, deliveries: Sequence[Delivery], *, actor: Actor, source: str
+) -> list[Received | Exception]:
+    """:func:`receive` for several deliveries in one transaction, each in a savepoint of its
+    own (a group commit: one ``COMMIT`` for all). Each gets its :class:`Received`, or the
+    exception that stopped it alone; if the commit fails, the exception is raised for all."""
+    results: list[Received | Exception] = []
+    with ctx.db.write() as session:
+        for d in deliveries:
+            try:
+                numbers = parsed_numbers(ctx, d.incoming.numbers)
+                with session.begin_nested():
+                    results.append(
+                        _receive(
+                            ctx,
+                            session,
+                            d.incoming,
+                            numbers,
+                            actor,
+                            source,
+                            d.source_ref,
+                            d.dedupe_key,
+                        )
+                    )
+            except IntegrityError as exc:  # recorded before, maybe earlier in this batch
+                again = _replay(session, d.dedupe_key)
+                results.append(exc if again is None else again)
+            except Exception as exc:  # this delivery's alone; the others go on
+                results.append(exc)
+    return results
+
+
 def _receive(
     ctx: Context,
     session: Session,
