@@ -2,8 +2,9 @@
 
 ``SimHttp.start`` binds a stdlib ``ThreadingHTTPServer`` on ``127.0.0.1:0``. Requests are routed
 to the Web API (``/api/<method>``, dispatched to the ``api_<method>`` handlers of
-``SlackSimulator``), to ``response_url`` posts (``/actions/<team>/<token>``) and to file
-downloads (``/files-pri/...``), answered in Slack's wire format.
+``SlackSimulator``), to ``response_url`` posts (``/actions/<team>/<token>``), to file uploads
+(``/upload/v1/<token>``, from ``files.getUploadURLExternal``) and to file downloads
+(``/files-pri/...``), answered in Slack's wire format.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class SimHttp(LoopbackServer, SimState):
             self._response_url(req, path[2], body)
         elif path == ["_sim", "wait"] and req.command == "GET":
             self._wait(req, dict(parse_qsl(parts.query)))
+        elif path[:2] == ["upload", "v1"] and len(path) == 3 and req.command == "POST":
+            self._upload(req, path[2], body)
         elif path[0] == "files-pri" and len(path) >= 3 and req.command == "GET":
             self._download(req, path[1].rsplit("-", 1)[-1])
         else:
@@ -178,6 +181,27 @@ class SimHttp(LoopbackServer, SimState):
                 view_id = key[5:]
                 at, body = self._view_updated[view_id], self._views[view_id]["callback_id"]
         _send_json(req, 200, {"ok": True, "at": at, "body": body})
+
+    def _upload(self, req: SimHandler, token: str, body: bytes) -> None:
+        """The bytes of a file, POSTed to the URL ``files.getUploadURLExternal`` gave (no token
+        needed: the URL is the secret). Slack answers ``OK - <length>``; a URL used before or
+        never given is 404, bytes of another length than announced 400."""
+        if (fault := self._gate("files.upload", {"token": token})) is not None:
+            _send_fault(req, fault)
+            return
+        with self._lock:
+            upload = self._uploads.get(token)
+            if upload is None or upload["data"] is not None:
+                self._record("files.upload", {"token": token}, 404, "not_found")
+                _send(req, 404, b"not found", "text/plain")
+                return
+            if len(body) != upload["length"]:
+                self._record("files.upload", {"file": upload["id"]}, 400, "length_mismatch")
+                _send(req, 400, b"length mismatch", "text/plain")
+                return
+            upload["data"] = body
+            self._record("files.upload", {"file": upload["id"], "size": len(body)}, 200, None)
+        _send(req, 200, f"OK - {len(body)}".encode(), "text/plain")
 
     def _download(self, req: SimHandler, fid: str) -> None:
         """``url_private``: the file's bytes, for a request with a valid bot token only."""

@@ -6,6 +6,9 @@ blocks are checked against Slack's message limits (``blockkit_limits.check_block
 
 from __future__ import annotations
 
+import json
+import mimetypes
+import secrets
 import time
 
 from bot.sandbox.blockkit_limits import check_blocks
@@ -13,7 +16,9 @@ from bot.sandbox.slack_state import _MESSAGE_KEYS, Args, SimState, _copy, _Refus
 
 
 class SimMethods(SimState):
-    """``auth.test``, ``chat.*``, ``conversations.*``, ``users.*``, ``files.info``, user groups."""
+    """``auth.test``, ``chat.*``, ``conversations.*``, ``users.*``, ``files.info``, the
+    external upload (``files.getUploadURLExternal`` and ``files.completeUploadExternal``),
+    user groups."""
 
     # ------------------------------------------------------------------ method helpers
     def _channel(self, args: Args, key: str = "channel") -> str:
@@ -129,6 +134,59 @@ class SimMethods(SimState):
         if (stored := self._files.get(str(args.get("file")))) is None:
             raise _Refusal("file_not_found")
         return {"file": _copy(stored[0]), "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def api_files_getUploadURLExternal(self, args: Args) -> Args:
+        """``files.getUploadURLExternal``: a file id and a one-time URL to POST its bytes to
+        (``slack_http`` serves ``/upload/v1/<token>``); ``length`` must be what is sent."""
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(args.get("length") or "")
+        except ValueError:
+            raise _Refusal("invalid_arguments") from None
+        if not filename or length < 1:
+            raise _Refusal("invalid_arguments")
+        fid, token = self._next("F"), secrets.token_hex(12)
+        self._uploads[token] = {"id": fid, "filename": filename, "length": length, "data": None}
+        return {"upload_url": f"{self.root}upload/v1/{token}", "file_id": fid}
+
+    def api_files_completeUploadExternal(self, args: Args) -> Args:
+        """``files.completeUploadExternal``: files whose bytes arrived become files, shared in
+        ``channel_id`` (a message carrying them and ``initial_comment``) when it is given."""
+        raw = args.get("files") or "[]"
+        try:
+            wanted = raw if isinstance(raw, list) else json.loads(raw)
+        except (TypeError, ValueError):
+            raise _Refusal("invalid_arguments") from None
+        if not isinstance(wanted, list) or not wanted:
+            raise _Refusal("invalid_arguments")
+        pending = {u["id"]: (t, u) for t, u in self._uploads.items()}
+        if any(not isinstance(f, dict) or f.get("id") not in pending for f in wanted):
+            raise _Refusal("file_not_found")
+        if any(pending[f["id"]][1]["data"] is None for f in wanted):
+            raise _Refusal("file_upload_not_complete")  # not Slack's word: bytes never came
+        channel = self._channel(args, "channel_id") if args.get("channel_id") else None
+        done = []
+        for f in wanted:
+            token, upload = pending[f["id"]]
+            del self._uploads[token]
+            info = self._add_uploaded(upload, str(f.get("title") or upload["filename"]))
+            done.append(info)
+        if channel is not None:
+            text = str(args.get("initial_comment") or "")
+            message = self._store_message(channel, {"text": text}, args.get("thread_ts"))
+            message["files"] = [_copy(i) for i in done]
+        return {"files": [_copy(i) for i in done]}
+
+    def _add_uploaded(self, upload: Args, title: str) -> Args:
+        name = upload["filename"]
+        kind = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+        mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        base = f"{self.root}files-pri/{self.team_id}-{upload['id']}"
+        info = {"id": upload["id"], "name": name, "title": title, "mimetype": mimetype}
+        info.update(filetype=kind, size=len(upload["data"]), user=self.bot_user_id)
+        info.update(url_private=f"{base}/{name}", url_private_download=f"{base}/download/{name}")
+        self._files[upload["id"]] = (info, upload["data"])
+        return info
 
     def api_usergroups_users_list(self, args: Args) -> Args:
         """``usergroups.users.list``: the member ids of a user group."""

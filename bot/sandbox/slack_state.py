@@ -112,6 +112,7 @@ class SimState:
         self._channels: dict[str, Args] = {}
         self._groups: dict[str, list[str]] = {}
         self._files: dict[str, tuple[Args, bytes]] = {}
+        self._uploads: dict[str, Args] = {}  # upload URL token -> a file waiting for its bytes
         self._ims: dict[str, str] = {}  # user id -> the app's DM channel with them
         self._msgs: dict[str, dict[str, Args]] = {}  # channel -> ts -> message
         self._ephemerals: list[Args] = []

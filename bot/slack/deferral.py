@@ -3,8 +3,9 @@
 Most listeners are quick and answer in their ack. Two kinds are not, and are answered at once
 by the web tier instead, before Bolt runs:
 
-* ``/port status`` and ``/port list`` read the database and build a card. The ack is empty;
-  the card follows on the command's ``response_url`` (an ephemeral reply either way).
+* ``/port status``, ``/port list`` and ``/port find`` read the database and build a card. The
+  ack is empty; the card follows on the command's ``response_url`` (an ephemeral reply either
+  way).
 * Step 2 of ``/port new`` with a long paste (more than :data:`DEFER_LINES` lines): the ack
   swaps the modal for a "checking…" view; the check runs, and ``views.update`` then shows the
   next step, or the same step as typed with each problem under its box.
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 DEFER_LINES = 100  # pastes longer than this are checked after the ack
 CRASH_TRIES = 2  # a job whose child process dies is run again once
-DEFERRED_VERBS = frozenset({"status", "list"})
+DEFERRED_VERBS = frozenset({"status", "list", "find"})
 PENDING_LIMIT = 256  # jobs queued per runner before requests are served directly again
 
 

@@ -106,6 +106,11 @@ class Action(StrEnum):
     PORTOUT_REVOKE = "port-portout-revoke"
     PORTOUT_PORTED = "port-portout-ported"
     PORTOUT_CANCEL = "port-portout-cancel"
+    LIST_PREVIOUS = "port-list-previous"
+    LIST_NEXT = "port-list-next"
+    LIST_STATUS = "port-list-status"
+    LIST_CARRIER = "port-list-carrier"
+    EXPORT_CSV = "port-export-csv"
 
 
 class Event(StrEnum):

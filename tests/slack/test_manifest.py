@@ -82,6 +82,7 @@ def test_scopes_are_the_ones_we_use():
         "users:read.email",
         "usergroups:read",
         "files:read",
+        "files:write",
         "channels:history",
         "groups:history",
         "channels:read",

@@ -196,7 +196,7 @@ def test_unexpected_errors_show_a_reference(slack, monkeypatch, caplog):
     def boom(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(svc, "list_requests", boom)
+    monkeypatch.setattr("bot.slack.listeners.find.list_page", boom)
     answer = slack.driver.command("/port", "list", user_id=CUSTOMER, channel_id=CHANNEL)
     assert answer.status == 200 and "reference" in said(answer)
     ref = said(answer).split("reference ")[1][:6]

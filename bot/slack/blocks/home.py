@@ -14,7 +14,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.services.search import Filters, RequestPage
 from bot.slack import ids
+from bot.slack.blocks import lists
 from bot.slack.blocks.text import (
     MAX_BLOCKS_MODAL,
     context,
@@ -87,6 +89,25 @@ def _queue_blocks(
     return blocks
 
 
+def _page_blocks(page: RequestPage, carriers: list[str], *, is_agent: bool) -> list[Block]:
+    """The list a page at a time: its title and total, a row per request with its button,
+    then Previous/Next, the status and carrier menus and (porting team) the CSV export."""
+    title = lists.title_of(page.filters, home_customer=not is_agent)
+    blocks: list[Block] = [section(f"*{escape(title)}* · {lists.where_text(page)}")]
+    blocks.extend(_request_block(r) for r in page.rows)
+    if not page.rows and page.filters == Filters() and not is_agent:
+        blocks.append(
+            section(
+                "You have no open port requests. Press *New port request* to start one; "
+                "pick *All requests* below to see finished ones."
+            )
+        )
+    elif not page.rows:
+        blocks.append(section("No requests match. Pick another status or carrier below."))
+    blocks.append(lists.controls(page, carriers, export=is_agent))
+    return blocks
+
+
 def home_view(
     *,
     mine: list[PortRequest],
@@ -95,9 +116,13 @@ def home_view(
     upcoming: list[tuple[date, PortRequest]] | None,
     today: date,
     port_outs: list[Block] | None = None,
+    requests: RequestPage | None = None,
+    carriers: list[str] | None = None,
 ) -> View:
     """``port_outs``: the open port-out windows and waiting port-outs of the person's accounts
-    (``bot.slack.blocks.port_outs.windows_blocks``), shown when there are any."""
+    (``bot.slack.blocks.port_outs.windows_blocks``), shown when there are any. ``requests``:
+    the list a page at a time with its controls (``carriers`` for its menu), shown instead of
+    ``mine`` (the first open requests the person opened)."""
     start = ButtonElement(
         text="New port request", action_id=ids.Action.NEW, value="new", style="primary"
     )
@@ -112,14 +137,17 @@ def home_view(
             accessory=start,
         ),
         DividerBlock(),
-        section("*Your requests*"),
     ]
-    if mine:
+    if requests is not None:
+        blocks.extend(_page_blocks(requests, carriers or [], is_agent=is_agent))
+    elif mine:
+        blocks.append(section("*Your requests*"))
         blocks.extend(_request_block(r) for r in mine[:HOME_MAX_REQUESTS])
         if len(mine) > HOME_MAX_REQUESTS:
             more = len(mine) - HOME_MAX_REQUESTS
             blocks.append(context(f"…and {more} more. See them all with `/port list all`."))
     else:
+        blocks.append(section("*Your requests*"))
         blocks.append(
             section("You have no port requests yet. Press *New port request* to start one.")
         )

@@ -15,7 +15,6 @@ from slack_sdk.webhook import WebhookClient
 from bot import services as svc
 from bot.porting.errors import InvalidInput
 from bot.services.cancel import cancel_preview
-from bot.services.queries import STATUS_NAMES, statuses_named
 from bot.services.tickets import ticket_url
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
@@ -24,7 +23,7 @@ from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
-from bot.slack.listeners import port_outs
+from bot.slack.listeners import find, port_outs
 from bot.slack.text_typed import typed
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
@@ -122,20 +121,8 @@ def status(
 def list_(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
-    which = (args[0] if args else "open").lower()
-    try:
-        statuses = statuses_named(which)
-    except ValueError:
-        names = ", ".join(STATUS_NAMES)
-        raise InvalidInput(f"Use `{COMMAND} list open`, `all`, or a status: {names}.") from None
-    if which == "open":
-        title = "Open port requests"
-    elif statuses is None:
-        title = "All port requests"
-    else:
-        title = f"Requests: {statuses[0].label}"
-    found = svc.list_requests(deps.ctx, _viewer(deps, cmd, client), statuses=statuses, limit=40)
-    ack(text=title, blocks=cards.list_blocks(found, title=title, today=deps.ctx.today()))
+    """``/port list [status] [--carrier NAME] [--page N]`` (``bot.slack.listeners.find``)."""
+    find.list_verb(deps, ack, cmd, client, args)
 
 
 def cancel(
@@ -227,6 +214,7 @@ VERBS: dict[str, Verb] = {
     "new": new,
     "status": status,
     "list": list_,
+    "find": find.find_verb,
     "cancel": cancel,
     "submit": submit,
     "foc": foc,
@@ -248,7 +236,7 @@ def port(deps: SlackDeps, ack: Ack, command: dict[str, Any], client: WebClient) 
     if verb in AGENT_VERBS and not deps.is_agent(command["user_id"], client):
         raise InvalidInput(
             f"`{COMMAND} {verb}` is for the porting team. You can use `new`, `status`, "
-            "`list`, `cancel`, `numbers`, `portout` and `help`."
+            "`list`, `find`, `cancel`, `numbers`, `portout` and `help`."
         )
     handler(deps, ack, command, client, args)
 

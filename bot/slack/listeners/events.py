@@ -9,15 +9,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import services as svc
-from bot.services.home import home
-from bot.services.port_outs.overview import accounts_for, overview
 from bot.services.queries import request_for_thread
-from bot.slack.blocks import home as home_views
-from bot.slack.blocks import port_outs as port_out_views
 from bot.slack.deps import SlackDeps
 from bot.slack.errors import bind
 from bot.slack.files import slack_file_ref
 from bot.slack.ids import Event
+from bot.slack.listeners.find import publish_home
 
 
 def home_opened(
@@ -25,28 +22,7 @@ def home_opened(
 ) -> None:
     if event.get("tab", "home") != "home":
         return
-    user = event["user"]
-    is_agent = deps.is_agent(user, client)
-    team = body.get("team_id", "")
-    page = home(deps.ctx, user_id=user, team_id=team, is_agent=is_agent)
-    windows, pending = [], []
-    for account in accounts_for(deps.ctx, team_id=team, user_id=user, channel_id=""):
-        seen = overview(deps.ctx, team_id=team, account=account)
-        windows += seen.windows
-        pending += seen.pending
-    tz = deps.ctx.calendar.timezone
-    port_outs = port_out_views.windows_blocks(windows, pending, tz) if windows or pending else None
-    client.views_publish(
-        user_id=user,
-        view=home_views.home_view(
-            mine=page.mine,
-            is_agent=is_agent,
-            queues=page.queues,
-            upcoming=page.upcoming,
-            today=page.today,
-            port_outs=port_outs,
-        ),
-    )
+    publish_home(deps, client, user=event["user"], team=body.get("team_id", ""))
 
 
 def thread_reply(deps: SlackDeps, event: dict[str, Any], client: WebClient) -> None:
