@@ -17,6 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import PortNumber, PortRequest, TimelineEvent
 from storage.repositories import _visible
+from storage.types import UTCDateTime
 from storage.values import RequestStatus
 
 _ESCAPE = "\\"
@@ -50,7 +51,7 @@ class Scope:
     carrier: str | None = None  # the losing carrier's name contains this (any case)
 
 
-def _scoped(stmt: SelectOfScalar[Any], scope: Scope) -> SelectOfScalar[Any]:
+def _scoped(stmt: Any, scope: Scope) -> Any:
     if scope.statuses is not None:
         stmt = stmt.where(col(PortRequest.status).in_(list(scope.statuses)))
     if scope.carrier:
@@ -114,14 +115,15 @@ def search_condition(
     conditions: list[sa.ColumnElement[bool]] = []
     if sid_prefix:
         upper = sid_prefix[:-1] + chr(ord(sid_prefix[-1]) + 1)
-        conditions.append(sa.and_(PortRequest.sid >= sid_prefix, PortRequest.sid < upper))
+        sid = col(PortRequest.sid)
+        conditions.append(sa.and_(sid >= sid_prefix, sid < upper))
     holding: list[sa.ColumnElement[bool]] = []
     if e164:
         holding.append(col(PortNumber.e164) == e164)
     if digits:
         holding.append(col(PortNumber.e164).like(like_contains(digits), escape=_ESCAPE))
     if holding:
-        held = sa.select(PortNumber.request_id).where(sa.or_(*holding))
+        held = sa.select(col(PortNumber.request_id)).where(sa.or_(*holding))
         conditions.append(col(PortRequest.id).in_(held))
     if text:
         for column in (PortRequest.losing_carrier, PortRequest.company_name, PortRequest.name):
@@ -140,7 +142,7 @@ def carriers_in_use(session: Session, *, scope: Scope, limit: int = 50) -> list[
 
 
 # The columns an export reads: nothing secret (no PIN, no account number) is ever selected.
-EXPORT_COLUMNS = (
+EXPORT_COLUMNS: tuple[Any, ...] = (
     PortRequest.id,
     PortRequest.sid,
     PortRequest.status,
@@ -178,14 +180,12 @@ def export_rows(session: Session, *, scope: Scope, batch: int = 1000) -> Iterato
         .subquery()
     )
     stmt = (
-        select(
-            *EXPORT_COLUMNS,
+        sa.select(
+            *(col(c) for c in EXPORT_COLUMNS),
             sa.func.coalesce(counts.c.numbers, 0).label("numbers"),
             # a completed request keeps its port date on its numbers only
             sa.type_coerce(counts.c.foc_date, sa.Date).label("numbers_foc_date"),
-            sa.type_coerce(closed.c.at, PortRequest.__table__.c.completed_at.type).label(
-                "closed_at"
-            ),
+            sa.type_coerce(closed.c.at, UTCDateTime()).label("closed_at"),
         )
         .outerjoin(counts, counts.c.request_id == PortRequest.id)
         .outerjoin(closed, closed.c.request_id == PortRequest.id)

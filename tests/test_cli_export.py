@@ -20,7 +20,7 @@ from storage.values import RequestStatus as S
 from tests.conftest import TEST_KEY
 from tests.services.helpers import ACCOUNT, AGENT, CUSTOMER, PIN, draft, mark_loa_signed
 
-HOSTILE = "=HYPERLINK(\"https://evil.example\",\"x\")"
+HOSTILE = '=HYPERLINK("https://evil.example","x")'
 
 
 @pytest.fixture
@@ -78,9 +78,13 @@ def test_export_to_a_file_has_the_columns_and_timings(ctx, clock, env, capsys):
     assert row["Days open"] == "16" and row["Days from creation to submission"] == "2"
     assert row["Days from submission to port date"] == "14"
     open_row = by_sid[waiting]
-    assert open_row["Closed (completed, cancelled or expired)"] == "" and open_row["Submitted"] == ""
+    assert (
+        open_row["Closed (completed, cancelled or expired)"] == "" and open_row["Submitted"] == ""
+    )
     real_today = ctx.calendar.local_date(datetime.now(UTC))  # the command has no test clock
-    assert int(open_row["Days open"]) in {(real_today - date(2026, 12, 10)).days + d for d in (0, 1)}
+    assert int(open_row["Days open"]) in {
+        (real_today - date(2026, 12, 10)).days + d for d in (0, 1)
+    }
     clock.set(datetime(2026, 12, 14, 15, tzinfo=UTC))
     in_process = {line[0]: line for line in rows(ctx)}
     assert in_process[waiting][HEADER.index("Days open")] == "4"
@@ -118,7 +122,13 @@ def test_cells_that_would_run_as_formulas_are_quoted(ctx, env, capsys):
     (row,) = _read(capsys.readouterr().out)
     assert row["Company"] == "'" + HOSTILE
     assert row["Request name"] == "'+1 for the boss" and row["Losing carrier"] == "'@carrier"
-    assert [safe_cell(v) for v in ("-3", "\tx", "a=b", None, -7)] == ["'-3", "'\tx", "a=b", "", "-7"]
+    assert [safe_cell(v) for v in ("-3", "\tx", "a=b", None, -7)] == [
+        "'-3",
+        "'\tx",
+        "a=b",
+        "",
+        "-7",
+    ]
 
 
 def test_rows_are_streamed_not_loaded_at_once(ctx):

@@ -28,7 +28,7 @@ FIND_MAX_CHARS = 100
 CARRIER_MAX_CHARS = 120
 SID_FIND_MIN = 4  # hex characters after PR that /port find accepts as a prefix
 MIN_DIGITS = 4  # a part of a number must have at least this many digits
-_SID = re.compile(r"^PR([0-9a-f]{%d,32})$" % SID_FIND_MIN, re.IGNORECASE)
+_SID = re.compile(rf"^PR([0-9a-f]{{{SID_FIND_MIN},32}})$", re.IGNORECASE)
 _PHONEISH = re.compile(r"^[+()\d\s.\-/]+$")
 
 
@@ -175,7 +175,9 @@ def find_requests(ctx: Context, viewer: Viewer, text: str, *, limit: int = FIND_
             "or a request name, for example `/port find 617-555-0142`."
         )
     if len(query) > FIND_MAX_CHARS:
-        raise InvalidInput(f"That is too long to look for; use at most {FIND_MAX_CHARS} characters.")
+        raise InvalidInput(
+            f"That is too long to look for; use at most {FIND_MAX_CHARS} characters."
+        )
     sid = _SID.match(query)
     e164, digits = _as_number(query, ctx.default_region)
     matching = listing.search_condition(
