@@ -57,7 +57,7 @@ class PortOutDelivery(SlackHandler):
             or (event.data or {}).get("rule") == "deadline"
         ):
             return
-        news = mrkdwn(port_out_news(po, event.action, tz, default=default))
+        news = mrkdwn(port_out_news(po, event.action, tz, default=default, actor=event.actor_name))
         self.client.chat_postMessage(channel=link.channel_id, thread_ts=link.message_ts, text=news)
 
     def _first(self, po: PortOut, blocks: list[Any], fallback: str, default: str) -> None:

@@ -7,7 +7,10 @@ reminder and its subject as they are now (``bot.services.reminders.message_of``:
 per kind, counts of days as of today), renders it as Block Kit and posts it:
 
 * ``thread``: the request's card thread (the card's ``SlackLink``); while the card is not
-  posted yet the row waits (:class:`RetryLater`), for a day at most;
+  posted yet the row waits (:class:`RetryLater`), for a day at most. The request's thread
+  reminders that fall due within the hour go out as one message (``rsvc.thread_members``
+  says which; the others' rows then post nothing), mentioning the requester once, and only
+  when one of them asks them to act;
 * ``rep``: a DM to the authorized representative, when their e-mail belongs to a Slack user
   other than the requester (no such user: nothing to do);
 * ``agents``: the agents channel (``PORTBOT_AGENTS_CHANNEL``), with a link to the card;
@@ -35,6 +38,7 @@ from bot.porting.reminders import Destination
 from bot.services import reminders as rsvc
 from bot.slack.blocks import reminders as blocks
 from bot.slack.delivery import SlackHandler, user_by_email
+from bot.wording.reminders import combine
 from storage.models import OutboxMessage, SlackLink
 
 log = logging.getLogger(__name__)
@@ -61,7 +65,6 @@ class ReminderDelivery(SlackHandler):
         to = Destination(str(p.get("to")))
         if to is Destination.NOTE:
             raise ValueError(f"unknown reminder destination {to.value!r}")
-        card = None
         if to is Destination.THREAD:
             card = self._link(request_id=message.request_id)
             if card is None or not card.message_ts:
@@ -69,6 +72,8 @@ class ReminderDelivery(SlackHandler):
                     raise RetryLater(30, "the request's card is not in Slack yet")
                 log.warning("reminder %s dropped: request has no card", p.get("reminder_id"))
                 return
+            self._thread(int(p["reminder_id"]), card)
+            return
         told = rsvc.message_of(self.ctx, int(p["reminder_id"]), to)
         if isinstance(told, rsvc.Dropped):
             log.info("reminder %s for %s not sent: %s", told.reminder_id, to.value, told.why)
@@ -79,9 +84,7 @@ class ReminderDelivery(SlackHandler):
             "blocks": msg.blocks,
             "metadata": blocks.metadata(told.kind, told.subject, told.stage),
         }
-        if card is not None:
-            self.client.chat_postMessage(channel=card.channel_id, thread_ts=card.message_ts, **post)
-        elif to is Destination.REP:
+        if to is Destination.REP:
             req = told.request
             user = user_by_email(self.client, str(req.rep_email or ""))
             if user is None or user == req.requester_id:
@@ -98,6 +101,35 @@ class ReminderDelivery(SlackHandler):
             if not channel:
                 return
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **post)
+
+    def _thread(self, reminder_id: int, card: SlackLink) -> None:
+        """The request's thread: this reminder and the request's others due within the hour
+        (``rsvc.thread_members``), as one message with one mention at most; nothing when
+        another reminder's message told this one already."""
+        members = rsvc.thread_members(self.ctx, reminder_id)
+        if isinstance(members, rsvc.Covered):
+            log.info("reminder %s was told with reminder %s", reminder_id, members.by)
+            return
+        told = []
+        for member in members:
+            message = rsvc.message_of(self.ctx, member, Destination.THREAD)
+            if isinstance(message, rsvc.Dropped):
+                log.info("reminder %s for the thread not sent: %s", member, message.why)
+            else:
+                told.append(message)
+        if not told:
+            return
+        lead = told[0]
+        msg = blocks.message(combine([t.notice for t in told]))
+        self.client.chat_postMessage(
+            channel=card.channel_id,
+            thread_ts=card.message_ts,
+            text=msg.text,
+            blocks=msg.blocks,
+            metadata=blocks.metadata(
+                lead.kind, lead.subject, lead.stage, also=[t.kind for t in told[1:]]
+            ),
+        )
 
     def _place(self, told: rsvc.ReminderMessage) -> tuple[str | None, str | None]:
         """Where a port-out window's or a port-out's message goes: the window's channel (or

@@ -12,11 +12,11 @@ from datetime import tzinfo
 from bot.wording.formats import a_date, an_instant, one_line, plural
 from bot.wording.rejections import rejection_text
 from bot.wording.requests import foc_day, next_step
-from bot.wording.rich import Rich, join
+from bot.wording.rich import Rich, join, rich
 from storage.models import PortNumber, PortRequest, TimelineEvent
 from storage.values import NumberStatus, RequestStatus
 
-__all__ = ["CUSTOMER_NEWS", "news"]
+__all__ = ["ASKS_THE_REQUESTER", "CUSTOMER_NEWS", "ask_of", "asks_the_requester", "news"]
 
 CUSTOMER_NEWS = frozenset(
     {
@@ -98,3 +98,42 @@ def _foc_news(req: PortRequest, event: TimelineEvent, what: str, tz: tzinfo | st
         return text + "."
     start, end = an_instant(data.get("window_start")), an_instant(data.get("window_end"))
     return f"{text}: {foc_day(foc, start, end, tz)}."
+
+
+# --- who a change asks to act -----------------------------------------------------------------
+
+ASKS_THE_REQUESTER = frozenset({"reject", "loa_not_sent"})
+"""Timeline actions that ask the requester to do something: a rejection to fix, an LOA that
+could not reach the representative. Entering ``action_required``, or ``awaiting_signature``
+by someone else's change (a fresh LOA to get signed), asks too. Any other change is news told
+without a mention; a future action that needs the customer (a fee quote to accept) joins this
+set."""
+
+_ASKING_STATES = frozenset({RequestStatus.ACTION_REQUIRED, RequestStatus.AWAITING_SIGNATURE})
+
+
+def asks_the_requester(event: TimelineEvent, requester_id: str) -> bool:
+    """Whether the thread's line for ``event`` should mention the requester: it asks them to
+    act, and they are not the one who made the change."""
+    if requester_id and event.actor_id == requester_id:
+        return False
+    if event.action in ASKS_THE_REQUESTER:
+        return True
+    entered = event.from_status != event.to_status
+    return entered and event.to_status in _ASKING_STATES
+
+
+def ask_of(event: TimelineEvent, req: PortRequest) -> Rich:
+    """What the requester is asked to do after ``event`` (for :func:`asks_the_requester`)."""
+    rep = one_line(req.rep_name) or "your authorized representative"
+    if event.action == "loa_not_sent":
+        return rich(
+            f"Please check the e-mail address of {rep} and tell us here, so that the letter "
+            "can go out again."
+        )
+    if req.status is RequestStatus.AWAITING_SIGNATURE:
+        return rich(
+            f"Please make sure {rep} signs the new Letter of Authorization; it is on its way "
+            "to them by e-mail."
+        )
+    return next_step(req)

@@ -262,12 +262,22 @@ def port_out_next(po: PortOut, tz: tzinfo | str | None, *, default: str) -> Rich
     raise AssertionError(po.status)  # pragma: no cover
 
 
-def port_out_news(po: PortOut, action: str, tz: tzinfo | str | None, *, default: str) -> Rich:
+def port_out_news(
+    po: PortOut,
+    action: str,
+    tz: tzinfo | str | None,
+    *,
+    default: str,
+    actor: str | None = None,
+) -> Rich:
     """The customer's words for a port-out's timeline ``action`` (one of
     :data:`PORT_OUT_NEWS`); ``default`` is what happens at the deadline (``authorize`` or
-    ``reject``)."""
+    ``reject``). ``actor``: the name of the person who decided, for a status update in the
+    port-out's own thread, where they are named, not mentioned (they know what they did);
+    without it they are mentioned (a notice that goes to other people)."""
     carrier, nums, request = _carrier(po), _numbers(po.numbers or ()), _request(po)
     who = po.decided_by or ""
+    person: Part = one_line(actor) if actor else mention(who)
     parts: list[Part] = []
     match action:
         case "arrived":
@@ -279,9 +289,9 @@ def port_out_news(po: PortOut, action: str, tz: tzinfo | str | None, *, default:
                 matched = " matched your open port-out window, so we authorized it."
                 parts.append(rich(_request(po, start=True), matched))
             elif po.rule == "customer" and who:
-                parts.append(rich(mention(who), " approved ", request, "."))
+                parts.append(rich(person, " approved ", request, "."))
             elif po.rule == "agent" and who:
-                team = rich("The porting team (", mention(who), ") authorized ")
+                team = rich("The porting team (", person, ") authorized ")
                 parts.append(rich(team, request, "."))
             elif po.rule == "deadline":
                 silent = rich("No answer came by ", _deadline(po, tz), ", so ")
@@ -290,7 +300,7 @@ def port_out_news(po: PortOut, action: str, tz: tzinfo | str | None, *, default:
                 parts.append(rich("We authorized ", request, "."))
             parts.append(port_out_next(po, tz, default=default))
         case "rejected":
-            parts.extend(_rejected(po, request, tz))
+            parts.extend(_rejected(po, request, tz, person))
             parts.append(port_out_next(po, tz, default=default))
         case "ported":
             parts.append(rich("Done: ", nums, " moved to ", carrier, " and left your account."))
@@ -307,13 +317,13 @@ def _request(po: PortOut, *, start: bool = False) -> Rich:
     return rich(_carrier(po, start=start), "'s request to take ", _numbers(po.numbers or ()))
 
 
-def _rejected(po: PortOut, request: Rich, tz: tzinfo | str | None) -> list[Part]:
+def _rejected(po: PortOut, request: Rich, tz: tzinfo | str | None, person: Part) -> list[Part]:
     who = po.decided_by or ""
     given = rich("Reason given: ", clip(one_line(po.reason), 300)) if po.reason else None
     if po.rule == "customer" and who:
-        return [rich(mention(who), " rejected ", request, "."), given]
+        return [rich(person, " rejected ", request, "."), given]
     if po.rule == "agent" and who:
-        return [rich("The porting team (", mention(who), ") rejected ", request, "."), given]
+        return [rich("The porting team (", person, ") rejected ", request, "."), given]
     if po.rule == "deadline":
         return [rich("No answer came by ", _deadline(po, tz), ", so ", request, " was refused.")]
     why = [

@@ -15,6 +15,7 @@ from bot.porting import rules
 from bot.porting.calendar import BusinessCalendar, cancellation_deadline
 from bot.porting.intake import MAX_DOCUMENT_AGE_DAYS
 from bot.porting.reminders import (
+    ADVICE,
     Audience,
     Destination,
     Due,
@@ -167,16 +168,13 @@ def test_journey_submitted() -> None:
     )
     items = plan(f)
     sub = "20261112190000"
-    assert items[:4] == [
+    assert items == [
+        # "keep your service active" once in this stage: at submission, never weekly
         ("keep-active", wall(2026, 11, 12, 14), f"keep-active:{sub}:submitted"),
-        ("keep-active", wall(2026, 11, 19, 10), f"keep-active:{sub}:week-1"),
         # 7 business days without an FOC: Nov 13, 16, 17, 18, 19, 20, 23
         ("stale-request", wall(2026, 11, 23, 14), f"stale-request:submitted:{sub}"),
-        # week 2 falls on Thanksgiving: moved to Friday's start of contact hours
-        ("keep-active", wall(2026, 11, 27, 9), f"keep-active:{sub}:week-2"),
     ]
-    weekly = [k for kind, _, k in items if kind == "keep-active" and "week-" in k]
-    assert len(weekly) == POLICY.keep_active_max_weeks
+    assert of_kind(_due(f), K.KEEP_ACTIVE)[0].data == {"stage": "submitted", ADVICE: True}
     assert not of_kind(_due(f), K.DOCUMENT_AGING)  # documents no longer age after submission
 
 
@@ -202,8 +200,7 @@ def foc_facts(**kw: object) -> RequestFacts:
 def test_journey_foc_confirmed_over_thanksgiving() -> None:
     sub = "20261112190000"
     assert plan(foc_facts()) == [
-        ("keep-active", wall(2026, 11, 12, 14), f"keep-active:{sub}:submitted"),
-        ("keep-active", wall(2026, 11, 19, 10), f"keep-active:{sub}:week-1"),
+        # no keep-active in this stage: the announcement carries the advice
         # recorded Monday 20:30: announced at Tuesday's start of contact hours
         (
             "foc-confirmed",
@@ -213,8 +210,6 @@ def test_journey_foc_confirmed_over_thanksgiving() -> None:
         # last day to cancel: Fri Nov 27 (Thanksgiving skipped), notice the business day before
         ("cancellation-cutoff", wall(2026, 11, 25, 10), "cancellation-cutoff:20261201"),
         ("foc-approaching", wall(2026, 11, 25, 10), "foc-approaching:20261201:3"),
-        # week 2 (Thanksgiving -> Fri) would share the day with this one: only this one is kept
-        ("keep-active", wall(2026, 11, 27, 10), "keep-active:foc-20261201:2"),
         ("foc-approaching", wall(2026, 11, 30, 10), "foc-approaching:20261201:1"),
         ("foc-approaching", wall(2026, 12, 1, 9), "foc-approaching:20261201:start-20261201140000"),
     ]
@@ -225,7 +220,9 @@ def test_journey_foc_confirmed_over_thanksgiving() -> None:
         "window_start": "2026-12-01T14:00:00+00:00",
         "window_end": "2026-12-01T18:00:00+00:00",
         "cancel_by": "2026-11-27",
+        ADVICE: True,  # the stage's first announcement says "keep your service active"
     }
+    assert not any(ADVICE in d.data for d in items if d is not confirmed)
     start = of_kind(items, K.FOC_APPROACHING)[-1]
     assert start.data["stage"] == "window-start"
     assert start.expires_at == WINDOW[1]
@@ -419,19 +416,17 @@ def test_moving_the_foc_changes_foc_keys_only() -> None:
         foc_set_at=ny(2026, 11, 24, 15),
     )
     new = {d.key: d for d in _due(moved)}
-    kept = old.keys() & new.keys()
-    assert kept == {f"{SID}:keep-active:20261112190000:{s}" for s in ("submitted", "week-1")}
-    # the weekly reminder moved off Thanksgiving no longer shares a day with "2 days before"
-    week_2 = f"{SID}:keep-active:20261112190000:week-2"
-    assert week_2 in new
-    for key in new.keys() - kept - {week_2}:
+    assert not old.keys() & new.keys()
+    for key in new:
         assert "20261203" in key
-    assert {d.kind for d in new.values()} >= {
+    assert {d.kind for d in new.values()} == {
         K.FOC_CONFIRMED,
         K.FOC_APPROACHING,
         K.CANCELLATION_CUTOFF,
-        K.KEEP_ACTIVE,
     }
+    # a moved date is announced without repeating "keep your service active" in this stage
+    (announced,) = of_kind(list(new.values()), K.FOC_CONFIRMED)
+    assert ADVICE not in announced.data
 
 
 def test_moving_only_the_window_renews_window_bound_reminders() -> None:
@@ -476,7 +471,6 @@ def test_foc_recorded_late_skips_countdowns_it_already_announces() -> None:
     items = _due(foc_facts(foc_set_at=set_at, status_since=set_at))
     assert [(d.kind.value, local(d.due_at)) for d in items if d.due_at >= set_at] == [
         ("foc-confirmed", wall(2026, 11, 25, 11)),
-        ("keep-active", wall(2026, 11, 27, 10)),
         ("foc-approaching", wall(2026, 11, 30, 10)),
         ("foc-approaching", wall(2026, 12, 1, 9)),
     ]
@@ -585,15 +579,12 @@ def test_catch_up_drops_outdated_foc_countdowns() -> None:
     now = ny(2026, 12, 1, 9, 30)  # down since before Thanksgiving; the port window has begun
     sent_now = catch_up(items, now)
     assert [(d.kind.value, d.data.get("stage")) for d in sent_now] == [
-        ("keep-active", "weekly"),
         ("foc-approaching", "window-start"),
     ]
-    assert sent_now[0].key.endswith(":week-1")  # the "2 days before" one expired with the window
     # one business day before: "FOC in 3 business days" is replaced by "FOC in 1 business day"
     monday = catch_up(items, ny(2026, 11, 30, 10, 5))
     assert [(d.kind.value, d.data.get("business_days")) for d in monday] == [
         ("foc-confirmed", None),
-        ("keep-active", 2),
         ("foc-approaching", 1),
     ]
     # the cut-off notice is void once the last day to cancel is over
@@ -827,7 +818,6 @@ def test_policy_defaults_match_the_product_brief() -> None:
     assert p.bill_missing_business_days == (1, 3)
     assert p.document_aging_days == 25
     assert p.document_max_age_days == MAX_DOCUMENT_AGE_DAYS
-    assert p.keep_active_before_foc_business_days == 2
     assert p.foc_approaching_business_days == (3, 1)
     assert p.stale_in_review_business_days == 2
     assert p.stale_submitted_business_days == 7

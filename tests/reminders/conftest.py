@@ -46,6 +46,7 @@ class Sent:
     channel: str
     thread: bool
     text: str
+    kinds: tuple[str, ...] = ()  # every reminder the message tells (one, or a few together)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class World:
                     channel=str(call.args.get("channel")),
                     thread=bool(call.args.get("thread_ts")),
                     text=str(call.args.get("text")),
+                    kinds=tuple(str(payload.get("kinds") or payload["kind"]).split(",")),
                 )
             )
         self._seen = len(calls)

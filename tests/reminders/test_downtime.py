@@ -44,8 +44,7 @@ def test_five_days_down_gives_one_catch_up_message_per_kind(world):
     caught_up = w.sent[before:]
     assert Counter(s.kind for s in caught_up) == {
         "loa-unsigned": 2,  # the thread, and the representative's DM
-        "foc-approaching": 1,
-        "keep-active": 1,
+        "foc-approaching": 1,  # "keep your service active" was said once, with the FOC
         "daily-digest": 1,
     }
     loa = [s for s in caught_up if s.kind == "loa-unsigned"]
@@ -53,8 +52,6 @@ def test_five_days_down_gives_one_catch_up_message_per_kind(world):
     assert "5 business days ago" in loa[0].text
     (countdown,) = [s for s in caught_up if s.kind == "foc-approaching"]
     assert "in 1 business day" in countdown.text  # not "3 business days"
-    (keep,) = [s for s in caught_up if s.kind == "keep-active"]
-    assert keep.stage == "before-foc"
     # the cut-off notice (last day to cancel: Fri Nov 20) is over: not sent at all
     assert "cancellation-cutoff" not in {s.kind for s in caught_up}
 
@@ -131,8 +128,9 @@ def test_a_late_countdown_tells_the_count_of_the_day_it_goes_out(world):
 
     w.clock.set(ny(2026, 11, 20, 10, 30))  # … to Friday: only the Thursday moments are missed
     w.tick()
-    caught_up = {s.kind: s for s in w.sent[before:] if s.thread}
+    caught_up = {k: s for s in w.sent[before:] if s.thread for k in s.kinds}
     countdown, loa = caught_up["foc-approaching"], caught_up["loa-unsigned"]
-    assert countdown.stage == "business-days-before"
-    assert "your numbers move in 2 business days" in countdown.text  # Mon 23, Tue 24
+    # Thursday's countdown and cut-off notice, one message (the last day to cancel is today)
+    assert countdown is caught_up["cancellation-cutoff"]
+    assert "Your numbers move in 2 business days" in countdown.text  # Mon 23, Tue 24
     assert "4 business days ago" in loa.text  # sent Monday the 16th

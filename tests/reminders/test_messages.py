@@ -13,7 +13,7 @@ from bot import services as svc
 from bot.delivery.outbox import RetryLater
 from bot.porting import rules
 from bot.porting.fields import Bill
-from bot.porting.reminders import Destination, ReminderKind, ReminderPolicy, destinations
+from bot.porting.reminders import ADVICE, Destination, ReminderKind, ReminderPolicy, destinations
 from bot.services import reminders as rsvc
 from bot.services.effects import Topic
 from bot.slack.blocks import reminders as blocks
@@ -46,6 +46,10 @@ def _request(ctx):
         return repo.get_request(s, sid=sid)
 
 
+ASKS = {K.LOA_UNSIGNED, K.BILL_MISSING, K.DOCUMENT_AGING, K.FOC_CONFIRMED, K.POST_PORT_CHECK}
+"""The requester's reminders that ask them to act: only these mention them."""
+
+
 @pytest.mark.parametrize(
     ("kind", "data"),
     [
@@ -53,7 +57,7 @@ def _request(ctx):
         (K.BILL_MISSING, {"business_days": 1}),
         (K.DOCUMENT_AGING, {"document": "bill", "dated": "2026-11-10", "last_valid_day": "x"}),
         (K.DOCUMENT_AGING, {"document": "loa", "dated": "2026-11-10"}),
-        (K.KEEP_ACTIVE, {"stage": "weekly", "week": 2}),
+        (K.KEEP_ACTIVE, {"stage": "submitted", ADVICE: True}),
         (K.FOC_CONFIRMED, {"foc_date": "2026-12-01", "cancel_by": "2026-11-27"}),
         (K.FOC_APPROACHING, {"stage": "business-days-before", "business_days": 3}),
         (K.FOC_APPROACHING, {"stage": "window-start", "window_end": "2026-12-01T18:00:00+00:00"}),
@@ -61,15 +65,22 @@ def _request(ctx):
         (K.POST_PORT_CHECK, {"foc_date": "2026-12-01"}),
     ],
 )
-def test_requester_messages_mention_them_and_never_leak_secrets(ctx, calendar, kind, data):
+def test_requester_messages_mention_them_only_to_ask_and_never_leak_secrets(
+    ctx, calendar, kind, data
+):
     if kind is K.DOCUMENT_AGING and data.get("last_valid_day") == "x":
         data = {**data, "last_valid_day": "2026-12-10"}
     req = _request(ctx)
     text, blocks_, note = say(kind, data, req, calendar)
-    assert text.startswith(f"<@{CUSTOMER.id}>")
+    if kind in ASKS:
+        assert text.startswith(f"<@{CUSTOMER.id}> ") and text.count("<@") == 1
+        assert note.startswith(f"{note_heading(kind)}\n@")
+    else:
+        assert "<@" not in text and text[0].isupper(), text  # news: nobody is pinged
+        assert note.startswith(f"{note_heading(kind)}\n") and "@" not in note
     everything = f"{text} {blocks_} {note}"
     assert PIN not in everything and ACCOUNT not in everything and ACCOUNT[-4:] not in everything
-    assert "*" not in note and "<@" not in note and note.startswith(f"{note_heading(kind)}\n@")
+    assert "*" not in note and "<@" not in note
     # Our dicts are exactly what slack_sdk would send for the same blocks.
     for block in blocks_:
         assert Block.parse(block).to_dict() == block
@@ -327,7 +338,7 @@ def test_a_hostile_name_is_words_in_slack_and_verbatim_in_the_note(ctx, calendar
     short, data = req.sid[:10], {"business_days": 3, "loa_sent_at": "2026-11-16T15:00:00+00:00"}
     text, blocks_, note = say(K.LOA_UNSIGNED, data, req, calendar)
     assert text == (
-        f"<@{CUSTOMER.id}> the Letter of Authorization for *{ESCAPED}* (`{short}`) went to "
+        f"<@{CUSTOMER.id}> The Letter of Authorization for *{ESCAPED}* (`{short}`) went to "
         f"{ESCAPED} 3 business days ago and is still not signed. Please make sure it is signed "
         "by *Wed Dec 16, 2026*: on that day the request closes on its own. If the e-mail never "
         "arrived or its link has expired, press *Resend LOA* for a fresh one."
@@ -335,7 +346,7 @@ def test_a_hostile_name_is_words_in_slack_and_verbatim_in_the_note(ctx, calendar
     assert blocks_[0]["text"]["text"] == text
     assert note == (
         "portbot reminder sent in Slack (loa-unsigned):\n"
-        f"@{HOSTILE} the Letter of Authorization for {HOSTILE} ({short}) went to {HOSTILE} 3 "
+        f"@{HOSTILE} The Letter of Authorization for {HOSTILE} ({short}) went to {HOSTILE} 3 "
         "business days ago and is still not signed. Please make sure it is signed by Wed Dec "
         "16, 2026: on that day the request closes on its own. If the e-mail never arrived or "
         "its link has expired, press Resend LOA for a fresh one."

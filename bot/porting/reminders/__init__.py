@@ -15,12 +15,22 @@ from __future__ import annotations
 from bot.porting.reminders.digest import DigestSummary, StaleItem, digest_due
 from bot.porting.reminders.due import Due, JSONValue, catch_up
 from bot.porting.reminders.facts import PortOutFacts, RequestFacts, WindowFacts
-from bot.porting.reminders.kinds import Audience, Destination, ReminderKind, destinations
+from bot.porting.reminders.kinds import (
+    THREAD_KINDS,
+    TOGETHER,
+    Audience,
+    Destination,
+    ReminderKind,
+    destinations,
+)
 from bot.porting.reminders.policy import ReminderPolicy
 from bot.porting.reminders.port_outs import port_out_deadline, port_out_reminders, window_reminders
-from bot.porting.reminders.port_requests import reminders_for
+from bot.porting.reminders.port_requests import ADVICE, reminders_for
 
 __all__ = [
+    "ADVICE",
+    "THREAD_KINDS",
+    "TOGETHER",
     "Audience",
     "Destination",
     "DigestSummary",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 
@@ -100,3 +101,11 @@ def destinations(kind: ReminderKind, *, rep_email: bool = False) -> tuple[Destin
     """Where the messages of a reminder of ``kind`` go, in order. The representative's DM only
     when the request names their e-mail (``rep_email``)."""
     return tuple(d for d in _ROUTES[kind] if d is not D.REP or rep_email)
+
+
+THREAD_KINDS = frozenset(k for k, routes in _ROUTES.items() if D.THREAD in routes)
+"""The kinds whose message goes to the request's thread (the customer's reminders)."""
+
+TOGETHER = timedelta(hours=1)
+"""Thread reminders of one request that fall due within this much of each other go out as one
+message (``bot.services.reminders.bundles``)."""

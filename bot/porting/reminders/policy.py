@@ -29,9 +29,6 @@ _COUNTS = (
     "expiry_days",
     "document_aging_days",
     "document_max_age_days",
-    "keep_active_weekly_days",
-    "keep_active_max_weeks",
-    "keep_active_before_foc_business_days",
     "cutoff_notice_business_days",
     "stale_in_review_business_days",
     "stale_submitted_business_days",
@@ -67,12 +64,6 @@ class ReminderPolicy:
     document_max_age_days: int = DOCUMENT_MAX_AGE_DAYS
     """Carriers refuse a bill or LOA older than this (``rules.DOCUMENT_MAX_AGE_DAYS``, which
     ``bot.porting.intake`` checks)."""
-
-    keep_active_weekly_days: int = 7
-    keep_active_max_weeks: int = 12
-    """Weekly "keep your numbers active" reminders stop after this many weeks in flight (a port
-    still without a date by then has long been flagged as stale to the agents)."""
-    keep_active_before_foc_business_days: int = 2
 
     foc_approaching_business_days: tuple[int, ...] = (3, 1)
     cutoff_notice_business_days: int = 1

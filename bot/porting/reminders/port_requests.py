@@ -19,10 +19,9 @@ moved into contact hours):
   sending), ``request-expiry`` ``expiry_days`` after sending; bill reminders as for drafts.
 * ``in_review`` / ``action_required``: bill reminders, ``document-aging`` of the signed LOA;
   ``stale-request`` to agents when ``in_review`` lasts ``stale_in_review_business_days``.
-* ``submitted``: ``keep-active`` at submission and weekly; ``stale-request`` after
+* ``submitted``: ``keep-active`` at submission; ``stale-request`` after
   ``stale_submitted_business_days`` without an FOC.
-* ``foc_confirmed``: ``foc-confirmed`` when the FOC was recorded; ``keep-active`` weekly until
-  ``keep_active_before_foc_business_days`` before the FOC and then once more;
+* ``foc_confirmed``: ``foc-confirmed`` when the FOC was recorded;
   ``foc-approaching`` ``foc_approaching_business_days`` before and at the window start;
   ``cancellation-cutoff`` ``cutoff_notice_business_days`` before the last day to cancel (the
   cut-off the lifecycle enforces, ``rules.CANCEL_NOTICE_BUSINESS_DAYS`` before the FOC: no
@@ -31,6 +30,11 @@ moved into contact hours):
   and the last day to cancel).
 * ``completed``: ``post-port-check`` after the FOC window (the only reminder of a final state).
 * ``cancel_pending``, ``cancelled``, ``expired``: nothing.
+
+"Keep your service active" is said once per stage (a stage is a lifecycle state): while
+``submitted`` by ``keep-active`` at submission, once the FOC is confirmed by the stage's first
+``foc-confirmed`` announcement. The reminder that carries it has ``data[ADVICE]`` set; the
+wording adds the advice only there (and once in a message that combines several reminders).
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ from storage.values import RequestStatus
 
 S = RequestStatus
 K = ReminderKind
+ADVICE = "keep_active_advice"
+"""``data`` key set on the one reminder of a stage that says "keep your service active"."""
 _BEFORE_SUBMISSION = frozenset({S.DRAFT, S.AWAITING_SIGNATURE, S.IN_REVIEW, S.ACTION_REQUIRED})
 _LOA_ON_FILE = frozenset({S.IN_REVIEW, S.ACTION_REQUIRED})
 _IN_FLIGHT = frozenset({S.SUBMITTED, S.FOC_CONFIRMED})
@@ -193,46 +199,19 @@ def _after_announcement(due: Due, announced: datetime | None, calendar: Business
 def _keep_active(
     facts: RequestFacts, policy: ReminderPolicy, calendar: BusinessCalendar
 ) -> Iterator[Due]:
+    """Keep your service active once per stage: while ``submitted``, this reminder at
+    submission; once the FOC is confirmed, the announcement carries it (see :func:`_foc`)."""
     submitted = facts.submitted_at
-    if facts.status not in _IN_FLIGHT or submitted is None:
+    if facts.status is not S.SUBMITTED or submitted is None:
         return
-    base = f"{facts.sid}:{K.KEEP_ACTIVE}:{stamp(submitted)}"
     yield make_due(
-        K.KEEP_ACTIVE, submitted, f"{base}:submitted", facts.sid, calendar, {"stage": "submitted"}
+        K.KEEP_ACTIVE,
+        submitted,
+        f"{facts.sid}:{K.KEEP_ACTIVE}:{stamp(submitted)}:submitted",
+        facts.sid,
+        calendar,
+        {"stage": "submitted", ADVICE: True},
     )
-    foc = facts.foc_date if facts.status is S.FOC_CONFIRMED else None
-    before_foc = None
-    if foc is not None:
-        n = policy.keep_active_before_foc_business_days
-        before_foc = make_due(
-            K.KEEP_ACTIVE,
-            calendar.at_local(calendar.add_business_days(foc, -n), policy.customer_time),
-            f"{facts.sid}:{K.KEEP_ACTIVE}:foc-{foc:%Y%m%d}:{n}",
-            facts.sid,
-            calendar,
-            {"stage": "before-foc", "business_days": n, "foc_date": foc.isoformat()},
-            expires_at=_port_starts(facts, calendar),
-        )
-    # Weekly reminders stop on the local day of the last one before the FOC.
-    stop_on = None if before_foc is None else calendar.local_date(before_foc.due_at)
-    first_day = calendar.local_date(submitted)
-    for week in range(1, policy.keep_active_max_weeks + 1):
-        day = first_day + timedelta(days=week * policy.keep_active_weekly_days)
-        weekly = make_due(
-            K.KEEP_ACTIVE,
-            calendar.at_local(day, policy.customer_time),
-            f"{base}:week-{week}",
-            facts.sid,
-            calendar,
-            {"stage": "weekly", "week": week},
-        )
-        if stop_on is not None and calendar.local_date(weekly.due_at) >= stop_on:
-            break
-        yield weekly
-    if before_foc is not None and _after_announcement(
-        before_foc, _announced_at(facts, calendar), calendar
-    ):
-        yield before_foc
 
 
 def _foc(facts: RequestFacts, policy: ReminderPolicy, calendar: BusinessCalendar) -> Iterator[Due]:
@@ -251,13 +230,16 @@ def _foc(facts: RequestFacts, policy: ReminderPolicy, calendar: BusinessCalendar
         "cancel_by": deadline.isoformat(),
     }
     window_tag = day + "".join(f"-{stamp(t)}" for t in (facts.foc_window_start, window_end) if t)
+    # The stage's first announcement carries "keep your service active"; a moved date is
+    # announced without repeating it (the advice names no date, so it still holds).
+    first = facts.foc_set_at is None or facts.foc_set_at <= facts.status_since
     yield make_due(
         K.FOC_CONFIRMED,
         _foc_announced(facts),
         f"{sid}:{K.FOC_CONFIRMED}:{window_tag}",
         sid,
         calendar,
-        common,
+        {**common, ADVICE: True} if first else common,
         expires_at=starts,
     )
     countdowns = []

@@ -1,6 +1,7 @@
 """Reminders in the services layer: rows that follow their subject (:mod:`.rows`), the
 agents' digest (:mod:`.digest`), the scheduled actions the sweep runs (:mod:`.actions`) and a
-reminder's message as it stands at delivery (:mod:`.messages`). This module re-exports them."""
+reminder's message as it stands at delivery (:mod:`.messages`), and the reminders one thread
+message tells together (:mod:`.bundles`). This module re-exports them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bot.services.reminders.actions import (
     expire_for_reminder,
     port_out_default_for_reminder,
 )
+from bot.services.reminders.bundles import Covered, thread_members
 from bot.services.reminders.digest import (
     DigestSummary,
     StaleItem,
@@ -22,6 +24,7 @@ from bot.services.reminders.rows import (
     FOC_ACTION,
     OBSOLETE,
     SUPERSEDED,
+    TOLD,
     Changes,
     Moments,
     apply_plan,
@@ -47,7 +50,9 @@ __all__ = [
     "FOC_ACTION",
     "OBSOLETE",
     "SUPERSEDED",
+    "TOLD",
     "Changes",
+    "Covered",
     "DigestSummary",
     "Dropped",
     "Moments",
@@ -71,6 +76,7 @@ __all__ = [
     "request_facts",
     "row_data",
     "row_values",
+    "thread_members",
     "wanted_for_request",
     "window_facts",
 ]

@@ -87,7 +87,7 @@ def message_of(ctx: Context, reminder_id: int, to: Destination) -> ReminderMessa
         if found is None:
             return Dropped(reminder_id, GONE)
         subject, rows = found
-        why = _untrue(ctx, s, row, due, rows, now)
+        why = why_untrue(ctx, s, row, due, rows, now)
     if why is not None:
         _record_drop(ctx, reminder_id, to, why)
         return Dropped(reminder_id, why)
@@ -129,10 +129,11 @@ def _subject(ctx: Context, s: Session, row: Reminder) -> tuple[Any, dict[str, An
     return None
 
 
-def _untrue(
+def why_untrue(
     ctx: Context, s: Session, row: Reminder, due: Due, rows: dict[str, Any], now: datetime
 ) -> str | None:
-    """Why the reminder is no longer true, or None while it is."""
+    """Why the reminder is no longer true, or None while it is (``rows``: its subject's row,
+    as ``{"request": ...}``, ``{"window": ...}`` or ``{"port_out": ...}``)."""
     if due.expires_at is not None and due.expires_at <= now:
         return "its moment is over"
     policy, calendar = policy_of(ctx), ctx.calendar

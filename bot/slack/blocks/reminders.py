@@ -11,7 +11,7 @@ delivery); a golden test checks them against ``slack_sdk``'s own serialisation.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +41,11 @@ class Message:
 
 
 def message(notice: Notice) -> Message:
-    """``text`` (mrkdwn, also the notification) and ``blocks``: the body, the buttons (their
-    value is the request's sid) and a footer naming the request."""
+    """``text`` (mrkdwn, also the notification) and ``blocks``: the body (a section per part
+    of a combined notice), the buttons (their value is the request's sid) and a footer naming
+    the request."""
     body = mrkdwn(notice.body)
-    blocks = [_section(body)]
+    blocks = [_section(mrkdwn(part)) for part in notice.sections] or [_section(body)]
     if notice.actions:
         buttons = [_button(a, notice.ref or "") for a in notice.actions]
         block_id = f"port-reminder-{notice.ref}"
@@ -59,11 +60,21 @@ def card_link(url: str) -> Block:
     return _context(mrkdwn(rich(link(url, "Open the card"))))
 
 
-def metadata(kind: ReminderKind, subject: str, stage: object = None) -> dict[str, Any]:
-    """Slack message metadata naming the reminder (tests and support find messages by it)."""
+def metadata(
+    kind: ReminderKind,
+    subject: str,
+    stage: object = None,
+    *,
+    also: Sequence[ReminderKind] = (),
+) -> dict[str, Any]:
+    """Slack message metadata naming the reminder (tests and support find messages by it);
+    ``also``: the kinds of the other reminders told in the same message (``kinds`` lists
+    them all, comma-separated)."""
     payload = {"kind": kind.value, "subject": subject}
     if stage is not None:
         payload["stage"] = str(stage)
+    if also:
+        payload["kinds"] = ",".join(k.value for k in (kind, *also))
     return {"event_type": METADATA_TYPE, "event_payload": payload}
 
 

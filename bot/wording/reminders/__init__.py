@@ -27,6 +27,8 @@ from bot.wording.reminders.notice import (
     Notice,
     Occasion,
     Verb,
+    combine,
+    compose,
     note_text,
 )
 
@@ -38,6 +40,8 @@ __all__ = [
     "Notice",
     "Occasion",
     "Verb",
+    "combine",
+    "compose",
     "note_text",
     "notice",
 ]

@@ -3,7 +3,7 @@ the :class:`Occasion` it is built for, and the pieces the builders share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -13,7 +13,7 @@ from bot.porting.calendar import BusinessCalendar
 from bot.porting.numbers import format_display
 from bot.porting.reminders import Destination, ReminderKind, ReminderPolicy
 from bot.wording.formats import an_instant, clip, plural, short_sid, window
-from bot.wording.rich import Rich, Style, code, plain, rich, strong
+from bot.wording.rich import Rich, Style, code, join, plain, rich, strong
 
 
 class Verb(StrEnum):
@@ -36,13 +36,66 @@ class Action:
 
 @dataclass(frozen=True)
 class Notice:
-    """A reminder in words. ``ref``: the request the actions act on (a footer names it);
-    ``what``: what the ticket note calls the reminder (empty for messages that are no note)."""
+    """A reminder in words. ``body``: the whole message; ``ref``: the request the actions act
+    on (a footer names it); ``what``: what the ticket note calls the reminder (empty for
+    messages that are no note).
+
+    For :func:`combine`, a requester's notice also keeps its parts: ``address`` (the mention
+    of the person it is for, only when they must act), ``words`` (what it says, without the
+    address or the advice) and ``advice`` ("keep your service active", on the one reminder of
+    a stage that says it). ``sections``: a combined notice's paragraphs, one block each."""
 
     body: Rich
     actions: tuple[Action, ...] = ()
     ref: str | None = None
     what: str = ""
+    words: Rich | None = None
+    address: Rich | None = None
+    advice: Rich | None = None
+    sections: tuple[Rich, ...] = ()
+
+
+def compose(
+    words: Rich,
+    *,
+    address: Rich | None = None,
+    advice: Rich | None = None,
+    actions: tuple[Action, ...] = (),
+    ref: str | None = None,
+    what: str = "",
+) -> Notice:
+    """A notice from its parts: the address first, then the words, then the advice."""
+    body = join([p for p in (address, words, advice) if p], " ")
+    return Notice(body, actions, ref, what, words=words, address=address, advice=advice)
+
+
+def combine(notices: Sequence[Notice]) -> Notice:
+    """Several reminders of one request as one message: the ones that ask something of the
+    person first (the only mention, once, at the start), then the others in the order given;
+    "keep your service active" once, at the end; each button once."""
+    if len(notices) == 1:
+        return notices[0]
+    ordered = sorted(notices, key=lambda n: n.address is None)  # stable: asks first
+    address = next((n.address for n in ordered if n.address), None)
+    advice = next((n.advice for n in ordered if n.advice), None)
+    parts = [n.words if n.words is not None else n.body for n in ordered]
+    sections = [rich(address, " ", parts[0]) if address else parts[0], *parts[1:]]
+    if advice:
+        sections.append(advice)
+    actions: dict[Verb, Action] = {}
+    for n in ordered:
+        for a in n.actions:
+            actions.setdefault(a.verb, a)
+    return Notice(
+        join(sections, "\n\n"),
+        tuple(actions.values()),
+        ref=next((n.ref for n in ordered if n.ref), None),
+        what=" + ".join(n.what for n in ordered if n.what),
+        words=join(parts, "\n\n"),
+        address=address,
+        advice=advice,
+        sections=tuple(sections),
+    )
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,20 @@ def port_out_default(o: Occasion) -> str:
 
 
 def port_out_window(o: Occasion) -> Notice:
+    """The window opened (its creator just opened it: no mention), closes soon (they may have
+    to open another: mentioned), closed (news: no mention)."""
     window, tz = o.subject, o.calendar.timezone
-    who = mention(window.created_by) if window.created_by else "Heads-up:"
     ends = an_instant(o.data.get("ends_at")) or window.ends_at
     nums = numbers(list(window.numbers or []))
     stage = o.data.get("stage")
     if stage == "opened":
         body = rich(
-            who,
-            f" your port-out window is open: {nums} may move to another carrier until ",
+            f"Your port-out window is open: {nums} may move to another carrier until ",
             strong(when(ends, tz)),
             ". Outside it, port-outs wait for your approval.",
         )
     elif stage == "closing":
+        who = mention(window.created_by) if window.created_by else "Heads-up:"
         body = rich(
             who,
             f" your port-out window for {nums} closes at ",
@@ -43,8 +44,7 @@ def port_out_window(o: Occasion) -> Notice:
     else:
         closed = an_instant(o.data.get("closed_at")) or ends
         body = rich(
-            who,
-            f" your port-out window for {nums} closed at {when(closed, tz)}. From now on, a "
+            f"Your port-out window for {nums} closed at {when(closed, tz)}. From now on, a "
             "request to take these numbers waits for your approval.",
         )
     return Notice(body, what="port-out window")

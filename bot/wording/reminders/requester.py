@@ -3,7 +3,9 @@ representative's message while the LOA waits for their signature: one builder pe
 
 from __future__ import annotations
 
-from bot.porting.reminders import Destination
+from typing import Any
+
+from bot.porting.reminders import ADVICE, Destination
 from bot.porting.rules import CANCEL_NOTICE_BUSINESS_DAYS
 from bot.wording.formats import a_date, an_instant, day, spelled, when
 from bot.wording.reminders.notice import (
@@ -16,6 +18,7 @@ from bot.wording.reminders.notice import (
     Occasion,
     business_days,
     carrier,
+    compose,
     days,
     days_since,
     expires_on,
@@ -23,15 +26,34 @@ from bot.wording.reminders.notice import (
     rep,
     window_part,
 )
-from bot.wording.rich import Part, mention, rich, strong
+from bot.wording.rich import Part, Rich, mention, rich, strong
 from storage.values import RequestStatus
 
 
-def _notice(o: Occasion, *parts: Part, actions: tuple[Action, ...] = ()) -> Notice:
-    """A message for the request's thread: it starts by mentioning the requester."""
+def _notice(
+    o: Occasion, *parts: Part, actions: tuple[Action, ...] = (), act: bool = False
+) -> Notice:
+    """A message for the request's thread. It mentions the requester only when it asks them
+    to do something (``act``); it says "keep your service active" only when the reminder is
+    the one of its stage that carries that advice (:data:`ADVICE`)."""
     req = o.subject
-    who = mention(req.requester_id, req.requester_name or "")
-    return Notice(rich(who, " ", *parts), actions, ref=req.sid, what=o.kind.value)
+    return compose(
+        rich(*parts),
+        address=rich(mention(req.requester_id, req.requester_name or "")) if act else None,
+        advice=keep_active_advice(req) if o.data.get(ADVICE) else None,
+        actions=actions,
+        ref=req.sid,
+        what=o.kind.value,
+    )
+
+
+def keep_active_advice(req: Any) -> Rich:
+    """The advice given once per stage: the old service must live until the port is done."""
+    return rich(
+        f"Keep your service with {carrier(req)} active and paid until your numbers have moved: "
+        "if the account is closed or suspended before then, the carrier turns the port down "
+        "and the numbers can be lost."
+    )
 
 
 def loa_unsigned(o: Occasion) -> Notice:
@@ -43,7 +65,7 @@ def loa_unsigned(o: Occasion) -> Notice:
     n = days_since(sent, int(o.data.get("business_days") or 0), o.calendar, o.today)
     return _notice(
         o,
-        "the Letter of Authorization for ",
+        "The Letter of Authorization for ",
         label(req),
         f" went to {rep(req)} {business_days(n)} ago and is still not signed. Please make sure "
         "it is signed by ",
@@ -53,6 +75,7 @@ def loa_unsigned(o: Occasion) -> Notice:
         strong("Resend LOA"),
         " for a fresh one.",
         actions=(RESEND,),
+        act=True,
     )
 
 
@@ -77,6 +100,7 @@ def bill_missing(o: Occasion) -> Notice:
     req = o.subject
     return _notice(
         o,
+        "Your ",
         label(req),
         f" is waiting for a bill from {carrier(req)}, issued in the last "
         f"{days(o.policy.document_max_age_days)}. Add it by ",
@@ -84,6 +108,7 @@ def bill_missing(o: Occasion) -> Notice:
         f"; drafts close after {days(o.policy.expiry_days)}. Nothing goes to the carrier until "
         "it is here.",
         actions=(ADD_BILL,),
+        act=True,
     )
 
 
@@ -95,42 +120,37 @@ def document_aging(o: Occasion) -> Notice:
     if o.data.get("document") == "loa":
         return _notice(
             o,
-            "the signed LOA for ",
+            "The signed LOA for ",
             label(req),
             f" dates from {day(dated) if dated else 'a while ago'}, and carriers accept it until ",
             last_text,
             f". If the request has not gone to {carrier(req)} by then, {rep(req)} will have to "
             "sign a fresh one; we will tell you if so.",
             actions=(DETAILS,),
+            act=True,
         )
     draft = RequestStatus(req.status) is RequestStatus.DRAFT
     return _notice(
         o,
-        "the bill on ",
+        "The bill on ",
         label(req),
         f" was issued {day(dated) if dated else 'almost a month ago'}; carriers refuse bills "
         f"older than {days(o.policy.document_max_age_days)}, so it stops counting after ",
         last_text,
         ". Please post a newer bill in this thread before then.",
         actions=(ADD_BILL,) if draft else (DETAILS,),
+        act=True,
     )
 
 
 def keep_active(o: Occasion) -> Notice:
-    req, foc = o.subject, a_date(o.data.get("foc_date"))
-    until = (
-        rich("until your numbers have moved on ", strong(day(foc)))
-        if foc
-        else "until the port is done"
-    )
-    first = o.data.get("stage") == "submitted"
-    return _notice(
-        o,
-        rich("we have sent ", label(req), f" to {carrier(req)}. ") if first else None,
-        f"Keep your service with {carrier(req)} active and paid ",
-        until,
-        ". If the account is closed or suspended before then, the carrier turns the port down "
-        "and the numbers can be lost.",
+    """Sent to the carrier: the advice of the ``submitted`` stage (no one needs to act)."""
+    req = o.subject
+    return compose(
+        rich("We have sent ", label(req), f" to {carrier(req)}."),
+        advice=keep_active_advice(req),
+        ref=req.sid,
+        what=o.kind.value,
     )
 
 
@@ -145,19 +165,20 @@ def foc_confirmed(o: Occasion) -> Notice:
         strong(day(foc) if foc else "see the card"),
         window_part(o),
         ". Set your numbers up in your account now (call routing, voicemail, texting) so calls "
-        f"arrive as soon as they move, and keep {carrier(req)} active until then.",
+        "arrive as soon as they move.",
         rich(" The last day to cancel is ", strong(day(cancel_by)), ".") if cancel_by else None,
+        act=True,
     )
 
 
 def foc_approaching(o: Occasion) -> Notice:
-    """The countdown to the port date, and the start of the port window."""
+    """The countdown to the port date, and the start of the port window: news, no mention."""
     req, foc = o.subject, a_date(o.data.get("foc_date"))
     if o.data.get("stage") == "window-start":
         end = an_instant(o.data.get("window_end"))
         return _notice(
             o,
-            "the port window for ",
+            "The port window for ",
             label(req),
             " has started: your numbers are moving",
             rich(" and should be done by ", strong(when(end, o.calendar.timezone)))
@@ -171,21 +192,21 @@ def foc_approaching(o: Occasion) -> Notice:
         n = o.calendar.business_days_between(o.today, foc)
     return _notice(
         o,
-        f"your numbers move {f'in {business_days(n)}' if n > 0 else 'today'}, on ",
+        f"Your numbers move {f'in {business_days(n)}' if n > 0 else 'today'}, on ",
         strong(day(foc) if foc else "the port date"),
         window_part(o),
-        ". Finish setting them up in your account before then, and keep "
-        f"{carrier(req)} active until they have moved.",
+        ". Finish setting them up in your account before then.",
     )
 
 
 def cancellation_cutoff(o: Occasion) -> Notice:
+    """The last chance to stop the port: only for someone who wants to, so no mention."""
     req, foc = o.subject, a_date(o.data.get("foc_date"))
     cancel_by = a_date(o.data.get("cancel_by"))
     ahead = spelled(CANCEL_NOTICE_BUSINESS_DAYS, "business day")  # the enforced cut-off
     return _notice(
         o,
-        "if you want to stop ",
+        "If you want to stop ",
         label(req),
         ", the carriers must hear it by ",
         strong(day(cancel_by) if cancel_by else "tomorrow"),
@@ -200,9 +221,10 @@ def post_port_check(o: Occasion) -> Notice:
     req = o.subject
     return _notice(
         o,
-        "the numbers of ",
+        "The numbers of ",
         label(req),
         " have moved. Please make a test call to and from each number and send a text today. "
         f"When everything works, close your account with {carrier(req)} (not before); if "
         "something fails, tell us here.",
+        act=True,
     )
