@@ -253,7 +253,9 @@ class IntakeSession(SQLModel, table=True):
     """What a customer typed in the ``/port new`` modal so far, between its steps.
 
     Slack's ``private_metadata`` carries only this row's id; the values live here, with the
-    account number and PIN encrypted like everywhere else. Rows expire after a day.
+    account number and PIN encrypted like everywhere else. ``step`` is the step the form shows.
+    Rows expire after a day; one the person closed (``kept_at``) is kept as a draft, and lives
+    as long as a draft request does.
     """
 
     __tablename__ = "intake_sessions"
@@ -270,6 +272,7 @@ class IntakeSession(SQLModel, table=True):
     request_sid: str | None = Field(default=None, max_length=34)
     created_at: datetime = _utc()
     expires_at: datetime = _utc(index=True)
+    kept_at: datetime | None = _utc(default=None)
 
 
 class DocumentKind(StrEnum):

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from sqlmodel import col, delete
 
 from bot.documents.checks import check_content
 from bot.porting import intake
@@ -23,6 +26,31 @@ from storage.values import account_secret, pin_secret
 
 SESSION_TTL = timedelta(hours=24)
 _SECRET_FIELDS = frozenset({F.ACCOUNT_NUMBER, F.PIN})  # kept encrypted, not in `data`
+FIRST_STEP, LAST_STEP = 1, 4
+BILL_LATER_KEY = "bill_later"  # the last step's "upload the bill later" box, as typed
+
+
+@dataclass(frozen=True)
+class Form:
+    """The intake form as its next view shows it: the step on screen and what was typed so
+    far, keyed by field name (``F`` values, plus :data:`BILL_LATER_KEY`). The account number
+    and PIN are not in ``typed``: only whether one is kept (the account number masked)."""
+
+    session_id: str
+    step: int
+    typed: Mapping[str, Any]
+    account_number: str = ""  # masked; empty when none is kept
+    has_pin: bool = False
+
+
+def form_of(session: IntakeSession) -> Form:
+    return Form(
+        session_id=session.id,
+        step=session.step,
+        typed=dict(session.data),
+        account_number=session.account_number.masked if session.account_number else "",
+        has_pin=session.pin is not None,
+    )
 
 
 def start(
@@ -34,10 +62,16 @@ def start(
     channel_id: str = "",
     agreements: frozenset[str],
 ) -> str:
-    """Record the accepted checklist and return the session id for the next steps."""
+    """Record the accepted checklist and return the session id for the next steps. The
+    person's sessions that have expired go now, with what they held."""
     now = ctx.now()
     session_id = secrets.token_urlsafe(18)
     with ctx.db.write() as s:
+        s.exec(
+            delete(IntakeSession).where(
+                col(IntakeSession.user_id) == user_id, col(IntakeSession.expires_at) <= now
+            )
+        )
         s.add(
             IntakeSession(
                 id=session_id,
@@ -45,7 +79,7 @@ def start(
                 channel_id=channel_id,
                 user_id=user_id,
                 user_name=user_name,
-                step=1,
+                step=FIRST_STEP + 1,
                 data={F.AGREEMENTS.value: sorted(agreements)},
                 created_at=now,
                 expires_at=now + SESSION_TTL,
@@ -54,13 +88,36 @@ def start(
     return session_id
 
 
+def agree(ctx: Context, session_id: str, user_id: str, *, agreements: frozenset[str]) -> Form:
+    """The checklist accepted again, on a form that went back to it: the same session goes on
+    to its next step with everything typed in it."""
+    with ctx.db.write() as s:
+        found = open_session(s.get(IntakeSession, session_id), user_id, ctx.now())
+        found.data = {**found.data, F.AGREEMENTS.value: sorted(agreements)}
+        found.step = FIRST_STEP + 1
+        s.add(found)
+        return form_of(found)
+
+
+GONE = "This form has expired or belongs to someone else. Start again with /port new."
+SENT = "This form was already sent. Look for the request with /port list."
+
+
 def load(ctx: Context, session_id: str, user_id: str) -> IntakeSession:
     with ctx.db.read() as s:
         found = s.get(IntakeSession, session_id)
     if found is None or found.user_id != user_id or found.expires_at <= ctx.now():
-        raise NotFound(
-            "This form has expired or belongs to someone else. Start again with /port new."
-        )
+        raise NotFound(GONE)
+    return found
+
+
+def open_session(found: IntakeSession | None, user_id: str, now: datetime) -> IntakeSession:
+    """``found`` if it is this person's, unexpired and not sent yet: a form that can still
+    change."""
+    if found is None or found.user_id != user_id or found.expires_at <= now:
+        raise NotFound(GONE)
+    if found.request_sid is not None:
+        raise NotFound(SENT)
     return found
 
 
@@ -129,23 +186,56 @@ def check_bill_content(data: bytes, *, filename: str) -> Errors:
     return {F.BILL: " ".join(problems)} if problems else {}
 
 
-def save(ctx: Context, session_id: str, user_id: str, *, step: int, values: dict[F, str]) -> None:
-    """Keep a validated step's values as typed; the account number and PIN encrypted."""
+def save(ctx: Context, session_id: str, user_id: str, *, step: int, values: dict[F, str]) -> Form:
+    """Keep a validated step's values as typed (the account number and PIN encrypted; left
+    empty, the ones kept before stay) and move the form on to the next step."""
     with ctx.db.write() as s:
         found = s.get(IntakeSession, session_id)
         if found is None or found.user_id != user_id:
             raise NotFound("This form has expired. Start again with /port new.")
-        data = dict(found.data)
-        for fld, value in values.items():
-            if fld is F.ACCOUNT_NUMBER:
-                found.account_number = account_secret(value) if value else None
-            elif fld is F.PIN:
-                found.pin = pin_secret(value) if value else None
-            else:
-                data[fld.value] = value
-        found.data = data
-        found.step = max(found.step, step)
+        write_typed(found, {fld.value: value for fld, value in values.items()})
+        found.step = min(step + 1, LAST_STEP)
         s.add(found)
+        return form_of(found)
+
+
+_TEXT_KEYS = frozenset(f.value for f in F) - {
+    F.AGREEMENTS.value,
+    F.BILL.value,
+    F.BILL_ISSUED_ON.value,
+    F.DESIRED_DATE.value,
+}
+_DATE_KEYS = frozenset({F.BILL_ISSUED_ON.value, F.DESIRED_DATE.value})
+MAX_TYPED = 3000  # Slack's longest text input; anything longer did not come from the form
+
+
+def write_typed(found: IntakeSession, typed: Mapping[str, Any]) -> None:
+    """Put what was typed into the session, as typed: the account number and PIN encrypted
+    and kept when left empty; other keys, or values of the wrong shape, ignored."""
+    data = dict(found.data)
+    for key, value in typed.items():
+        if key == F.ACCOUNT_NUMBER.value:
+            if isinstance(value, str) and value.strip():
+                found.account_number = account_secret(value[:MAX_TYPED])
+        elif key == F.PIN.value:
+            if isinstance(value, str) and value.strip():
+                found.pin = pin_secret(value[:MAX_TYPED])
+        elif key in _TEXT_KEYS and isinstance(value, str):
+            data[key] = value[:MAX_TYPED]
+        elif key in _DATE_KEYS and (value is None or isinstance(value, str)):
+            data[key] = _iso_day(value)
+        elif key == F.AGREEMENTS.value and isinstance(value, list):
+            data[key] = sorted(str(v) for v in value)
+        elif key == BILL_LATER_KEY and isinstance(value, bool):
+            data[key] = value
+    found.data = data
+
+
+def _iso_day(value: str | None) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def finish(

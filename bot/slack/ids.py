@@ -22,6 +22,7 @@ class View(StrEnum):
     NEW_CONTACT = "port-new-contact"
     NEW_BILL = "port-new-bill"
     NEW_DONE = "port-new-done"
+    NEW_RESUME = "port-new-resume"  # "continue your draft, or start over?"
     FOC = "port-foc"
     REJECT = "port-reject"
     COMPLETE = "port-complete"
@@ -100,6 +101,9 @@ class Action(StrEnum):
     CONFIRM_CANCEL = "port-confirm-cancel"
     NEW = "port-new"
     RESUME = "port-resume"
+    NEW_BACK = "port-new-back"  # the intake form's previous step
+    NEW_CONTINUE = "port-new-continue"  # reopen a kept intake draft where it stopped
+    NEW_START_OVER = "port-new-start-over"  # drop a kept intake draft and begin again
     RESEND_LOA = "port-resend-loa"
     PORTOUT_APPROVE = "port-portout-approve"
     PORTOUT_REJECT_OPEN = "port-portout-reject-open"

@@ -22,7 +22,7 @@ from bot.slack.agents import AgentDirectory
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import Action, Block, View
-from bot.slack.listeners import actions, commands, events, port_out_actions, views
+from bot.slack.listeners import actions, commands, events, intake_nav, port_out_actions, views
 from tests.services.helpers import draft, mark_loa_signed, numbers
 from tests.slack.conftest import AGENT, CHANNEL, CUSTOMER, OTHER
 
@@ -95,13 +95,17 @@ def test_bolt_sees_each_handlers_own_arguments(ctx, handler, names):
 
 
 def test_every_action_and_view_has_a_module_level_handler():
-    assert set(actions.HANDLERS) | set(port_out_actions.ACTIONS) == set(Action)
+    assert set(actions.HANDLERS) | set(port_out_actions.ACTIONS) | set(intake_nav.ACTIONS) == set(
+        Action
+    )
     assert set(views.HANDLERS) | set(port_out_actions.VIEWS) == set(View) - {
         View.NEW_DONE,
         View.LOADING,
+        View.NEW_RESUME,  # buttons only (intake_nav.ACTIONS)
     }
-    modules = (actions.__name__, views.__name__, port_out_actions.__name__)
+    modules = (actions.__name__, views.__name__, port_out_actions.__name__, intake_nav.__name__)
     for handler in [
+        *intake_nav.ACTIONS.values(),
         *actions.HANDLERS.values(),
         *views.HANDLERS.values(),
         *port_out_actions.ACTIONS.values(),

@@ -342,7 +342,9 @@ def checking_view(count: int, *, metadata: str = "") -> View:
 
 
 # Keys of a stored view that views.update accepts back (the rest are Slack's own: id, hash…).
-_VIEW_KEYS = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+_VIEW_KEYS = (
+    *("type", "callback_id", "title", "submit", "close", "private_metadata", "notify_on_close"),
+)
 _SECRET_BLOCKS = frozenset({ids.Block.ACCOUNT_NUMBER, ids.Block.PIN})
 
 
@@ -369,7 +371,8 @@ def refilled_view(view: dict, errors: Mapping[str, str] | Mapping[ids.Block, str
             element = dict(block["element"])
             entry = (values.get(block_id) or {}).get(element.get("action_id", ""))
             if block_id in _SECRET_BLOCKS:
-                block["hint"] = {"type": "plain_text", "text": "Please enter this again."}
+                if (entry or {}).get("value"):  # typed anew, and not kept: it was refused
+                    block["hint"] = {"type": "plain_text", "text": "Please enter this again."}
             elif entry:
                 _prefill(element, entry)
             block["element"] = element

@@ -15,10 +15,12 @@ from slack_sdk.webhook import WebhookClient
 from bot import services as svc
 from bot.porting.errors import InvalidInput
 from bot.services.cancel import cancel_preview
+from bot.services.intake_drafts import kept_draft
 from bot.services.tickets import ticket_url
 from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
+from bot.slack.blocks.intake_form import resume_offer
 from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
@@ -96,8 +98,12 @@ def new(deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args:
             text=NOT_IN_CHANNEL, response_type="ephemeral"
         )
         return
-    meta = dump_meta(team=cmd.get("team_id", ""), channel=cmd.get("channel_id", ""))
-    client.views_open(trigger_id=cmd["trigger_id"], view=intake_views.agreement_step(meta))
+    team, channel = cmd.get("team_id", ""), cmd.get("channel_id", "")
+    meta = dump_meta(team=team, channel=channel)
+    # One indexed read: a form this person closed here is offered before a new one starts.
+    kept = kept_draft(deps.ctx, user_id=cmd["user_id"], team_id=team, channel_id=channel)
+    first = resume_offer(kept, meta) if kept else intake_views.agreement_step(meta)
+    client.views_open(trigger_id=cmd["trigger_id"], view=first)
 
 
 def status(

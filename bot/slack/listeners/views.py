@@ -27,13 +27,16 @@ from bot.services import intake_flow
 from bot.services.carrier import FOC_DATE, FOC_WINDOW
 from bot.services.queries import visible_sid
 from bot.slack.blocks import intake as intake_views
+from bot.slack.blocks import intake_form
 from bot.slack.deps import SlackDeps, load_meta
 from bot.slack.errors import bind, log, new_ref, unexpected_text
 from bot.slack.files import FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
+from bot.slack.listeners import intake_nav
 from bot.slack.state import State
 
 MAX_ERROR = 1000
+SECRET_FIELDS = frozenset({F.ACCOUNT_NUMBER, F.PIN})
 STEP_FIELDS = {
     2: (F.LANDLINES, F.WIRELESS, F.LOSING_CARRIER, F.ACCOUNT_NUMBER, F.BTN, F.PIN),
     3: (
@@ -142,12 +145,20 @@ def _show_after_ack(
 
 
 def step_agreement(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Step 1. A form that came back to it (Back from step 2, or a draft reopened here) goes
+    on with its session and what was typed in it; otherwise a session starts."""
     checked = State(view).choices(Block.AGREEMENTS)
     errors = intake_flow.check_agreements(checked)
     if errors:
         ack(response_action="errors", errors=slack_errors(errors))
         return
     meta, user = load_meta(view), body["user"]
+    if meta.get("session"):
+        form = intake_flow.agree(
+            deps.ctx, meta["session"], user["id"], agreements=frozenset(checked)
+        )
+        ack(response_action="update", view=intake_form.step_view(form, today=deps.ctx.today()))
+        return
     session = intake_flow.start(
         deps.ctx,
         user_id=user["id"],
@@ -156,22 +167,19 @@ def step_agreement(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[s
         channel_id=meta.get("channel", ""),
         agreements=frozenset(checked),
     )
-    ack(response_action="update", view=intake_views.numbers_step(session))
+    form = intake_flow.Form(session_id=session, step=2, typed={})
+    ack(response_action="update", view=intake_form.step_view(form, today=deps.ctx.today()))
 
 
 def _step(
-    deps: SlackDeps,
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    number: int,
-    next_view: Callable[[str], SlackView],
+    deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], number: int
 ) -> None:
+    """Steps 2 and 3: checked with everything typed before; an account number or PIN left
+    empty where one is kept means "keep it"."""
     session_id, user_id = view["private_metadata"], body["user"]["id"]
     typed = _typed(State(view), STEP_FIELDS[number])
-    draft = intake_flow.draft_of(
-        intake_flow.load(deps.ctx, session_id, user_id), **{f.value: v for f, v in typed.items()}
-    )
+    given = {f.value: v for f, v in typed.items() if v or f not in SECRET_FIELDS}
+    draft = intake_flow.draft_of(intake_flow.load(deps.ctx, session_id, user_id), **given)
     if number == 2:
         result = intake_flow.check_numbers_step(deps.ctx, draft)
     else:
@@ -180,17 +188,16 @@ def _step(
     if errors:
         ack(response_action="errors", errors=slack_errors(errors))
         return
-    intake_flow.save(deps.ctx, session_id, user_id, step=number, values=typed)
-    ack(response_action="update", view=next_view(session_id))
+    form = intake_flow.save(deps.ctx, session_id, user_id, step=number, values=typed)
+    ack(response_action="update", view=intake_form.step_view(form, today=deps.ctx.today()))
 
 
 def step_numbers(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-    _step(deps, ack, body, view, 2, intake_views.contact_step)
+    _step(deps, ack, body, view, 2)
 
 
 def step_contact(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-    today = deps.ctx.today()
-    _step(deps, ack, body, view, 3, lambda session: intake_views.bill_step(session, today=today))
+    _step(deps, ack, body, view, 3)
 
 
 def step_bill(
@@ -398,3 +405,4 @@ HANDLERS: dict[View, Callable[..., None]] = {
 def register(app: App, deps: SlackDeps) -> None:
     for callback_id, handler in HANDLERS.items():
         app.view(callback_id)(bind(handler, deps))
+    intake_nav.register(app, deps)
