@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from bot.sidebar.forms import esc
 from bot.wording.formats import clip, one_line, when
@@ -98,21 +98,24 @@ def timeline(entries: Sequence[Entry], tz: tzinfo | str | None) -> str:
     return '<ol class="pb-timeline">\n' + "\n".join(items) + "\n</ol>"
 
 
-def slack_href(link: SlackLink) -> tuple[str, str]:
-    """Where the subject's card lives in Slack, and the words of the link: its permalink when
-    one is stored, else the channel (Slack opens it in the agent's workspace)."""
-    permalink = safe_url(str(getattr(link, "permalink", "") or ""))
-    if permalink:
-        return permalink, "Open the thread in Slack"
+def slack_href(link: SlackLink, workspace: str | None = None) -> tuple[str, str]:
+    """Where the subject's card lives in Slack, and the words of the link: the card's thread
+    when the workspace's address is known (``https://acme.slack.com/``, Slack's permalink
+    form), else the channel (Slack opens it in the agent's workspace)."""
+    base = safe_url(workspace or "")
+    if base and link.message_ts:
+        ts = link.message_ts.replace(".", "")
+        channel = quote(link.channel_id, safe="")
+        return f"{base.rstrip('/')}/archives/{channel}/p{ts}", "Open the thread in Slack"
     query = {"channel": link.channel_id} | ({"team": link.team_id} if link.team_id else {})
     return f"{SLACK_REDIRECT}?{urlencode(query)}", "Open its channel in Slack"
 
 
-def slack_line(link: SlackLink | None) -> str:
+def slack_line(link: SlackLink | None, workspace: str | None = None) -> str:
     """The link to the subject's card and thread in Slack, or a line saying there is none."""
     if link is None:
         return '<p class="pb-slack">No Slack card yet.</p>'
-    href, words = slack_href(link)
+    href, words = slack_href(link, workspace)
     return (
         f'<p class="pb-slack"><a class="pb-link" href="{esc(href)}" target="_blank" '
         f'rel="noopener noreferrer">{esc(words)}</a></p>'

@@ -52,6 +52,7 @@ def port_out_fragment(
     calendar: BusinessCalendar,
     now: datetime,
     error: FormError | None = None,
+    workspace: str | None = None,
 ) -> str:
     """A port-out as the agent needs it in the ticket's sidebar."""
     po, tz = page.port_out, calendar.timezone
@@ -72,7 +73,7 @@ def port_out_fragment(
     out.append(parts.section("numbers", f"Numbers ({len(po.numbers or ()):,})", _decisions(po)))
     recent = [_entry(e) for e in page.events[-EVENTS_SHOWN:]]
     out.append(parts.section("timeline", "Recent activity", parts.timeline(recent, tz)))
-    out.append(parts.slack_line(page.slack))
+    out.append(parts.slack_line(page.slack, workspace))
     if allowed:
         body = "\n".join(
             (

@@ -11,19 +11,24 @@ number or PIN is shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta, tzinfo
+from datetime import date, tzinfo
 
 from bot.porting import lifecycle, rejections
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.lifecycle import Move
-from bot.porting.rules import DOCUMENT_AGING_NOTICE_DAYS, DOCUMENT_MAX_AGE_DAYS
 from bot.services.base import Context, Snapshot
 from bot.sidebar import forms, linked, parts
 from bot.sidebar.forms import FormError, esc
 from bot.sidebar.port_out_view import port_out_fragment
 from bot.wording import rejections as rejection_words
 from bot.wording.formats import clip, day, number, numbers_list, plural, short_day, when
-from bot.wording.requests import number_status_label, port_date, request_name, toll_free_note
+from bot.wording.requests import (
+    missing_items,
+    number_status_label,
+    port_date,
+    request_name,
+    toll_free_note,
+)
 from storage.models import PortNumber, PortRequest, TimelineEvent
 from storage.values import LineType, NumberStatus, RequestStatus, Role
 
@@ -49,18 +54,37 @@ LINE_TYPES = {
 _BEFORE_SUBMISSION = frozenset({S.DRAFT, S.AWAITING_SIGNATURE, S.IN_REVIEW, S.ACTION_REQUIRED})
 
 
-def ticket_fragment(ctx: Context, ticket_id: int, *, error: FormError | None = None) -> str:
+def ticket_fragment(
+    ctx: Context,
+    ticket_id: int,
+    *,
+    error: FormError | None = None,
+    workspace: str | None = None,
+) -> str:
     """What ``ticket_id`` is linked to, as the sidebar shows it; ``error``: an action just
-    refused, shown in its form."""
+    refused, shown in its form; ``workspace``: the Slack workspace's address, for links to
+    the card's thread."""
     found = linked.load(ctx, ticket_id)
     today, calendar = ctx.today(), ctx.calendar
     if found is None:
         return unlinked_fragment(ticket_id, error)
     if isinstance(found, linked.PortOutPage):
         return port_out_fragment(
-            found, ticket_id=ticket_id, calendar=calendar, error=error, now=ctx.now()
+            found,
+            ticket_id=ticket_id,
+            calendar=calendar,
+            error=error,
+            now=ctx.now(),
+            workspace=workspace,
         )
-    return request_fragment(found, ticket_id=ticket_id, today=today, calendar=calendar, error=error)
+    return request_fragment(
+        found,
+        ticket_id=ticket_id,
+        today=today,
+        calendar=calendar,
+        error=error,
+        workspace=workspace,
+    )
 
 
 def notice(heading: str, advice: str) -> str:
@@ -101,6 +125,7 @@ def request_fragment(
     today: date,
     calendar: BusinessCalendar,
     error: FormError | None = None,
+    workspace: str | None = None,
 ) -> str:
     """A port request as the agent needs it in the ticket's sidebar."""
     snap = page.snapshot
@@ -118,9 +143,9 @@ def request_fragment(
     if error is not None and error.action not in allowed:
         out.append(forms.error_line(error.message))
     out.append(parts.facts(_facts(snap, today, calendar)))
-    missing = missing_items(snap, today)
+    missing = missing_items(snap.request, snap.numbers, today)
     if missing:
-        items = "\n".join(f"<li>{esc(m)}</li>" for m in missing)
+        items = "\n".join(f"<li>{parts.rich(m)}</li>" for m in missing)
         out.append(
             parts.section("missing", "Still needed", f'<ul class="pb-list">\n{items}\n</ul>')
         )
@@ -132,7 +157,7 @@ def request_fragment(
     )
     entries = [_entry(e) for e in snap.events]
     out.append(parts.section("timeline", "Recent activity", parts.timeline(entries, tz)))
-    out.append(parts.slack_line(page.slack))
+    out.append(parts.slack_line(page.slack, workspace))
     out.append(parts.section("actions", "Actions", _forms(snap, allowed, ticket_id, tz, error)))
     return "\n".join(out)
 
@@ -218,46 +243,6 @@ def loa_state(req: PortRequest, tz: tzinfo | str | None) -> str:
             return f"Sent to {rep} {when(req.loa_sent_at, tz)}; not signed yet."
         return f"Going out to {rep}; not signed yet."
     return "Not signed."
-
-
-def missing_items(snap: Snapshot, today: date) -> list[str]:
-    """What the request still needs before it can go (or go again) to the carrier."""
-    req = snap.request
-    if req.status not in _BEFORE_SUBMISSION:
-        return []
-    items: list[str] = []
-    if req.status is S.AWAITING_SIGNATURE or (req.status is not S.DRAFT and not req.signed_at):
-        rep = req.rep_name or "the authorized representative"
-        items.append(f"The LOA's signature: it is waiting for {rep}.")
-    elif req.signed_at and (today - req.signed_at.date()).days > DOCUMENT_MAX_AGE_DAYS:
-        items.append(
-            f"A fresh LOA signature: this one is more than {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} "
-            "old, and carriers refuse it."
-        )
-    if not req.bill_filename:
-        items.append(
-            f"A bill from the current carrier, issued in the last "
-            f"{plural(DOCUMENT_MAX_AGE_DAYS, 'day')}."
-        )
-    elif req.bill_issued_on:
-        age = (today - req.bill_issued_on).days
-        if age > DOCUMENT_MAX_AGE_DAYS:
-            items.append(
-                f"A newer bill: this one is {plural(age, 'day')} old, and carriers take "
-                f"{DOCUMENT_MAX_AGE_DAYS} at most."
-            )
-        elif age >= DOCUMENT_AGING_NOTICE_DAYS:
-            turns = day(req.bill_issued_on + timedelta(days=DOCUMENT_MAX_AGE_DAYS))
-            items.append(
-                f"Maybe a newer bill: this one turns {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} old "
-                f"on {turns}. Submit before then, or ask for a newer one."
-            )
-    types = {n.line_type for n in snap.numbers}
-    if LineType.WIRELESS in types and not req.pin:
-        items.append("The port-out PIN of the mobile numbers.")
-    if types - {LineType.WIRELESS} and not req.btn:
-        items.append("The billing telephone number (BTN) of the account.")
-    return items
 
 
 def _numbers(numbers: Sequence[PortNumber], today: date) -> str:

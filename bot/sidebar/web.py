@@ -77,21 +77,28 @@ NO_KEY = (
 
 @dataclass(frozen=True)
 class Sidebar:
-    """What the sidebar's routes need: the account, the app's public key, the sidebar tokens
-    and a clock. Build it with :meth:`from_settings`; the later sidebar routes check bearer
-    tokens with the same ``tokens``."""
+    """What the sidebar's routes need: the account, the app's public key, the sidebar tokens,
+    a clock, and the Slack workspace's address (``https://acme.slack.com/``, None while it is
+    not known) for links to a card's thread. Build it with :meth:`from_settings`; the later
+    sidebar routes check bearer tokens with the same ``tokens``."""
 
     account: Account | None
     key: PublicKey
     tokens: SidebarTokens
     clock: Callable[[], float] = field(default=time.time)
+    workspace: Callable[[], str | None] = field(default=lambda: None)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, clock: Callable[[], float] = time.time
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        workspace: Callable[[], str | None] = lambda: None,
     ) -> Sidebar:
         account = Account.from_settings(settings)
-        return cls(account, PublicKey.from_settings(settings, account), _tokens(settings), clock)
+        key = PublicKey.from_settings(settings, account)
+        return cls(account, key, _tokens(settings), clock, workspace)
 
     @property
     def configured(self) -> bool:
@@ -171,7 +178,9 @@ def ticket_routes(
         if isinstance(ticket, HTMLResponse):
             return ticket
         try:
-            fragment = await anyio.to_thread.run_sync(partial(view.ticket_fragment, ctx, ticket))
+            fragment = await anyio.to_thread.run_sync(
+                partial(view.ticket_fragment, ctx, ticket, workspace=sidebar.workspace())
+            )
         except Exception as exc:
             return _failed(sidebar, exc)
         return sidebar.page(fragment)
@@ -224,7 +233,7 @@ async def _fragment(
     """The ticket's fragment as it stands now, with ``error`` in its form."""
     try:
         fragment = await anyio.to_thread.run_sync(
-            partial(view.ticket_fragment, ctx, ticket, error=error)
+            partial(view.ticket_fragment, ctx, ticket, error=error, workspace=sidebar.workspace())
         )
     except Exception as exc:
         return _failed(sidebar, exc)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
-from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS, EXPIRY_DAYS
+from bot.porting.rules import DOCUMENT_AGING_NOTICE_DAYS, DOCUMENT_MAX_AGE_DAYS, EXPIRY_DAYS
 from bot.wording.formats import clip, day, number, plural, short_sid, window
 from bot.wording.rich import Rich, code, rich, strong
 from storage.models import PortNumber, PortRequest
@@ -20,6 +20,7 @@ from storage.values import LineType, NumberStatus, RequestStatus
 __all__ = [
     "NUMBER_STATUS_LABELS",
     "foc_day",
+    "missing_items",
     "next_step",
     "number_status_label",
     "numbers_line",
@@ -184,3 +185,56 @@ def port_date(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | str 
     if foc is None:
         return ""
     return foc_day(foc, req.foc_window_start, req.foc_window_end, tz)
+
+
+_BEFORE_SUBMISSION = frozenset({S.DRAFT, S.AWAITING_SIGNATURE, S.IN_REVIEW, S.ACTION_REQUIRED})
+
+
+def missing_items(req: PortRequest, numbers: Sequence[PortNumber], today: date) -> list[Rich]:
+    """What the request still needs before it can go (or go again) to the carrier, one item a
+    line; nothing once it has gone."""
+    if req.status not in _BEFORE_SUBMISSION:
+        return []
+    items: list[Rich] = []
+    if req.status is S.AWAITING_SIGNATURE or (req.status is not S.DRAFT and not req.signed_at):
+        rep = req.rep_name or "the authorized representative"
+        items.append(rich("The LOA's signature: it is waiting for ", rep, "."))
+    elif req.signed_at and (today - req.signed_at.date()).days > DOCUMENT_MAX_AGE_DAYS:
+        items.append(
+            rich(
+                "A fresh LOA signature: this one is more than ",
+                plural(DOCUMENT_MAX_AGE_DAYS, "day"),
+                " old, and carriers refuse it.",
+            )
+        )
+    if not req.bill_filename:
+        items.append(
+            rich(
+                "A bill from the current carrier, issued in the last ",
+                plural(DOCUMENT_MAX_AGE_DAYS, "day"),
+                ".",
+            )
+        )
+    elif req.bill_issued_on:
+        age = (today - req.bill_issued_on).days
+        if age > DOCUMENT_MAX_AGE_DAYS:
+            items.append(
+                rich(
+                    f"A newer bill: this one is {plural(age, 'day')} old, and carriers take ",
+                    f"{DOCUMENT_MAX_AGE_DAYS} at most.",
+                )
+            )
+        elif age >= DOCUMENT_AGING_NOTICE_DAYS:
+            turns = day(req.bill_issued_on + timedelta(days=DOCUMENT_MAX_AGE_DAYS))
+            items.append(
+                rich(
+                    f"Maybe a newer bill: this one turns {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} ",
+                    f"old on {turns}. Submit before then, or ask for a newer one.",
+                )
+            )
+    types = {n.line_type for n in numbers}
+    if LineType.WIRELESS in types and not req.pin:
+        items.append(rich("The port-out PIN of the mobile numbers."))
+    if types - {LineType.WIRELESS} and not req.btn:
+        items.append(rich("The billing telephone number (BTN) of the account."))
+    return items
