@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from bot.slack.app import build_app, web_client
 from bot.slack.deferral import Front, ProcessRunner, ThreadRunner
 from bot.slack.deps import SlackDeps
 from bot.slack.files import SlackFiles
+from bot.slack.people import SlackPeople
 from bot.slack.port_out_delivery import AccountNoticeDelivery, PortOutDelivery
 from bot.slack.reminder_delivery import ReminderDelivery
 from bot.zendesk import delivery as zendesk_delivery
@@ -149,12 +151,16 @@ def outbox_handlers(
             TicketOptions.from_settings(settings),
             files=SlackFiles(client) if client is not None else None,
             documents=loa_store(settings, ctx),
+            directory=SlackPeople(client) if client is not None else None,
         )
         handlers[Topic.ZENDESK_NOTE] = zendesk_delivery.NoteDelivery(ctx, gateway)
         options = TicketOptions.from_settings(settings)
-        handlers[Topic.ZENDESK_PORT_OUT_EVENT] = PortOutTicketDelivery(ctx, gateway, options)
+        placed = {"group_id": options.group_id, "assignee_id": options.assignee_id}
+        handlers[Topic.ZENDESK_PORT_OUT_EVENT] = PortOutTicketDelivery(
+            ctx, gateway, options, **placed
+        )
         handlers[Topic.ZENDESK_PORT_OUT_REQUEST] = PortOutRequestTicketDelivery(
-            ctx, gateway, options
+            ctx, gateway, options, **placed
         )
     if ctx.loa_topic:
         dms = slack_delivery.DirectMessages(client) if client is not None else None
@@ -267,7 +273,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             portout=portout_routes(settings, runtime),
             sidebar=[
                 *sidebar_routes(
-                    Sidebar.from_settings(settings), runtime.ctx, wake=runtime.outbox.wake.set
+                    Sidebar.from_settings(settings, workspace=slack_workspace(settings, runtime)),
+                    runtime.ctx,
+                    wake=runtime.outbox.wake.set,
                 ),
                 *static_routes(),  # the page's script, style and the ZAF SDK
             ],
@@ -302,6 +310,13 @@ def portout_routes(settings: Settings, runtime: Runtime) -> list[BaseRoute]:
         user=settings.portbot_portout_validation_user,
         password=password.get_secret_value() if password else None,
     )
+
+
+def slack_workspace(settings: Settings, runtime: Runtime) -> Callable[[], str | None]:
+    """The Slack workspace's address for the sidebar's thread links; None without Slack."""
+    if runtime.client is None or settings.slack_bot_token is None:
+        return lambda: None
+    return WorkspaceUrl(runtime.client)
 
 
 def socket_mode_handler(settings: Settings, runtime: Runtime) -> SocketModeHandler:

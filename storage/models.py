@@ -33,6 +33,7 @@ from storage.values import (
     Role,
     Secret,
 )
+from storage.zendesk_models import ZendeskPerson
 
 
 class PortRequest(Stored, SQLModel, table=True):
@@ -335,5 +336,6 @@ __all__ = [
     "PortOutEvent",
     "PortOutWindow",
     "Stored",
+    "ZendeskPerson",
     "metadata",
 ]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -73,6 +73,8 @@ class Settings(BaseModel):
     zendesk_field_foc_date: int | None = None
     zendesk_field_sid: int | None = None
     zendesk_public_updates: bool = False
+    zendesk_group_id: int | None = None  # the group new tickets go to
+    zendesk_assignee_id: int | None = None  # the agent new tickets are assigned to
     zendesk_app_id: int | None = None  # the sidebar app's id: its public key is fetched by it
     zendesk_app_public_key: str | None = None  # PEM text, or a path to a file holding it
     smtp_url: SecretStr | None = None
@@ -243,6 +245,15 @@ class Settings(BaseModel):
                 f'"{_clip(text)}" is not an app ID (a positive number: the ID Zendesk gave the '
                 "sidebar app when it was uploaded)"
             )
+        return int(text)
+
+    @field_validator("zendesk_group_id", "zendesk_assignee_id", mode="before")
+    @classmethod
+    def _placement(cls, value: object, info: ValidationInfo) -> object:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() or int(text) == 0:
+            what = "a group" if info.field_name == "zendesk_group_id" else "an agent's user"
+            raise ValueError(f'"{_clip(text)}" is not {what} ID (a positive number)')
         return int(text)
 
     @field_validator("zendesk_app_public_key")

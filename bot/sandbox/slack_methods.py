@@ -125,7 +125,7 @@ class SimMethods(SimState):
         """``users.lookupByEmail`` (case-insensitive); a miss is ``users_not_found``."""
         email = str(args.get("email") or "").lower()
         for user in self._users.values():
-            if user["profile"]["email"].lower() == email:
+            if str(user["profile"].get("email") or "").lower() == email:
                 return {"user": _copy(user)}
         raise _Refusal("users_not_found")
 

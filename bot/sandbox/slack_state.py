@@ -145,11 +145,20 @@ class SimState:
             return f"{prefix}{self._seq:09d}"
 
     def add_user(
-        self, id: str, name: str, email: str, tz: str = "America/New_York", is_admin: bool = False
+        self,
+        id: str,
+        name: str,
+        email: str | None,
+        tz: str = "America/New_York",
+        is_admin: bool = False,
     ) -> Args:
-        """Add a workspace member; ``users.info`` returns this dict (Slack's user object)."""
+        """Add a workspace member; ``users.info`` returns this dict (Slack's user object).
+        ``email=None``: the profile has no ``email``, as Slack answers an app without the
+        ``users:read.email`` scope (or for a member whose address it does not show)."""
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
-        profile = {"email": email, "real_name": name, "display_name": name, "team": self.team_id}
+        profile = {"real_name": name, "display_name": name, "team": self.team_id}
+        if email is not None:
+            profile["email"] = email
         user: Args = {"id": id, "team_id": self.team_id, "name": name, "real_name": name}
         user.update(deleted=False, is_bot=False, is_admin=is_admin, is_owner=False, profile=profile)
         user.update(tz=tz, tz_label=tz, tz_offset=int(offset.total_seconds()) if offset else 0)

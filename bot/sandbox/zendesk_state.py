@@ -340,7 +340,12 @@ class ZendeskState:
 
     def _user_by_email(self, email: str) -> Json | None:
         wanted = email.strip().lower()
+        if not wanted:
+            return None
         return next((u for u in self._users.values() if u["email"] == wanted), None)
+
+    def _user_by_external_id(self, external_id: str) -> Json | None:
+        return next((u for u in self._users.values() if u["external_id"] == external_id), None)
 
     # ------------------------------------------------------------------ rendering (lock held)
     def _render_user(self, user: Json) -> Json:

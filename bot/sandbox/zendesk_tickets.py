@@ -5,7 +5,8 @@ actions (``zendesk_webhooks``) share: a create needs a first comment, which beco
 description; an update changes only the attributes it names (``tags`` replaces,
 ``additional_tags``/``remove_tags`` adjust, ``custom_fields`` merge by id); statuses are
 checked; a closed ticket refuses updates; ``comment.public`` defaults to true; upload tokens turn
-into the comment's attachments; ``users/create_or_update`` matches by e-mail. Every method
+into the comment's attachments; ``users/create_or_update`` matches by e-mail, then by external
+id. Every method
 expects the account lock to be held, except ``add_ticket``.
 """
 
@@ -43,16 +44,30 @@ class SimTickets(ZendeskState):
 
     # ------------------------------------------------------------------ users (lock held)
     def _upsert_user(self, spec: Json) -> tuple[Json, bool]:
-        """``users/create_or_update``: match by e-mail, update the name; else create."""
+        """``users/create_or_update``: match by e-mail, else by ``external_id``; update the
+        name (and an external id the user has not got); else create. A user may have no
+        e-mail address when it has an external id, as in Zendesk."""
         email = str(spec.get("email") or "").strip()
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        external = str(spec.get("external_id") or "").strip() or None
+        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             raise invalid("email", "Email: a valid address is required")
-        if found := self._user_by_email(email):
+        if not email and external is None:
+            raise invalid("email", "Email: an address or an external ID is required")
+        found = (self._user_by_email(email) if email else None) or (
+            self._user_by_external_id(external) if external else None
+        )
+        if found:
             if spec.get("name"):
                 found.update(name=str(spec["name"]), updated_at=iso(self.clock()))
+            if external and not found.get("external_id"):
+                found["external_id"] = external
             return found, False
-        name = str(spec.get("name") or email.split("@")[0])
-        return self._new_user(name, email, str(spec.get("role") or "end-user")), True
+        name = str(spec.get("name") or email.split("@")[0]).strip()
+        if not name:
+            raise invalid("name", "Name: cannot be blank")
+        user = self._new_user(name, email, str(spec.get("role") or "end-user"))
+        user.update(email=email.lower() or None, external_id=external)
+        return user, True
 
     # ------------------------------------------------------------------ tickets (lock held)
     def _create_ticket(self, spec: Json, actor: Json) -> Json:

@@ -36,6 +36,7 @@ __all__ = [
     "description",
     "files_left",
     "note",
+    "own_words",
     "status_note",
     "subject",
     "withdrawn",
@@ -193,6 +194,9 @@ def description(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | st
         f"Billing statement: {bill_state(req)}",
         "",
         f"Opened in Slack by {opened_by}{opened_on}",
+        "The customer talks in Slack: public replies here are posted in the request's Slack "
+        "thread, and their replies there appear here as their comments. The representative "
+        "only receives the LOA by e-mail.",
     ]
     return join(lines, "\n")
 
@@ -233,6 +237,15 @@ def comment(event: TimelineEvent, source: str) -> str:
     if (event.data or {}).get("edit_of"):
         return f"{author(event)} edited their message {where}; it now reads:\n\n{event.detail}"
     return f"{author(event)} wrote {where}:\n\n{event.detail}".rstrip()
+
+
+def own_words(event: TimelineEvent) -> str:
+    """A customer's Slack reply as their own public comment: the ticket shows them as its
+    author, so only the words (and whether they corrected an earlier message)."""
+    text = (event.detail or "").strip()
+    if (event.data or {}).get("edit_of"):
+        return f"(Edited in Slack; the message now reads:)\n\n{text}".rstrip()
+    return text or "(Files shared in Slack.)"
 
 
 def files_left(linked: Sequence[Mapping[str, Any]]) -> str:

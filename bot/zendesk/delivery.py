@@ -2,8 +2,11 @@
 
 The first delivery for a request makes sure its one ticket exists: our link table first, then a
 lookup by ``external_id`` (a create that timed out may have succeeded), and only then a create,
-sent with an idempotency key. Every event after that becomes one minimal ticket update, rendered
-from the request as it is now (``bot.zendesk.mapping``). Rate limits reschedule the row at
+sent with an idempotency key, whose requester is the Slack person who opened the request
+(``bot.zendesk.people``: their Zendesk end user, looked up here, once, not before any Slack
+ack). Every event after that becomes one minimal ticket update, rendered from the request as it
+is now (``bot.zendesk.mapping``), with the status and priority the request has now; a
+customer's thread reply is written by their end user. Rate limits reschedule the row at
 ``Retry-After``; outages back off; nothing here sleeps.
 """
 
@@ -24,9 +27,18 @@ from bot.services.base import Context, Snapshot, snapshot
 from bot.wording.reminders import note_text
 from bot.zendesk import mapping
 from bot.zendesk.gateway import Gateway, RateLimited
+from bot.zendesk.people import Directory, People
 from storage import repositories as repo
 from storage.documents import DocumentStore
-from storage.models import Document, DocumentKind, OutboxMessage, TimelineEvent, ZendeskLink
+from storage.models import (
+    Document,
+    DocumentKind,
+    OutboxMessage,
+    PortRequest,
+    TimelineEvent,
+    ZendeskLink,
+)
+from storage.values import Role
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +53,9 @@ class FileSource(Protocol):
 
 class ZendeskDelivery:
     """``files`` fetches Slack files (a reply's attachments, the bill) so they travel to the
-    ticket as attachments: one upload per file, then the one update that carries them."""
+    ticket as attachments: one upload per file, then the one update that carries them.
+    ``directory`` is Slack's members (``bot.slack.people.SlackPeople``): their e-mail addresses
+    find their Zendesk end users; without it, people are known by their Slack ids."""
 
     def __init__(
         self,
@@ -51,12 +65,14 @@ class ZendeskDelivery:
         *,
         files: FileSource | None = None,
         documents: DocumentStore | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.ctx = ctx
         self.gateway = gateway
         self.options = options
         self.files = files
         self.documents = documents
+        self.people = People(ctx, gateway, directory)
 
     def __call__(self, message: OutboxMessage) -> None:
         try:
@@ -79,12 +95,27 @@ class ZendeskDelivery:
             ticket_id = link.ticket_id
         if event is None or (created and event.action == "open"):
             return  # the new ticket already says everything the opening event would
-        update = mapping.event_update(snap, event, self.options)
+        update = mapping.event_update(
+            snap,
+            event,
+            self.options,
+            author_id=self._author_of(snap, event),
+            urgency=_urgency(self.ctx, snap),
+        )
         if update:
             wanted = self._files_of(snap, event)
             if wanted:
                 update = mapping.with_files(update, *self._carry(wanted))
             self.gateway.update_ticket(ticket_id, update)
+
+    def _author_of(self, snap: Snapshot, event: TimelineEvent) -> int | None:
+        """The Zendesk end user of the customer who wrote a Slack reply; None for anything
+        else (and when Zendesk will not have a user for them)."""
+        source = (event.data or {}).get("source")
+        if event.action != "comment" or source != "slack" or event.actor_role is not Role.CUSTOMER:
+            return None
+        team = snap.request.team_id
+        return self.people.user_id(team, event.actor_id, event.actor_name)
 
     def _files_of(self, snap: Snapshot, event: TimelineEvent) -> list[dict[str, Any]]:
         """The files an event brings: a Slack reply's attachments, or the bill that completed
@@ -140,9 +171,12 @@ class ZendeskDelivery:
         found = self.gateway.find_ticket(snap.sid)
         created = found is None
         if found is None:
-            found = self.gateway.create_ticket(
-                mapping.new_ticket(snap, self.options), idempotency_key=f"portbot-{snap.sid}"
+            req = snap.request
+            requester = self.people.user_id(req.team_id, req.requester_id, req.requester_name)
+            ticket = mapping.new_ticket(
+                snap, self.options, requester_id=requester, urgency=_urgency(self.ctx, snap)
             )
+            found = self.gateway.create_ticket(ticket, idempotency_key=f"portbot-{snap.sid}")
         try:
             with self.ctx.db.write() as s:
                 s.add(
@@ -195,7 +229,15 @@ class NoteDelivery:
         if isinstance(told, reminders.Dropped):
             log.info("reminder %s for the ticket not sent: %s", told.reminder_id, told.why)
             return
-        self._note(ticket_id, note_text(told.notice))
+        extra: dict[str, Any] = {}
+        if message.request_id and not message.payload.get("port_out_id"):
+            # The port date's reminders come as it nears: the priority follows it.
+            with self.ctx.db.read() as s:
+                req = s.get(PortRequest, message.request_id)
+                snap = snapshot(s, req, events=0) if req is not None else None
+            if snap is not None:
+                extra["priority"] = _urgency(self.ctx, snap)
+        self._note(ticket_id, note_text(told.notice), **extra)
 
     def _ticket_of(self, message: OutboxMessage) -> int | None:
         """The ticket of the note's request or port-out; None when there is none to wait for."""
@@ -212,5 +254,11 @@ class NoteDelivery:
             raise RetryLater(60, "the ticket does not exist yet")
         return None
 
-    def _note(self, ticket_id: int, body: str) -> None:
-        self.gateway.update_ticket(ticket_id, {"comment": {"body": body, "public": False}})
+    def _note(self, ticket_id: int, body: str, **fields: Any) -> None:
+        update = {"comment": {"body": body, "public": False}, **fields}
+        self.gateway.update_ticket(ticket_id, update)
+
+
+def _urgency(ctx: Context, snap: Snapshot) -> str:
+    """The ticket's priority for the request as it is now, on the account's date today."""
+    return mapping.priority(snap, ctx.calendar.local_date(ctx.now()), ctx.calendar)

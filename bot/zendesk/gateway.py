@@ -25,18 +25,18 @@ changing what hurts a long-running bot:
   connections: try again later; after a timeout on create, look the ticket up by
   ``external_id`` before creating again) or :class:`Rejected` (other 4xx: permanent).
 * **No bodies in logs.** zenpy logs each request's arguments, body included, at DEBUG; its
-  loggers drop DEBUG records from here on. Error messages carry Zendesk's error code,
-  description and the names of the fields it complained about, never values.
+  loggers drop DEBUG records from here on, and urllib3's request lines lose their query
+  strings (a user search by e-mail carries the address there). Error messages carry
+  Zendesk's error code, description and the names of the fields it complained about, never
+  values (:mod:`bot.zendesk.errors`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -45,8 +45,16 @@ from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 from urllib3.util.retry import Retry
 from zenpy import Zenpy
-from zenpy.lib.api_objects import User
-from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, ZenpyException
+
+from bot.zendesk.errors import (
+    DEFAULT_RETRY_AFTER,
+    RateLimited,
+    Rejected,
+    Unavailable,
+    ZendeskError,
+    retry_after,
+    translated,
+)
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
@@ -55,46 +63,21 @@ __all__ = [
     "Rejected",
     "Unavailable",
     "ZendeskError",
+    "ZendeskUser",
     "ZenpyGateway",
 ]
 
-DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 names no usable Retry-After
 _PLACEHOLDER_SUBDOMAIN = "portbot"  # zenpy insists on one; unused when every call is redirected
 _PAGE_SIZE = 100
-_RETRYABLE_4XX = (408, 409)  # request timeout; Zendesk's conflict on concurrent writes
 
 
-# ---------------------------------------------------------------------- errors
-class ZendeskError(Exception):
-    """A Zendesk call did not succeed; the subclasses say whether trying again can help."""
+@dataclass(frozen=True)
+class ZendeskUser:
+    """The little portbot needs of a Zendesk user: its id and role (``end-user``, ``agent``,
+    ``admin``)."""
 
-
-class RateLimited(ZendeskError):
-    """HTTP 429: try again after ``retry_after`` seconds."""
-
-    def __init__(self, retry_after: float, message: str = "") -> None:
-        super().__init__(message or f"Zendesk rate limit: retry in {retry_after:g}s")
-        self.retry_after = retry_after
-
-
-class Unavailable(ZendeskError):
-    """Zendesk could not be reached, timed out or failed (5xx): try again later.
-
-    After a timeout the request may have been applied; a create must be followed by a lookup
-    by ``external_id`` before it is sent again.
-    """
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Rejected(ZendeskError):
-    """Zendesk refused the request (4xx other than 429): sending it again will not help."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"Zendesk refused the request (HTTP {status}): {detail}")
-        self.status, self.detail = status, detail
+    id: int
+    role: str = "end-user"
 
 
 # ---------------------------------------------------------------------- interface
@@ -127,8 +110,17 @@ class Gateway(Protocol):
         """The ticket's JSON as Zendesk has it now."""
         ...
 
-    def user_id_for(self, email: str, name: str) -> int:
-        """The id of the user with this e-mail address, created if there is none."""
+    def find_user(
+        self, *, email: str | None = None, external_id: str | None = None
+    ) -> ZendeskUser | None:
+        """The user with exactly this e-mail address (or this ``external_id``), if any."""
+        ...
+
+    def create_user(
+        self, name: str, *, email: str | None = None, external_id: str | None = None
+    ) -> ZendeskUser:
+        """An end user with this name and e-mail address and/or ``external_id``; Zendesk's
+        create-or-update, so a user made in the meantime is found, not doubled."""
         ...
 
 
@@ -184,7 +176,7 @@ class ZenpyGateway:
         found: list[tuple[str, int]] = []
         url: str | None = f"{self._base}/tickets.json"
         params: dict[str, Any] | None = {"external_id": external_id, "page[size]": _PAGE_SIZE}
-        with _translated("find ticket"):
+        with translated("find ticket"):
             while url:
                 page = _read(self._call("get", url, params=params))
                 for ticket in _read_list(page, "tickets"):
@@ -196,7 +188,7 @@ class ZenpyGateway:
     def create_ticket(self, fields: Mapping[str, Any], *, idempotency_key: str) -> int:
         if not idempotency_key:
             raise ValueError("idempotency_key must not be empty")
-        with _translated("create ticket"):
+        with translated("create ticket"):
             answer = self._call(
                 "post",
                 f"{self._base}/tickets.json",
@@ -208,14 +200,14 @@ class ZenpyGateway:
     def update_ticket(self, ticket_id: int, fields: Mapping[str, Any]) -> None:
         if not fields:
             return  # nothing to change: no request
-        with _translated("update ticket"):
+        with translated("update ticket"):
             url = f"{self._base}/tickets/{int(ticket_id)}.json"
             self._call("put", url, json={"ticket": dict(fields)})
 
     def upload(self, filename: str, content: bytes, content_type: str) -> str:
         if not filename:
             raise ValueError("filename must not be empty")
-        with _translated("upload"):
+        with translated("upload"):
             answer = self._call(
                 "post",
                 f"{self._base}/uploads.json",
@@ -226,16 +218,47 @@ class ZenpyGateway:
         return str(_read(answer, "upload", "token"))
 
     def ticket(self, ticket_id: int) -> dict[str, Any]:
-        with _translated("read ticket"):
+        with translated("read ticket"):
             answer = self._call("get", f"{self._base}/tickets/{int(ticket_id)}.json")
         return dict(_read(answer, "ticket"))
 
-    def user_id_for(self, email: str, name: str) -> int:
-        # create_or_update matches by e-mail (no search, no address in the URL); on a match
-        # Zendesk also sets the user's name to ``name``
-        with _translated("find user"):
-            user = self._client.users.create_or_update(User(email=email, name=name))
-            return int(user.id)
+    def find_user(
+        self, *, email: str | None = None, external_id: str | None = None
+    ) -> ZendeskUser | None:
+        # The search is fuzzy (a word of a name matches too): only an exact address counts.
+        if email:
+            params, wanted = {"query": f"email:{email.strip()}"}, ("email", email.strip().lower())
+        elif external_id:
+            params, wanted = {"external_id": external_id}, ("external_id", external_id)
+        else:
+            raise ValueError("an e-mail address or an external_id is needed")
+        with translated("find user"):
+            page = _read(self._call("get", f"{self._base}/users/search.json", params=params))
+        key, value = wanted
+        for user in _read_list(page, "users"):
+            if str(user.get(key) or "").lower() == value.lower():
+                return ZendeskUser(int(user["id"]), str(user.get("role") or "end-user"))
+        return None
+
+    def create_user(
+        self, name: str, *, email: str | None = None, external_id: str | None = None
+    ) -> ZendeskUser:
+        if not (email or external_id):
+            raise ValueError("an e-mail address or an external_id is needed")
+        user: dict[str, Any] = {"name": name or email or external_id, "role": "end-user"}
+        if email:
+            user["email"] = email.strip()
+        if external_id:
+            user["external_id"] = external_id
+        with translated("create user"):
+            url = f"{self._base}/users/create_or_update.json"
+            answer = _read(self._call("post", url, json={"user": user}), "user")
+        return ZendeskUser(int(answer["id"]), str(answer.get("role") or "end-user"))
+
+    def own_user_id(self) -> int:
+        """The id of the user the API token acts as (``GET /api/v2/users/me``)."""
+        with translated("read own user"):
+            return int(_read(self._call("get", f"{self._base}/users/me.json"), "user", "id"))
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, verb: str, url: str, **kwargs: Any) -> requests.Response:
@@ -267,7 +290,7 @@ class _Transport(HTTPAdapter):
             request.url = shown  # zenpy picks its response handler by this URL
         response.url = shown
         if response.status_code == 429:
-            wait = _retry_after(response.headers.get("Retry-After"))
+            wait = retry_after(response.headers.get("Retry-After"))
             _ = response.content  # read it, so the connection goes back to the pool
             response.close()
             raise RateLimited(wait)
@@ -310,76 +333,6 @@ def _proxies_for(url: str) -> dict[str, str]:
     return get_environ_proxies(url)
 
 
-def _retry_after(value: str | None) -> float:
-    """``Retry-After`` as seconds: a number, or an HTTP date."""
-    if not value:
-        return DEFAULT_RETRY_AFTER
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
-
-
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    """Turn what requests and zenpy raise into :class:`ZendeskError` subclasses."""
-    try:
-        yield
-    except ZendeskError:
-        raise
-    except requests.Timeout as exc:
-        raise Unavailable(f"{action}: Zendesk did not answer in time") from exc
-    except APIException as exc:
-        raise _refusal(action, exc.response) from None
-    except requests.HTTPError as exc:
-        raise _refusal(action, exc.response) from None
-    except (
-        requests.exceptions.InvalidURL,
-        requests.exceptions.InvalidSchema,
-        requests.exceptions.MissingSchema,
-    ) as exc:
-        raise ZendeskError(f"{action}: the Zendesk URL is not usable") from exc
-    except requests.RequestException as exc:
-        raise Unavailable(f"{action}: cannot reach Zendesk ({type(exc).__name__})") from exc
-    except RatelimitBudgetExceeded:
-        raise RateLimited(DEFAULT_RETRY_AFTER) from None
-    except ZenpyException as exc:  # zenpy could not make sense of the answer
-        raise ZendeskError(f"{action}: unexpected answer ({type(exc).__name__})") from None
-
-
-def _refusal(action: str, response: requests.Response | None) -> ZendeskError:
-    status = response.status_code if response is not None else 0
-    detail = f"{action}: {_describe(response)}"
-    if status == 429 and response is not None:
-        return RateLimited(_retry_after(response.headers.get("Retry-After")))
-    if status >= 500 or status in _RETRYABLE_4XX:
-        return Unavailable(f"{detail} (HTTP {status})", status)
-    if 400 <= status < 500:
-        return Rejected(status, detail)
-    return ZendeskError(f"{detail} (HTTP {status})")
-
-
-def _describe(response: requests.Response | None) -> str:
-    """Zendesk's error code and description plus the names of fields it named; no values."""
-    try:
-        data = response.json() if response is not None else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        return "no details"
-    error = data.get("error")
-    if isinstance(error, dict):  # some endpoints nest {"title", "message"}
-        error = error.get("title")
-    parts = [str(p) for p in (error, data.get("description")) if p]
-    if isinstance(data.get("details"), dict) and data["details"]:
-        parts.append("fields: " + ", ".join(sorted(map(str, data["details"]))))
-    return "; ".join(parts)[:300] or "no details"
-
-
 class _DropDebug(logging.Filter):
     """zenpy logs request arguments, bodies included, at DEBUG."""
 
@@ -387,11 +340,25 @@ class _DropDebug(logging.Filter):
         return record.levelno > logging.DEBUG
 
 
+class _NoQueries(logging.Filter):
+    """urllib3 logs each request line at DEBUG; a user search carries an e-mail address in its
+    query string, so query strings are left out of those lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 4 and "?" in str(args[4]):
+            record.args = (*args[:4], str(args[4]).split("?", 1)[0] + "?…", *args[5:])
+        return True
+
+
 def _quiet_zenpy() -> None:
     for name in ("api", "cache", "endpoint", "generator", "mapping", "util"):
         logger = logging.getLogger(f"zenpy.lib.{name}")
         if not any(isinstance(f, _DropDebug) for f in logger.filters):
             logger.addFilter(_DropDebug())
+    pool = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _NoQueries) for f in pool.filters):
+        pool.addFilter(_NoQueries())
 
 
 _quiet_zenpy()

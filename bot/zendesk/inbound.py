@@ -40,6 +40,7 @@ from bot.services.effects import Topic, enqueue
 from bot.services.port_outs import Incoming, receive
 from bot.wording.formats import clip, one_line
 from bot.zendesk import webhook
+from bot.zendesk.people import speaks_in_slack
 from bot.zendesk.port_outs import link_ticket
 from storage import repositories as repo
 from storage.models import IdempotencyRecord, OutboxMessage, PortOut, PortRequest, ZendeskLink
@@ -138,6 +139,8 @@ class Inbound:
             return {"result": "ignored", "reason": "portbot's own comment"}
         if not comment.public:
             return {"result": "ignored", "reason": "internal note"}
+        if author is not None and author.id and speaks_in_slack(self.ctx, author.id):
+            return {"result": "ignored", "reason": "a Slack reply portbot copied"}  # zd-conv
         actor = _actor(author)
         files = [{"name": a.name, "url": a.url} for a in comment.attachments]
         svc.add_comment(

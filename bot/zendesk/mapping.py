@@ -6,13 +6,27 @@ the gateway). No HTTP, no database, no clock.
 
 Decisions, and why:
 
+* **The requester is the person who opened the request in Slack** (their Zendesk end user, see
+  :mod:`bot.zendesk.people`), and the ticket is tagged ``portbot_slack``: the README's one change
+  to Zendesk's "Notify requester and CCs of comment update" trigger keeps Zendesk from
+  e-mailing them what they already read in Slack. The authorized representative is named in
+  the description and reached by the LOA e-mail only.
+* **The customer's thread replies are public comments written by them** (``author_id``), so
+  views, SLAs and reports count them as the customer's side of the conversation; such a reply
+  also sets the ticket to *open* (the team has a message to answer). Agents' notes stay
+  internal; an agent's reply in the thread is written by portbot's API user, naming them. When
+  Zendesk has no user for the customer, their reply falls back to that form as well.
 * **The description is an internal note** (``comment.public = false``). Zendesk turns the first
-  comment of a new ticket into its description, and a public first comment is sent by e-mail to
-  the requester (here the authorized representative) by the usual notification triggers. The
-  description is a full record for the porting team (masked account number, BTN, every number),
-  so it stays private; customers hear from us in Slack, and in public comments only when
-  ``ZENDESK_PUBLIC_UPDATES`` is on. A ticket with only private comments is still a normal ticket
-  for agents; it becomes visible to the requester once the first public comment is added.
+  comment of a new ticket into its description. The description is a full record for the
+  porting team (masked account number, BTN, every number), so it stays private; customers hear
+  from us in Slack, and in public comments only when ``ZENDESK_PUBLIC_UPDATES`` is on.
+* **Status and priority follow the request** (:data:`TICKET_STATUS`, :func:`priority`): *open*
+  while the porting team must act, *pending* while the customer or a carrier must, *solved*
+  once the request is over; priority *high* when the port date is two business days away or
+  less, *urgent* on the day and after, *normal* otherwise. Both are sent with every change of
+  the request, so a retried or late delivery writes the request's state as it is now. Group
+  and assignee (``ZENDESK_GROUP_ID``, ``ZENDESK_ASSIGNEE_ID``) are set when the ticket is made
+  and never sent again: an agent who takes the ticket over keeps it.
 * **Tags are added and removed, never replaced, and always from the request's current status.**
   An update carries ``additional_tags`` (``portbot``, ``port_in`` and the current
   ``port_status_<status>``) and ``remove_tags`` (every other ``port_status_…`` tag). It does not
@@ -39,8 +53,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.porting.calendar import BusinessCalendar
+from bot.porting.lifecycle import ACTIVE_NUMBER_STATUSES
 from bot.services.base import Snapshot
 from bot.wording import tickets
 from bot.wording.formats import clip
@@ -48,31 +65,56 @@ from bot.wording.news import CUSTOMER_NEWS, news
 from bot.wording.rich import plain
 from bot.wording.tickets import DESCRIPTION_NUMBERS
 from storage.models import TimelineEvent
-from storage.values import RequestStatus
+from storage.values import RequestStatus, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 __all__ = [
     "DESCRIPTION_NUMBERS",
+    "PRIORITY_DAYS",
     "STATUS_TAG_PREFIX",
     "TAG_APP",
     "TAG_PORT_IN",
     "TAG_PORT_OUT",
+    "TAG_SLACK",
+    "TICKET_STATUS",
     "TicketOptions",
     "custom_fields",
     "description",
     "event_update",
     "new_ticket",
+    "priority",
     "status_tag",
     "subject",
     "tag_changes",
+    "ticket_status",
 ]
 
 TAG_APP = "portbot"
 TAG_PORT_IN = "port_in"
 TAG_PORT_OUT = "port_out"
+TAG_SLACK = "portbot_slack"  # the requester talks in Slack: Zendesk does not e-mail them
 STATUS_TAG_PREFIX = "port_status_"
+
+S = RequestStatus
+TICKET_STATUS: Mapping[RequestStatus, str] = {
+    S.DRAFT: "pending",  # the customer completes the form
+    S.AWAITING_SIGNATURE: "pending",  # the representative signs the LOA
+    S.IN_REVIEW: "open",  # the team reviews and submits
+    S.SUBMITTED: "pending",  # the losing carrier answers with a port date
+    S.FOC_CONFIRMED: "pending",  # the carriers port on the date (priority rises as it nears)
+    S.ACTION_REQUIRED: "pending",  # the customer fixes what the carrier rejected
+    S.CANCEL_PENDING: "open",  # the team confirms the cancellation with the carriers
+    S.COMPLETED: "solved",
+    S.CANCELLED: "solved",
+    S.EXPIRED: "solved",  # over: the LOA was never signed
+}
+"""The Zendesk status for each request status: *open* while the porting team must act,
+*pending* while the customer or a carrier must, *solved* once the request is over."""
+
+PRIORITY_DAYS = 2
+"""A port date this many business days away, or fewer, makes the ticket's priority *high*."""
 
 _MAX_COMMENT = 60_000  # Zendesk takes 64 KB per comment; leave room for the JSON around it
 
@@ -98,6 +140,8 @@ class TicketOptions:
     field_sid: int | None = None
     public_updates: bool = False
     timezone: str = "UTC"
+    group_id: int | None = None
+    assignee_id: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TicketOptions:
@@ -107,30 +151,71 @@ class TicketOptions:
             field_sid=settings.zendesk_field_sid,
             public_updates=settings.zendesk_public_updates,
             timezone=settings.portbot_timezone,
+            group_id=settings.zendesk_group_id,
+            assignee_id=settings.zendesk_assignee_id,
         )
 
 
 # --- the ticket ------------------------------------------------------------------------------
 
 
-def new_ticket(snap: Snapshot, options: TicketOptions) -> dict[str, Any]:
+def new_ticket(
+    snap: Snapshot,
+    options: TicketOptions,
+    *,
+    requester_id: int | None = None,
+    urgency: str = "normal",
+) -> dict[str, Any]:
     """The content of ``POST /api/v2/tickets`` for a request (wrap it in ``{"ticket": …}``).
 
     ``external_id`` is the SID, so the gateway can look the ticket up before creating another.
+    ``requester_id`` is the Zendesk end user of the person who opened the request in Slack
+    (without one, Zendesk makes portbot's API user the requester); ``urgency`` comes from
+    :func:`priority`.
     """
     req = snap.request
+    tags = [TAG_APP, TAG_PORT_IN, status_tag(req.status)]
     ticket: dict[str, Any] = {
         "external_id": req.sid,
         "subject": subject(snap),
         "comment": {"body": description(snap, options), "public": False},
-        "tags": [TAG_APP, TAG_PORT_IN, status_tag(req.status)],
+        "tags": [*tags, TAG_SLACK] if requester_id is not None else tags,
+        "status": ticket_status(req.status),
+        "priority": urgency,
     }
-    if req.rep_email:
-        ticket["requester"] = {"name": req.rep_name or req.rep_email, "email": req.rep_email}
+    if requester_id is not None:
+        ticket["requester_id"] = requester_id
+    if options.group_id is not None:
+        ticket["group_id"] = options.group_id
+    if options.assignee_id is not None:
+        ticket["assignee_id"] = options.assignee_id
     fields = custom_fields(snap, options)
     if fields:
         ticket["custom_fields"] = fields
     return ticket
+
+
+def ticket_status(status: RequestStatus) -> str:
+    """The Zendesk status of a request's ticket (:data:`TICKET_STATUS`)."""
+    return TICKET_STATUS[status]
+
+
+def priority(snap: Snapshot, today: date, calendar: BusinessCalendar) -> str:
+    """``urgent`` on and after the earliest port date of the numbers still porting, ``high``
+    when it is :data:`PRIORITY_DAYS` business days away or fewer, else ``normal`` (also for a
+    request that is over, and one without a port date). ``today`` is the account's date."""
+    req = snap.request
+    if req.status.final:
+        return "normal"
+    dates = [n.foc_date for n in snap.numbers if n.foc_date and n.status in ACTIVE_NUMBER_STATUSES]
+    if req.foc_date:
+        dates.append(req.foc_date)
+    if not dates:
+        return "normal"
+    left = calendar.business_days_between(today, min(dates))
+    if left <= 0:
+        return "urgent"
+    return "high" if left <= PRIORITY_DAYS else "normal"
 
 
 def subject(snap: Snapshot) -> str:
@@ -174,15 +259,23 @@ def custom_fields(snap: Snapshot, options: TicketOptions) -> list[dict[str, Any]
 
 
 def event_update(
-    snap: Snapshot, event: TimelineEvent, options: TicketOptions
+    snap: Snapshot,
+    event: TimelineEvent,
+    options: TicketOptions,
+    *,
+    author_id: int | None = None,
+    urgency: str | None = None,
 ) -> dict[str, Any] | None:
     """The content of ``PUT /api/v2/tickets/{id}`` for one timeline event, or ``None`` when the
-    ticket has nothing to learn from it."""
+    ticket has nothing to learn from it. ``author_id``: the Zendesk end user of the customer who
+    wrote a Slack reply (``None``: portbot writes it, naming them). ``urgency``: the priority
+    (:func:`priority`) a change of the request sets."""
     data = event.data or {}
     if event.action in _IGNORED:
         return None
     if event.action == "comment":
-        return _conversation(event, options, source=str(data.get("source") or ""))
+        source = str(data.get("source") or "")
+        return _conversation(event, options, source=source, author_id=author_id)
     if event.action == "comment_withdrawn":
         return _withdrawn(event)
     if event.action == "note":
@@ -200,6 +293,9 @@ def event_update(
         body = tickets.status_note(snap.request, event)
     update: dict[str, Any] = {"comment": _comment(plain(body), public)}
     update |= tag_changes(snap.status)
+    update["status"] = ticket_status(snap.status)
+    if urgency is not None:
+        update["priority"] = urgency
     fields = custom_fields(snap, options)
     if fields:
         update["custom_fields"] = fields
@@ -211,10 +307,13 @@ def _comment(body: str, public: bool) -> dict[str, Any]:
 
 
 def _conversation(
-    event: TimelineEvent, options: TicketOptions, *, source: str
+    event: TimelineEvent, options: TicketOptions, *, source: str, author_id: int | None
 ) -> dict[str, Any] | None:
     if source == "zendesk":
         return None  # it is already on the ticket
+    if author_id is not None and event.actor_role is Role.CUSTOMER:
+        comment = _comment(tickets.own_words(event), True) | {"author_id": author_id}
+        return {"comment": comment, "status": "open"}
     return {
         "comment": _comment(tickets.comment(event, source), options.public_updates and event.public)
     }

@@ -48,13 +48,15 @@ def test_a_reply_with_files_becomes_one_comment_carrying_them(ctx, both):
     both.reply("Here is the CSR you asked for", files=[csr])
     both.drain()
     comment = both.comments()[-1]
-    assert comment["body"].startswith("casey wrote in Slack:")
-    assert "Here is the CSR you asked for" in comment["body"]
+    casey = both.zendesk.user(comment["author_id"])
+    assert casey and casey["email"] == "casey@acme.example"  # written by the customer
+    assert comment["public"] is True and comment["body"] == "Here is the CSR you asked for"
     assert [a["file_name"] for a in comment["attachments"]] == ["csr.png"]
     made = [
         f"{c.method} {c.path.split('/')[3].split('.')[0]}" for c in both.zendesk.calls()[before:]
     ]
-    assert sorted(made) == ["POST uploads", "PUT tickets"], made  # one upload, one update
+    # one upload, one update: casey's Zendesk user was found when the ticket was made
+    assert sorted(made) == ["POST uploads", "PUT tickets"], made
 
 
 def test_a_file_slack_no_longer_has_is_left_as_a_link(ctx, both):
@@ -82,8 +84,10 @@ def test_edits_add_a_corrected_comment_and_previews_add_nothing(ctx, both):
     both.drain()
     comments = both.comments()
     assert len(comments) == count + 1
-    assert "edited their message in Slack; it now reads:" in comments[-1]["body"]
-    assert "ends in 4568" in comments[-1]["body"]
+    assert comments[-1]["body"] == (
+        "(Edited in Slack; the message now reads:)\n\nThe account number ends in 4568"
+    )
+    assert comments[-1]["author_id"] == comments[-2]["author_id"] != both.zendesk.api_user["id"]
 
 
 def test_a_deleted_reply_is_reported_to_agents_privately(ctx, both):

@@ -68,7 +68,7 @@ def test_a_request_gets_one_ticket_then_updates(ctx, sim, outbox):
     updates = sim.calls(method="PUT")
     assert all(
         set(c.body["ticket"])
-        <= {"comment", "additional_tags", "remove_tags", "custom_fields", "status"}
+        <= {"comment", "additional_tags", "remove_tags", "custom_fields", "status", "priority"}
         for c in updates
     )
     assert all(r.status == OutboxStatus.DELIVERED for r in _rows(ctx))

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 import pytest
 
 from bot.sandbox.zendesk_sim import ZendeskSimulator
+from bot.zendesk import errors as errors_module
 from bot.zendesk import gateway as gateway_module
 from bot.zendesk.gateway import (
     DEFAULT_RETRY_AFTER,
@@ -21,6 +22,7 @@ from bot.zendesk.gateway import (
     RateLimited,
     Rejected,
     Unavailable,
+    ZendeskUser,
     ZenpyGateway,
 )
 
@@ -147,14 +149,30 @@ def test_reads_see_changes_at_once(sim: ZendeskSimulator, gw: ZenpyGateway) -> N
     assert len(sim.calls("GET")) == 2
 
 
-def test_user_id_for_creates_once(sim: ZendeskSimulator, gw: ZenpyGateway) -> None:
-    first = gw.user_id_for("ada@customer.test", "Ada Customer")
-    assert gw.user_id_for("ada@customer.test", "Ada Customer") == first
+def test_users_are_found_by_exact_address_or_external_id_and_made_once(
+    sim: ZendeskSimulator, gw: ZenpyGateway
+) -> None:
+    assert gw.find_user(email="ada@customer.test") is None
+    made = gw.create_user("Ada Customer", email="ada@customer.test")
+    assert made.role == "end-user"
+    assert gw.find_user(email="ADA@customer.test") == made  # Zendesk keeps addresses lower-case
+    sim.add_user("ada customer.test fan", "fan@other.test")  # the search matches words too
+    assert gw.find_user(email="ada@customer.test") == made
+    again = gw.create_user("Someone Else", email="ada@customer.test")  # create-or-update
+    assert again.id == made.id
     calls = sim.calls("POST", "/api/v2/users/create_or_update")
-    assert len(calls) == 2
-    assert calls[0].body == {"user": {"email": "ada@customer.test", "name": "Ada Customer"}}
-    user = sim.user(first)
-    assert user and user["email"] == "ada@customer.test"
+    assert calls[0].body == {
+        "user": {"name": "Ada Customer", "role": "end-user", "email": "ada@customer.test"}
+    }
+    searched = sim.calls("GET", "/api/v2/users/search")[0]
+    assert searched.query == {"query": "email:ada@customer.test"}
+
+    slack_only = gw.create_user("Bo", external_id="slack:T1:U0BO")
+    assert gw.find_user(external_id="slack:T1:U0BO") == slack_only != made
+    user = sim.user(slack_only.id)
+    assert user and user["email"] is None and user["external_id"] == "slack:T1:U0BO"
+    agent = sim.agent("Dana Agent")
+    assert gw.find_user(email=agent["email"]) == ZendeskUser(agent["id"], "agent")
 
 
 # ---------------------------------------------------------------------- failures
@@ -163,7 +181,8 @@ def test_a_429_raises_at_once_without_sleeping(sim: ZendeskSimulator, gw: ZenpyG
     for attempt in (
         lambda: gw.create_ticket(fields(), idempotency_key="k1"),
         lambda: gw.find_ticket(SID),
-        lambda: gw.user_id_for("ada@customer.test", "Ada"),  # zenpy's own API path
+        lambda: gw.create_user("Ada", email="ada@customer.test"),
+        lambda: gw.find_user(email="ada@customer.test"),
         lambda: gw.upload("LOA.pdf", b"x", "application/pdf"),
     ):
         sim.reset_calls()
@@ -247,9 +266,11 @@ def test_request_bodies_never_reach_the_logs(
     body["comment"] = {"body": marker_text}
     ticket_id = gw.create_ticket(body, idempotency_key="k1")
     gw.update_ticket(ticket_id, {"comment": {"body": marker_text}})
-    gw.user_id_for(marker_email, "Marker")
+    gw.find_user(email=marker_email)  # the address rides in the query string
+    gw.create_user("Marker", email=marker_email)
     assert caplog.records  # logging was on (urllib3 logs each request line)
     assert marker_email not in caplog.text and marker_text not in caplog.text
+    assert "marker.customer" not in caplog.text  # not even URL-encoded in a query string
 
 
 def test_subdomain_or_url_is_required(sim: ZendeskSimulator) -> None:
@@ -259,7 +280,7 @@ def test_subdomain_or_url_is_required(sim: ZendeskSimulator) -> None:
 
 
 def test_retry_after_values() -> None:
-    retry_after = gateway_module._retry_after
+    retry_after = errors_module.retry_after
     assert retry_after("12") == 12 and retry_after("1.5") == 1.5
     assert retry_after(None) == retry_after("soon") == DEFAULT_RETRY_AFTER
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)

@@ -56,14 +56,22 @@ def _apply_tags(tags: set[str], update: dict) -> set[str]:
 def test_new_ticket_body(ctx) -> None:
     landlines, wireless = numbers(2), numbers(1)
     snap = _open(ctx, landlines, wireless, name="Main office")
-    ticket = new_ticket(snap, PLAIN)
+    ticket = new_ticket(snap, PLAIN, requester_id=7001)
 
     assert ticket["external_id"] == snap.sid
-    assert ticket["requester"] == {"name": "Jordan Rivera", "email": "jordan@acme.example"}
+    # the Slack person who opened it, never the representative (who gets the LOA e-mail only)
+    assert ticket["requester_id"] == 7001 and "requester" not in ticket
+    assert "jordan@acme.example" not in json.dumps(
+        {k: v for k, v in ticket.items() if k != "comment"}
+    )
     assert ticket["subject"] == (
         f"Port {snap.sid[:10]} — 3 numbers from Old Phone Co (Main office)"
     )
-    assert ticket["tags"] == ["portbot", "port_in", "port_status_awaiting_signature"]
+    assert ticket["tags"] == [
+        "portbot", "port_in", "port_status_awaiting_signature", "portbot_slack"
+    ]  # fmt: skip
+    assert ticket["status"] == "pending" and ticket["priority"] == "normal"
+    assert "group_id" not in ticket and "assignee_id" not in ticket
     assert "custom_fields" not in ticket
     assert ticket["comment"]["public"] is False  # the description is for the porting team
 
@@ -296,7 +304,7 @@ def test_moves_that_are_not_customer_news_stay_internal(ctx) -> None:
 # --- conversation ----------------------------------------------------------------------------
 
 
-def test_a_slack_comment_names_its_author(ctx) -> None:
+def test_a_slack_comment_without_a_zendesk_user_names_its_author(ctx) -> None:
     snap = _open(ctx)
     dana = svc.Actor.customer("U0DANA", "Dana Reyes")
     snap = svc.add_comment(
