@@ -58,6 +58,14 @@ class Actor:
     def agent(cls, user_id: str, name: str = "") -> Actor:
         return cls(Role.AGENT, user_id, name)
 
+    @property
+    def who(self) -> str:
+        """Who a decision names: a Slack user's id (shown as a mention), else the name — an id
+        from elsewhere (``zendesk:<id>``) means nothing to the people who read it."""
+        if self.id and ":" not in self.id:
+            return self.id
+        return self.name or self.id
+
 
 SYSTEM = Actor(Role.SYSTEM, "portbot", "portbot")
 

@@ -219,7 +219,7 @@ def _answer(ctx: Context, public_id: str, name: str, form: Form, actor: Actor) -
     except InvalidInput:
         status, decided_by = linked.port_out_decision(ctx, public_id)
         wanted = "authorized" if approve else "rejected"
-        if status != wanted or decided_by != actor.id:
+        if status != wanted or decided_by != actor.who:
             raise
         return False
     return True

@@ -30,6 +30,8 @@ from bot.sidebar.auth import Account, Installation, PublicKey
 from bot.sidebar.tokens import SIDEBAR_TOKEN_TTL, SidebarTokens
 from bot.sidebar.web import Sidebar, sidebar_routes
 from bot.web import AccessLog
+from bot.wording.port_outs import decided_by
+from bot.wording.rich import plain
 from storage.models import (
     OutboxMessage,
     PortOut,
@@ -345,6 +347,10 @@ def test_a_port_out_shows_its_decisions_and_takes_an_answer(ctx, db, site):
     assert [(e.actor_id, e.actor_name) for e in decided] == [
         ("zendesk:1002", "Dana Agent (Zendesk)")
     ]
+    with db.read() as s:  # the port-out names the agent, as Slack's words will show them
+        (decision,) = s.exec(select(PortOut)).all()
+    assert decision.decided_by == "Dana Agent (Zendesk)"
+    assert plain(decided_by(decision)) == "Dana Agent (Zendesk) of the porting team"
     topics = _topics_since(db, before)
     assert topics == ["slack.port_out_event", "zendesk.port_out_event"]
     assert site.wakes == [1]

@@ -376,7 +376,7 @@ def answer(
             raise InvalidInput(f"That port-out was already decided: {po.status.value}.")
         now = ctx.now()
         po.status = PortOutStatus.AUTHORIZED if approve else PortOutStatus.REJECTED
-        po.decided_by, po.decided_at = actor.id or actor.name, now
+        po.decided_by, po.decided_at = actor.who, now
         po.rule = "agent" if actor.role is Role.AGENT else "customer"
         if not approve:
             words = REJECT_REASONS.get(reason, REJECT_REASONS["other"])
