@@ -40,6 +40,7 @@ from bot.slack.files import SlackFiles
 from bot.slack.people import SlackPeople
 from bot.slack.port_out_delivery import AccountNoticeDelivery, PortOutDelivery
 from bot.slack.reminder_delivery import ReminderDelivery
+from bot.slack.workspace import WorkspaceUrl
 from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
