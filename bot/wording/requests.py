@@ -62,12 +62,20 @@ def next_step(req: PortRequest) -> Rich:
                 f"{plural(DOCUMENT_MAX_AGE_DAYS, 'day')}, to finish this request. Drafts close "
                 f"on their own after {plural(EXPIRY_DAYS, 'day')}."
             )
-        case S.AWAITING_SIGNATURE:
+        case S.AWAITING_SIGNATURE if req.loa_sent_at is not None:
             return rich(
-                "We e-mailed the Letter of Authorization (LOA) to ",
+                "We sent the Letter of Authorization (LOA) to ",
                 _rep(req),
-                ". Once it's signed, our porting team checks everything and sends it to the "
-                "carrier.",
+                " for signature. Once it's signed, our porting team checks everything and sends "
+                "it to the carrier.",
+            )
+        case S.AWAITING_SIGNATURE:  # not gone yet: the thread says when it goes, or what stops it
+            return rich(
+                "The Letter of Authorization (LOA) goes to ",
+                _rep(req),
+                " for signature; this request's thread says when it has gone out, or what is "
+                "stopping it. Once it's signed, our porting team checks everything and sends it "
+                "to the carrier.",
             )
         case S.IN_REVIEW:
             return rich(
