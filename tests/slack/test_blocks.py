@@ -261,7 +261,8 @@ def test_done_view_for_signature_and_draft(ctx):
     assert d["close"]["text"] == "Done"
     body = dump(d)
     assert f"```{snap.sid}```" in body
-    assert "e-mailed the Letter of Authorization to *Jordan Rivera* at jordan@acme.example" in body
+    assert "the Letter of Authorization goes to *Jordan Rivera* at jordan@acme.example" in body
+    assert "e-mailed" not in body  # how it went is the thread's to say, once it has
     assert "<#C1>" in body
 
     # A second request: a draft with a toll-free number, which brings a warning.

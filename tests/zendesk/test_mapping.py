@@ -78,7 +78,7 @@ def test_new_ticket_body(ctx) -> None:
     text = ticket["comment"]["body"]
     assert text.startswith(f"Port-in request {snap.sid}\nRequest name: Main office\n")
     assert "Status: Waiting for LOA signature" in text
-    assert "Next step: We e-mailed the Letter of Authorization (LOA) to Jordan Rivera" in text
+    assert "Next step: The Letter of Authorization (LOA) goes to Jordan Rivera" in text
     assert "Account holder: Acme Widgets Inc (business)" in text
     assert "Current carrier: Old Phone Co" in text
     assert "Account number: ••••4567" in text

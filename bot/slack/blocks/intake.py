@@ -285,9 +285,10 @@ def done_view(snapshot: Snapshot, *, channel_note: str | None, metadata: str = "
         who = escape(req.rep_name) or "your authorized representative"
         blocks.append(
             section(
-                f"*Next:* we e-mailed the Letter of Authorization to *{who}* at "
-                f"{escape(req.rep_email)}. Nothing goes to the carrier until it's signed, "
-                "so a nudge helps."
+                f"*Next:* the Letter of Authorization goes to *{who}* at "
+                f"{escape(req.rep_email)} for signature; the request's thread says when it has "
+                "gone out, or what is stopping it. Nothing goes to the carrier until it's "
+                "signed, so a nudge helps."
             )
         )
     elif draft:
