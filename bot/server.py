@@ -111,11 +111,20 @@ def zendesk_inbound(settings: Settings, ctx: Context) -> Inbound | None:
     """The webhook receiver, when ``ZENDESK_WEBHOOK_SECRET`` is set."""
     if settings.zendesk_webhook_secret is None:
         return None
+
+    def own_user() -> int:  # who portbot is in Zendesk: asked once, when an event needs it
+        gateway = zendesk_gateway(settings)
+        try:
+            return gateway.own_user_id()
+        finally:
+            gateway.close()
+
     return Inbound(
         ctx,
         settings.zendesk_webhook_secret.get_secret_value(),
         api_email=settings.zendesk_email,
         foc_field=settings.zendesk_field_foc_date,
+        own_user=own_user if settings.zendesk_enabled else None,
     )
 
 

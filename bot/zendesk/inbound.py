@@ -1,6 +1,16 @@
 """``POST /zendesk/webhook``: what agents do on a ticket, applied to its request.
 
-* The signature and its timestamp are checked first (401, nothing runs).
+* The signature and its timestamp are checked first (401, nothing runs), against each secret
+  in ``ZENDESK_WEBHOOK_SECRET`` (one per webhook, separated by spaces); then the body is
+  read once, as one of Zendesk's own ticket events (:mod:`bot.zendesk.events`) or as the body
+  of one of the README's triggers (:mod:`bot.zendesk.webhook`). Malformed: 400.
+* A signed, well-formed delivery portbot has no use for (another event type, a ticket linked
+  to no request, an internal note) is answered 200 and logged, never refused: a 4xx would show
+  the admin a failing webhook. Events are answered ``{"ok": true, "ignored": "<why>"}`` or
+  ``{"ok": true, "result": …}``; a ``comment_added`` is a ``comment_created``, a
+  ``custom_field_changed`` a ``ticket_updated``, and Zendesk's status is not followed. An event
+  names a comment's author by id only: portbot's own user id is asked of Zendesk once
+  (``own_user``), and 503 answers an event that needs it while Zendesk cannot say.
 * A public comment by an agent becomes a request comment (``source="zendesk"``), which the
   Slack delivery posts in the card's thread; the Zendesk delivery skips it, so it never comes
   back to the ticket. Comments written by portbot's own API user are ignored (they are our
@@ -26,7 +36,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,7 +49,8 @@ from bot.services.base import Context, utcnow
 from bot.services.effects import Topic, enqueue
 from bot.services.port_outs import Incoming, receive
 from bot.wording.formats import clip, one_line
-from bot.zendesk import webhook
+from bot.zendesk import events, webhook
+from bot.zendesk.gateway import ZendeskError
 from bot.zendesk.people import speaks_in_slack
 from bot.zendesk.port_outs import link_ticket
 from storage import repositories as repo
@@ -57,6 +68,11 @@ class Inbound:
     # Signature freshness is a matter of the real clock (a replayed delivery), not of the
     # service's clock, which tests and the demo move forward.
     wall: Callable[[], datetime] = utcnow
+    # The id of the Zendesk user portbot's API token acts as, asked of Zendesk when an event
+    # (which names a comment's author by id, not by e-mail) first needs it; None without API
+    # access, when portbot writes nothing to Zendesk.
+    own_user: Callable[[], int] | None = None
+    _own_id: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Zendesk keeps addresses in lower case; ZENDESK_EMAIL may be typed in any case.
@@ -67,34 +83,88 @@ class Inbound:
         lower = {k.lower(): v for k, v in headers.items()}
         stamp = lower.get(webhook.TIMESTAMP_HEADER.lower())
         try:
-            webhook.verify(
-                self.secret,
-                body,
-                lower.get(webhook.SIGNATURE_HEADER.lower()),
-                stamp,
-                now=self.wall(),
-            )
+            self._verify(body, lower.get(webhook.SIGNATURE_HEADER.lower()), stamp)
         except webhook.BadSignature:
             return 401, {"error": "bad or stale signature"}
+        assert stamp is not None  # verify() refuses a delivery without one
         try:
-            event = webhook.parse(body)
+            data = webhook.load(body)
+            got = events.read(data) if events.is_event(data) else webhook.from_trigger(data)
         except webhook.InvalidWebhook as exc:
             return 400, {"error": str(exc)}
-        if event.port_out is not None:
-            return 200, self._port_out(event.ticket_id, event.port_out, body)
+        try:
+            if isinstance(got, events.Ignored):
+                return 200, _event_answer(self._ignored(got.type, got.ticket_id, got.reason))
+            if isinstance(got, events.TicketEvent):
+                event_key = f"zendesk:{got.ticket.ticket_id}:event:{got.event_id}"
+                more = [event_key] if got.event_id else []
+                answer = self._apply(got.ticket, got.type, stamp, body, lower, more, got.time)
+                return 200, _event_answer(answer)
+            if got.port_out is not None:
+                return 200, self._port_out(got.ticket_id, got.port_out, body)
+            return 200, self._apply(got, got.kind.value, stamp, body, lower, [], None)
+        except _OwnUserUnknown:
+            return 503, {"error": "portbot could not ask Zendesk which user it is; retry later"}
+
+    def _verify(self, body: bytes, signature: str | None, stamp: str | None) -> None:
+        """Check the signature against each configured secret: one per webhook (a webhook
+        for Zendesk's events cannot also serve triggers, and each has its own secret), written
+        in ``ZENDESK_WEBHOOK_SECRET`` separated by spaces or commas."""
+        secrets = self.secret.replace(",", " ").split() or [""]
+        for secret in secrets[:-1]:
+            try:
+                webhook.verify(secret, body, signature, stamp, now=self.wall())
+            except webhook.BadSignature:
+                continue
+            return
+        webhook.verify(secrets[-1], body, signature, stamp, now=self.wall())
+
+    def _apply(
+        self,
+        event: webhook.WebhookEvent,
+        kind: str,
+        stamp: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        more_keys: list[str],
+        made: datetime | None,
+    ) -> dict[str, Any]:
+        """Apply a comment or a field change to the ticket's port request, once."""
         sid, ticket_id = self._request_of(event)
         if sid is None:
-            return 200, {"result": "ignored", "reason": "no port request for this ticket"}
-        assert stamp is not None  # verify() refuses a delivery without one
-        keys = _delivery_keys(event.ticket_id, stamp, body, lower)
+            return self._ignored(kind, event.ticket_id, "no port request for this ticket")
+        keys = _delivery_keys(event.ticket_id, stamp, body, headers) + more_keys
         if self._seen(keys):
-            return 200, {"result": "ignored", "reason": "this delivery was already applied"}
+            return self._ignored(kind, event.ticket_id, "this delivery was already applied")
         if event.kind is webhook.EventKind.COMMENT_CREATED:
             answer = self._comment(sid, event)
         else:
-            answer = self._fields(sid, ticket_id, event, keys[0], _instant(stamp))
+            answer = self._fields(sid, ticket_id, event, keys[0], made or _instant(stamp))
         self._remember(keys, sid)
-        return 200, answer
+        if answer.get("result") == "ignored":
+            log.info("Zendesk %s on ticket %s ignored: %s", kind, ticket_id, answer["reason"])
+        return answer
+
+    def _ignored(self, kind: str, ticket_id: int | None, why: str) -> dict[str, Any]:
+        """The answer for a signed, well-formed delivery portbot has no use for; one log line."""
+        where = f" on ticket {ticket_id}" if ticket_id is not None else ""
+        log.info("Zendesk %s%s ignored: %s", kind[:80], where, why)
+        return {"result": "ignored", "reason": why}
+
+    def _is_own(self, *user_ids: int | None) -> bool:
+        """Whether one of ``user_ids`` is the Zendesk user portbot's API token acts as (asked
+        of Zendesk once, through ``own_user``). Without a lookup portbot writes nothing to
+        Zendesk, so nothing can be its own."""
+        ids = {i for i in user_ids if i is not None}
+        if not ids or self.own_user is None:
+            return False
+        if self._own_id is None:
+            try:
+                self._own_id = int(self.own_user())
+            except (ZendeskError, OSError, ValueError) as exc:
+                log.warning("Zendesk: could not learn portbot's own user id: %s", exc)
+                raise _OwnUserUnknown from exc
+        return self._own_id in ids
 
     def _seen(self, keys: list[str]) -> bool:
         with self.ctx.db.read() as s:
@@ -141,6 +211,8 @@ class Inbound:
             return {"result": "ignored", "reason": "internal note"}
         if author is not None and author.id and speaks_in_slack(self.ctx, author.id):
             return {"result": "ignored", "reason": "a Slack reply portbot copied"}  # zd-conv
+        if not email and self._is_own(event.actor_id, author.id):  # an event: ids only
+            return {"result": "ignored", "reason": "portbot's own comment"}
         actor = _actor(author)
         files = [{"name": a.name, "url": a.url} for a in comment.attachments]
         svc.add_comment(
@@ -277,6 +349,18 @@ class Inbound:
             enqueue(s, Topic.ZENDESK_NOTE, payload, key=note_key, now=self.ctx.now())
         log.info("Zendesk ticket %s: no port-out recorded: %s", ticket_id, why)
         return {"result": "refused", "reason": why}
+
+
+class _OwnUserUnknown(Exception):
+    """Zendesk could not say which user portbot is: its comments cannot be told apart yet."""
+
+
+def _event_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer to one of Zendesk's events: ``{"ok": true, "ignored": why}`` or ``{"ok":
+    true, "result": …}``."""
+    if answer.get("result") == "ignored":
+        return {"ok": True, "ignored": answer.get("reason", "")}
+    return {"ok": True, **answer}
 
 
 def _received(ticket_id: int, port_outs: list[PortOut], *, replayed: bool) -> dict[str, Any]:

@@ -1,82 +1,46 @@
-"""Zendesk webhooks: check the signature, then read the body our trigger sends.
+"""Zendesk webhooks: the signature (from :mod:`.signing`), and the bodies of our triggers.
 
-Pure: no HTTP, no database, no clock reads (``now`` is passed in).
+Pure: no HTTP, no database, no clock reads.
 
 Signature
-    Zendesk signs each request with the webhook's signing secret:
-    ``X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(secret, timestamp + body))`` where the
-    timestamp is the ``X-Zendesk-Webhook-Signature-Timestamp`` header (ISO 8601, e.g.
-    ``2026-11-22T10:00:00Z``). :func:`verify` refuses a missing or wrong signature and a timestamp
-    more than five minutes away from ``now`` in either direction (a replayed request).
+    :mod:`bot.zendesk.signing` (``sign``, ``verify`` and the header names are re-exported here).
 
 Body
-    We define the body; an admin pastes it into the webhook action of two triggers (Admin Center,
-    Objects and rules, Triggers; action "Notify active webhook"). Both send
-    ``Content-Type: application/json``.
+    Zendesk's own ticket events (``"type": "zen:event-type:ticket.…"``) are read by
+    :mod:`bot.zendesk.events`; here, the bodies of the README's triggers ("Connect Zendesk"):
+    ``comment_created``, ``ticket_updated`` and ``port_out_request`` (:mod:`.port_outs`).
+    Placeholders arrive as strings, so parsing is lenient about types (IDs ``"123"`` or
+    ``123``; booleans ``"true"``/``"false"`` or JSON's; tags a space-separated string or a
+    list; an unfilled placeholder is ``""``) and strict about keys: ``event`` and
+    ``ticket_id`` always, ``comment`` with ``id`` and ``body`` for ``comment_created``; what is
+    missing is an :class:`InvalidWebhook` naming it. The caller drops portbot's own comments.
 
-    Trigger "portbot: comment" (conditions: *Comment* is *Present (public or private)*, and the
-    ticket's *Tags* contain ``portbot``)::
-
-        {
-          "event": "comment_created",
-          "ticket_id": "{{ticket.id}}",
-          "external_id": "{{ticket.external_id}}",
-          "status": "{{ticket.status}}",
-          "comment": {
-            "id": "{{ticket.latest_comment.id}}",
-            "body": "{{ticket.latest_comment.value}}",
-            "public": "{{ticket.latest_comment.is_public}}",
-            "author": {
-              "id": "{{ticket.latest_comment.author.id}}",
-              "name": "{{ticket.latest_comment.author.name}}",
-              "email": "{{ticket.latest_comment.author.email}}",
-              "role": "{{current_user.role}}"
-            }
-          },
-          "tags": "{{ticket.tags}}"
-        }
-
-    Trigger "portbot: fields" (conditions: *Ticket* is *Updated*, *Tags* contain ``portbot``,
-    and, under "any", each custom field portbot reads *Changed*)::
-
-        {
-          "event": "ticket_updated",
-          "ticket_id": "{{ticket.id}}",
-          "external_id": "{{ticket.external_id}}",
-          "status": "{{ticket.status}}",
-          "fields": {
-            "<status field id>": "{{ticket.ticket_field_<status field id>}}",
-            "<FOC date field id>": "{{ticket.ticket_field_<FOC date field id>}}"
-          },
-          "tags": "{{ticket.tags}}"
-        }
-
-    Placeholders arrive as strings, so parsing is lenient about types: IDs may be ``"123"`` or
-    ``123``, booleans ``"true"``/``"false"`` (any case) or JSON booleans, tags a space-separated
-    string or a list, and an unfilled placeholder is an empty string. It is strict about keys:
-    ``event`` and ``ticket_id`` always, ``comment`` with its ``id`` and ``body`` for
-    ``comment_created``; anything missing is an :class:`InvalidWebhook` naming it.
-    ``comment.author.role`` is ``end-user``, ``agent`` or ``admin`` when given. Comments that
-    portbot itself wrote come back too: the caller drops those whose author is the API user
-    (``ZENDESK_EMAIL``), so nothing echoes.
-    A third event, ``port_out_request``, has its trigger and body in :mod:`bot.zendesk.port_outs`.
+    Free text: Zendesk's Liquid has no JSON filter, and a comment may hold quotes, backslashes
+    and line breaks, so the README's bodies write free text through ``| url_encode`` (leaving
+    nothing JSON must escape, whether or not Zendesk escapes placeholders itself) and say
+    ``"encoding": "url"``; the fields in ``_URL_ENCODED`` are then decoded. Without
+    ``encoding`` a body is read as it is; raw line breaks and tabs in a string are accepted.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 
+from bot.zendesk.signing import (
+    MAX_AGE,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    BadSignature,
+    sign,
+    verify,
+)
 from storage.values import Secret
 
 __all__ = [
@@ -92,15 +56,14 @@ __all__ = [
     "WebhookComment",
     "WebhookEvent",
     "dedupe_key",
+    "from_trigger",
+    "load",
     "parse",
     "sign",
     "verify",
 ]
 
-SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
-TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
-MAX_AGE = timedelta(minutes=5)
 MAX_ID = 2**63 - 1  # Zendesk's IDs are 64-bit integers, and so are our columns
 MAX_NUMBERS_TEXT = 200_000  # characters of a port-out's numbers (about 12,000 numbers)
 _PORT_OUT_TEXT = ("carrier", "spid", "pon", "foc_date", "zip", "subscriber_name")
@@ -108,10 +71,6 @@ _PORT_OUT_TEXT = ("carrier", "spid", "pon", "foc_date", "zip", "subscriber_name"
 _AGENT_ROLES = frozenset({"agent", "admin"})
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
-
-
-class BadSignature(ValueError):
-    """The request is not provably from Zendesk, or is too old or too new to accept."""
 
 
 class InvalidWebhook(ValueError):
@@ -177,6 +136,7 @@ class WebhookEvent:
     fields: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     tags: tuple[str, ...] = ()
     port_out: PortOutFields | None = None
+    actor_id: int | None = None  # who made the change (Zendesk's events say; triggers do not)
 
     def field_value(self, field_id: int | None) -> str | None:
         """The value of custom field ``field_id`` when the body carried one, else ``None``."""
@@ -185,61 +145,14 @@ class WebhookEvent:
         return self.fields.get(field_id)
 
 
-# --- signature -------------------------------------------------------------------------------
-
-
-def sign(secret: str, body: bytes, timestamp: str) -> str:
-    """The signature Zendesk sends for ``body`` at ``timestamp`` (used by tests and the
-    simulator)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def verify(
-    secret: str,
-    body: bytes,
-    signature: str | None,
-    timestamp: str | None,
-    *,
-    now: datetime,
-    max_age: timedelta = MAX_AGE,
-) -> None:
-    """Return quietly for a genuine, fresh request; raise :class:`BadSignature` otherwise."""
-    if not secret:
-        raise BadSignature("no webhook signing secret is configured")
-    if not signature:
-        raise BadSignature(f"the {SIGNATURE_HEADER} header is missing")
-    if not timestamp:
-        raise BadSignature(f"the {TIMESTAMP_HEADER} header is missing")
-    sent_at = _timestamp(timestamp)
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    if abs(now - sent_at) > max_age:
-        raise BadSignature(f"the signature timestamp {timestamp[:40]!r} is too far from now")
-    try:
-        given = base64.b64decode(signature.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise BadSignature("the signature is not base64") from None
-    expected = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    if not hmac.compare_digest(given, expected):
-        raise BadSignature("the signature does not match")
-
-
-def _timestamp(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise BadSignature(f"the signature timestamp {value[:40]!r} is not ISO 8601") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 # --- body ------------------------------------------------------------------------------------
 
 
-def parse(body: bytes) -> WebhookEvent:
-    """The event in ``body``; :class:`InvalidWebhook` when it is not the JSON we expect."""
+def load(body: bytes) -> dict[str, Any]:
+    """The JSON object in ``body``; :class:`InvalidWebhook` when it is not one. Line breaks
+    and tabs left raw inside strings are accepted (``strict=False``)."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), strict=False)
     except UnicodeDecodeError:
         raise InvalidWebhook("the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -248,7 +161,18 @@ def parse(body: bytes) -> WebhookEvent:
         raise InvalidWebhook("the body is not JSON our trigger sends") from None
     if not isinstance(data, dict):
         raise InvalidWebhook("the body must be a JSON object")
+    return data
 
+
+def parse(body: bytes) -> WebhookEvent:
+    """The event in a trigger's ``body``; :class:`InvalidWebhook` when it is not the JSON we
+    expect."""
+    return from_trigger(load(body))
+
+
+def from_trigger(data: Mapping[str, Any]) -> WebhookEvent:
+    """The event in a trigger body already read by :func:`load`."""
+    data = _decoded(data)
     raw_kind = _text(_required(data, "event"), "event").lower()
     try:
         kind = EventKind(raw_kind)
@@ -301,6 +225,39 @@ def dedupe_key(headers: Mapping[str, str], event: WebhookEvent) -> str:
     }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     return f"zendesk:{event.ticket_id}:sha256:{digest}"
+
+
+_URL_ENCODED = (  # the free-text fields of the README's bodies, by path
+    *((key,) for key in ("numbers", "pin", "account_number", *_PORT_OUT_TEXT)),
+    ("author", "name"),
+    ("comment", "body"),
+    ("comment", "author", "name"),
+)
+
+
+def _decoded(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with its free-text fields URL-decoded when it says ``"encoding": "url"``
+    (objects on the way are copied; ``data`` is left as it is)."""
+    encoding = _text(data.get("encoding"), "encoding").strip().lower()
+    if encoding in ("", "none"):
+        return data
+    if encoding != "url":
+        raise InvalidWebhook(f'"encoding" is {encoding[:40]!r}; the only one known is "url"')
+    top = dict(data)
+    for *parents, key in _URL_ENCODED:
+        where: Any = top
+        for step in parents:  # copy each object on the way down before changing it
+            if not isinstance(where.get(step), dict):
+                break
+            where[step] = where = dict(where[step])
+        else:
+            if isinstance(where.get(key), str):
+                try:
+                    where[key] = unquote_plus(where[key], errors="strict")
+                except UnicodeDecodeError:
+                    shown = ".".join([*parents, key])
+                    raise InvalidWebhook(f'"{shown}" is not URL-encoded UTF-8 text') from None
+    return top
 
 
 def _required(data: Mapping[str, Any], key: str, where: str = "") -> Any:
