@@ -93,3 +93,12 @@ def test_scopes_are_the_ones_we_use():
 def test_app_home_is_enabled_because_the_code_publishes_it(db):
     assert "app_home_opened" in _registered(db)["event"]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_messages_tab_shows_portbots_dms_but_takes_no_chat():
+    """The LOA link and reminders go by DM: with the Messages tab off, people could not see
+    them. Read-only, because portbot answers no DM typed to it."""
+    home = MANIFEST["features"]["app_home"]
+    assert home["messages_tab_enabled"] is True
+    assert home["messages_tab_read_only_enabled"] is True
+    assert "message.im" not in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
