@@ -264,8 +264,10 @@ def journey(
     before = len(zendesk.comments(ticket["id"]))
     driver.event(ask)
     _until(lambda: deliver() >= 0 and len(zendesk.comments(ticket["id"])) > before)
-    t.step("Zendesk", "adds it to the ticket, naming who wrote it")
-    t.saw(_comment_lines(zendesk.comments(ticket["id"])[-1]))
+    t.step("Zendesk", "adds it to the ticket as casey's own comment")
+    asked = zendesk.comments(ticket["id"])[-1]
+    author = zendesk.user(asked["author_id"]) or {}
+    t.saw([f"written by {author.get('name')} <{author.get('email')}>", *_comment_lines(asked)])
 
     t.step("dana (Zendesk agent)", "answers on the ticket, publicly")
     zendesk.agent_comment(
