@@ -27,7 +27,7 @@ from bot.context import build_context
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
-from bot.sandbox import demo_port_outs, demo_sidebar, render
+from bot.sandbox import demo_port_outs, demo_sidebar, demo_tally, render
 from bot.sandbox.demo_time import DemoClock, FastForward, Landed, first_morning
 from bot.sandbox.mail_sim import MailCatcher
 from bot.sandbox.serving import ServedApp
@@ -322,12 +322,14 @@ def journey(
     for reply in sim.thread(CHANNEL, card["ts"]):
         if reply.get("ts") != card["ts"] and reply.get("text") not in reminders:
             t.saw("↳ " + render.mrkdwn(reply.get("text", ""), _name))
-    t.note(f"and the {sum(r.thread for r in ff.landed)} reminders shown above")
+    t.note(f"and the {sum(r.thread for r in ff.landed)} reminder messages shown above")
     updates = len(sim.calls_to("chat.update"))
     t.note(
         f"Slack received {len(sim.calls)} calls; the card was edited {updates} times, "
         "never posted twice"
     )
+    t.step("📊 the count", f"of what {_name(CUSTOMER)} received for this port")
+    t.saw(demo_tally.tally(sim, CHANNEL, CUSTOMER).lines(_name(CUSTOMER), f"#{_name(CHANNEL)}"))
     final = zendesk.ticket(ticket["id"])
     assert final is not None
     t.step("Zendesk", f"ticket #{ticket['id']} now")
@@ -417,8 +419,10 @@ def _landed(items: list[Landed], *, quiet: bool = False) -> list[str]:
         if r.kind == "daily-digest":
             continue
         where = "thread" if r.thread else _name(r.channel) if r.channel == AGENTS else "DM"
-        first = render.mrkdwn(r.text, _name).splitlines()[0]
-        lines.append(f"⏰ {r.at:%a %b %-d %H:%M} in the {where}: {first}")
+        said = [line for line in render.mrkdwn(r.text, _name).splitlines() if line.strip()]
+        together = f" ({len(r.kinds)} reminders, one message)" if len(r.kinds) > 1 else ""
+        lines.append(f"⏰ {r.at:%a %b %-d %H:%M} in the {where}{together}: {said[0]}")
+        lines += [f"   {line}" for line in said[1:]] if together else []
     return lines or ([] if quiet else ["(nothing was due)"])
 
 

@@ -48,6 +48,7 @@ class Landed:
     channel: str
     thread: bool
     text: str
+    kinds: tuple[str, ...] = ()  # every reminder the message tells (several: one message)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class FastForward:
                     channel=str(call.args.get("channel")),
                     thread=bool(call.args.get("thread_ts")),
                     text=str(call.args.get("text") or ""),
+                    kinds=tuple(str(reminder.get("kinds") or reminder["kind"]).split(",")),
                 )
             )
         self._seen = len(calls)

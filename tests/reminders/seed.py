@@ -4,7 +4,7 @@ policy plans for them (so the sweep's own check agrees with them)."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -29,7 +29,28 @@ _EMPTY = dict.fromkeys(
 )
 
 
-def draft_requests(ctx: Context, count: int, *, created: datetime, chunk: int = 5000) -> list[int]:
+def foc_requests(ctx: Context, count: int, *, created: datetime, foc: date) -> list[int]:
+    """``count`` requests whose port date ``foc`` was confirmed at ``created`` (no timeline:
+    the status counts from ``created``): the announcement, the countdowns, the cut-off notice
+    and the window's start. Their ids."""
+    return draft_requests(
+        ctx,
+        count,
+        created=created,
+        status=RequestStatus.FOC_CONFIRMED,
+        extra={"submitted_at": created, "foc_date": foc},
+    )
+
+
+def draft_requests(
+    ctx: Context,
+    count: int,
+    *,
+    created: datetime,
+    chunk: int = 5000,
+    status: RequestStatus = RequestStatus.DRAFT,
+    extra: dict[str, object] | None = None,
+) -> list[int]:
     """``count`` drafts opened at ``created`` (no bill: ``bill-missing`` 1 and 3 business days
     later, ``request-expiry`` at 30 days). Their ids."""
     policy = rsvc.policy_of(ctx)
@@ -39,7 +60,7 @@ def draft_requests(ctx: Context, count: int, *, created: datetime, chunk: int = 
         values = [
             {
                 "sid": "PR" + secrets.token_hex(16),
-                "status": RequestStatus.DRAFT,
+                "status": status,
                 "channel_id": "C0CUSTOMER",
                 "requester_id": "U0CUSTOMER",
                 "requester_name": "Casey Customer",
@@ -48,6 +69,7 @@ def draft_requests(ctx: Context, count: int, *, created: datetime, chunk: int = 
                 "rep_email": "jordan@acme.example",
                 "created_at": created,
                 "updated_at": created,
+                **(extra or {}),
             }
             for _ in range(min(chunk, count - start))
         ]
@@ -59,7 +81,7 @@ def draft_requests(ctx: Context, count: int, *, created: datetime, chunk: int = 
             ).all()
             rows = []
             for (rid, sid), v in zip(made, values, strict=True):
-                req = SimpleNamespace(id=rid, **{**v, "sid": sid}, **_EMPTY)
+                req = SimpleNamespace(id=rid, **{**_EMPTY, **v, "sid": sid})
                 for due in rsvc.wanted_for_request(req, None, policy, ctx.calendar):
                     rows.append(rsvc.row_values(due, request_id=rid))
             conn.execute(sa.insert(Reminder.__table__), rows)

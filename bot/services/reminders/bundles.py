@@ -3,10 +3,12 @@
 The sweep queues one outbox row per reminder and destination, as before; the Slack handler,
 delivering a reminder's thread row, asks :func:`thread_members` which reminders its message
 tells. The first one delivered leads: in one transaction it locks the request's other thread
-reminders that fall due within :data:`~bot.porting.reminders.TOGETHER` of it and have not been
-told yet — those the sweep already queued (their thread row is still pending) and those still
-scheduled — keeps the ones that are still true, and marks all of them, itself included, with
-``data["thread"] = {"in": <leader id>, "with": [<ids>]}``. Then it words each one as it stands
+reminders that would go out within :data:`~bot.porting.reminders.TOGETHER` and have not been
+told yet — those the sweep already queued (their thread row is still pending: they go out now)
+and those still scheduled to fall due within the hour — keeps the ones that are still true,
+and marks all of them, itself included, with ``data["thread"] = {"in": <leader id>, "with":
+[<ids to word>]}`` (of two stages of one countdown only the newer is worded, as after
+downtime). Then it words each one as it stands
 (:func:`~bot.services.reminders.message_of`, which checks again that each is still true) and
 posts one message. When a marked reminder's own thread row comes up later, the mark says it was
 told in the leader's message (:class:`Covered`), and nothing is posted. Their ticket notes are
@@ -25,13 +27,14 @@ Why nothing is lost or doubled:
 * A reminder that is marked is never a member again, and a reminder once told alone (no mark)
   is never pulled in later: only rows whose thread row is still pending, or still scheduled,
   join.
-* A scheduled member keeps its mark while its due time stays (``rows.apply_plan`` keeps it), so
+* A scheduled member keeps its mark (``rows.apply_plan`` keeps it through every change), so
   when the sweep sends it, its thread row is covered; its ticket note goes out as usual.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,7 +72,7 @@ def thread_members(ctx: Context, reminder_id: int) -> list[int] | Covered:
         told = _told(row)
         if told is not None:
             return told
-        if not _bundles(row) or not _candidates(s, row, lock=False):
+        if not _bundles(row) or not _candidates(s, row, ctx.now(), lock=False):
             return [reminder_id]  # alone: no write
     with ctx.db.write() as s:
         row = s.get(Reminder, reminder_id, with_for_update=True)
@@ -78,22 +81,33 @@ def thread_members(ctx: Context, reminder_id: int) -> list[int] | Covered:
         told = _told(row)
         if told is not None:
             return told
-        others = _candidates(s, row, lock=True)
+        now = ctx.now()
+        others = _candidates(s, row, now, lock=True)
         req = s.execute(
             sa.select(*repo.REQUEST_SUMMARY).where(col(PortRequest.id) == row.request_id)
         ).first()
-        now = ctx.now()
         subject: dict[str, Any] = {"request": req}
         if req is None or why_untrue(ctx, s, row, due_of(row), subject, now) is not None:
             return [reminder_id]  # it is dropped at delivery; the others go out on their own
         kept = [r for r in others if why_untrue(ctx, s, r, due_of(r), subject, now) is None]
         if not kept:
             return [reminder_id]
-        members = [reminder_id, *(r.pk for r in kept)]
+        told = _newest([row, *kept])
         for r in (row, *kept):
-            r.data = {**(r.data or {}), TOLD: {"in": reminder_id, "with": members}}
+            r.data = {**(r.data or {}), TOLD: {"in": reminder_id, "with": told}}
             s.add(r)
-        return members
+        return told
+
+
+def _newest(rows: list[Reminder]) -> list[int]:
+    """The ids to word, by due time: of two stages of one countdown (same kind and topic) only
+    the newer, as after downtime (``catch_up``); the older is told by it."""
+    newest: dict[tuple[str, str], Reminder] = {}
+    for r in rows:
+        group = (r.kind, str((r.data or {}).get("topic") or ""))
+        if group not in newest or (r.due_at, r.pk) > (newest[group].due_at, newest[group].pk):
+            newest[group] = r
+    return [r.pk for r in sorted(newest.values(), key=lambda r: (r.due_at, r.pk))]
 
 
 def _told(row: Reminder) -> list[int] | Covered | None:
@@ -117,21 +131,22 @@ def _thread_key(reminder_id: int) -> str:
     return f"{Topic.SLACK_REMINDER.value}:{reminder_id}:{Destination.THREAD.value}"
 
 
-def _candidates(s: Session, row: Reminder, *, lock: bool) -> list[Reminder]:
-    """The request's other thread reminders due within the hour of ``row`` and not told yet:
-    queued ones whose thread row is still pending, and scheduled ones. ``lock``: take them
-    ``FOR UPDATE SKIP LOCKED`` (one a sweep holds right now is left out)."""
+def _candidates(s: Session, row: Reminder, now: datetime, *, lock: bool) -> list[Reminder]:
+    """The request's other thread reminders that would go out within the hour and are not told
+    yet: those the sweep queued whose thread row is still pending (they go out now anyway), and
+    scheduled ones falling due in the coming hour (an overdue one is the sweep's to send or set
+    aside). ``lock``: take them ``FOR UPDATE SKIP LOCKED`` (one a sweep holds is left out)."""
     stmt = (
         select(Reminder)
         .where(
             Reminder.request_id == row.request_id,
             col(Reminder.id) != row.id,
             col(Reminder.kind).in_(_KINDS),
-            col(Reminder.due_at) < row.due_at + TOGETHER,
             sa.or_(
                 sa.and_(
                     col(Reminder.status) == ReminderStatus.SCHEDULED,
-                    col(Reminder.due_at) > row.due_at - TOGETHER,
+                    col(Reminder.due_at) > now,
+                    col(Reminder.due_at) < now + TOGETHER,
                 ),
                 col(Reminder.status) == ReminderStatus.SENT,
             ),

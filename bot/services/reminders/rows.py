@@ -50,8 +50,8 @@ from storage.values import ReminderStatus, RequestStatus
 FOC_ACTION = Move.SET_FOC.value
 OBSOLETE, SUPERSEDED, EXPIRED, FAILED = "obsolete", "superseded", "expired", "failed"
 TOLD = "thread"
-"""``data`` key of a reminder told in a thread message with others (``bundles``): kept while
-the row's due time stays, so the reminder is not told twice."""
+"""``data`` key of a reminder told in a thread message with others (``bundles``): kept through
+every reconciliation, so the reminder is not told twice."""
 _FRESH = "portbot.reminders.fresh"  # session.info: keys inserted by this transaction
 
 
@@ -215,8 +215,8 @@ def apply_plan(
             continue  # sent, or set aside by the sweep: final
         data = row_data(due)
         told = (row.data or {}).get(TOLD)
-        if told is not None and row.due_at == due.due_at:
-            data[TOLD] = told  # already told in a thread message: stays told
+        if told is not None:
+            data[TOLD] = told  # told in a thread message already: it stays told
         if row.status is ReminderStatus.SCHEDULED and (row.due_at, row.data) == (due.due_at, data):
             continue
         row.status, row.due_at, row.data = ReminderStatus.SCHEDULED, due.due_at, data
