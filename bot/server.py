@@ -40,12 +40,14 @@ from bot.slack.files import SlackFiles
 from bot.slack.people import SlackPeople
 from bot.slack.port_out_delivery import AccountNoticeDelivery, PortOutDelivery
 from bot.slack.reminder_delivery import ReminderDelivery
+from bot.slack.transfer_delivery import TransferDelivery
 from bot.slack.workspace import WorkspaceUrl
 from bot.zendesk import delivery as zendesk_delivery
 from bot.zendesk.gateway import ZenpyGateway
 from bot.zendesk.inbound import Inbound
 from bot.zendesk.mapping import TicketOptions
 from bot.zendesk.port_outs import PortOutRequestTicketDelivery, PortOutTicketDelivery
+from bot.zendesk.transfers import TransferTicketDelivery
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -149,6 +151,9 @@ def outbox_handlers(
         handlers[Topic.SLACK_ACCOUNT_NOTICE] = AccountNoticeDelivery(
             ctx, client, agents_channel=agents_channel
         )
+        handlers[Topic.SLACK_TRANSFER_EVENT] = TransferDelivery(
+            ctx, client, agents_channel=agents_channel
+        )
         if agents_channel:
             handlers[Topic.SLACK_ALERT] = slack_delivery.AlertDelivery(
                 client, agents_channel=agents_channel
@@ -170,6 +175,9 @@ def outbox_handlers(
             ctx, gateway, options, **placed
         )
         handlers[Topic.ZENDESK_PORT_OUT_REQUEST] = PortOutRequestTicketDelivery(
+            ctx, gateway, options, **placed
+        )
+        handlers[Topic.ZENDESK_TRANSFER_EVENT] = TransferTicketDelivery(
             ctx, gateway, options, **placed
         )
     if ctx.loa_topic:

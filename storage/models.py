@@ -22,6 +22,8 @@ from storage.port_out_models import (
     PortOutWindow,
 )
 from storage.tables import Stored, _utc, metadata
+from storage.transfer_models import Transfer as Transfer
+from storage.transfer_models import TransferEvent as TransferEvent
 from storage.types import EncryptedSecret, enum_column
 from storage.values import (
     AccountType,

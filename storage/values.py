@@ -101,6 +101,15 @@ class WindowStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class TransferStatus(StrEnum):
+    """Where a transfer of numbers between two accounts stands: requested, then completed or
+    cancelled (``bot.porting.transfers``)."""
+
+    REQUESTED = "requested"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
 class ReminderStatus(StrEnum):
     SCHEDULED = "scheduled"
     SENT = "sent"

@@ -37,6 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery.reminders import Sweeper, SweepResult
 from bot.services import reminders as rsvc
+from bot.services import transfers
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-sweep"
@@ -62,6 +63,11 @@ class ReminderScheduler:
                 self._digests_at = now
             except Exception:
                 log.exception("could not plan the daily digests")
+        try:  # transfers between accounts still waiting after two business days
+            if transfers.alert_late(ctx) and self.sweeper.wake is not None:
+                self.sweeper.wake()
+        except Exception:
+            log.exception("could not check for late transfers")
         result = self.sweeper.sweep()
         if result.done or result.failed:
             log.info(

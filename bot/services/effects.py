@@ -43,6 +43,11 @@ class Topic(StrEnum):
     """A port-out arrived or changed: create its ticket once, then a note per decision."""
     ZENDESK_PORT_OUT_REQUEST = "zendesk.port_out_request"
     """A customer asked for a port-out: open a ticket for the agents (tags portbot, port_out)."""
+    SLACK_TRANSFER_EVENT = "slack.transfer_event"
+    """A transfer between two accounts was asked for, completed, cancelled or is late: its
+    cards in both accounts' channels and the agents channel, and what happened."""
+    ZENDESK_TRANSFER_EVENT = "zendesk.transfer_event"
+    """A transfer changed: create its ticket once (tags portbot, transfer), then a note."""
     LOA_SEND = "loa.send"
     """Render the Letter of Authorization, issue a signing link, send it to the signer."""
 

@@ -16,7 +16,15 @@ from bot.slack.deps import SlackDeps
 from bot.slack.errors import log as slack_log
 from bot.slack.errors import new_ref
 from bot.slack.forms import VERIFIED
-from bot.slack.listeners import actions, commands, events, find, port_out_actions, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    events,
+    find,
+    port_out_actions,
+    transfers,
+    views,
+)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -66,6 +74,7 @@ def build_app(
     events.register(app, deps)
     port_out_actions.register(app, deps)
     find.register(app, deps)
+    transfers.register(app, deps)
 
     @app.error
     def last_resort(error: Exception) -> None:

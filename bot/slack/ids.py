@@ -33,6 +33,7 @@ class View(StrEnum):
     PORTOUT_PIN = "port-portout-pin"
     PORTOUT_REQUEST = "port-portout-request"
     PORTOUT_REJECT = "port-portout-reject"
+    TRANSFER = "port-transfer"
 
 
 class Block(StrEnum):
@@ -83,6 +84,10 @@ class Block(StrEnum):
     PORTOUT_REASON = "port-portout-reason"
     PORTOUT_REASON_TEXT = "port-portout-reason-text"
 
+    TRANSFER_NUMBERS = "port-transfer-numbers"
+    TRANSFER_SOURCE = "port-transfer-source"
+    TRANSFER_DESTINATION = "port-transfer-destination"
+
 
 # Intake field -> the block where its message shows.
 INTAKE_BLOCKS: dict[F, Block] = {f: Block[f.name] for f in F}
@@ -115,6 +120,8 @@ class Action(StrEnum):
     LIST_STATUS = "port-list-status"
     LIST_CARRIER = "port-list-carrier"
     EXPORT_CSV = "port-export-csv"
+    TRANSFER_COMPLETE = "port-transfer-complete"
+    TRANSFER_CANCEL = "port-transfer-cancel"
 
 
 class Event(StrEnum):

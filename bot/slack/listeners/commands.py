@@ -14,6 +14,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import services as svc
 from bot.porting.errors import InvalidInput
+from bot.porting.transfers import is_transfer_id
 from bot.services.cancel import cancel_preview
 from bot.services.intake_drafts import kept_draft
 from bot.services.tickets import ticket_url
@@ -25,7 +26,7 @@ from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
-from bot.slack.listeners import find, port_outs
+from bot.slack.listeners import find, port_outs, transfers
 from bot.slack.text_typed import typed
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
@@ -194,6 +195,9 @@ def reject(
 def complete(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
+    if args and is_transfer_id(args[0]):  # a transfer between accounts: TR…
+        transfers.complete(deps, ack, cmd, client, args)
+        return
     snap = _find(deps, cmd, client, _sid_arg(args, "complete SID [numbers]"))
     actor = _actor(deps, cmd, client)
     done = svc.mark_ported(
@@ -229,6 +233,7 @@ VERBS: dict[str, Verb] = {
     "note": note,
     "numbers": port_outs.numbers,
     "portout": port_outs.portout,
+    "transfer": transfers.transfer,
 }
 
 
