@@ -26,7 +26,7 @@ from bot.services import reminders
 from bot.services.base import Context, Snapshot, snapshot
 from bot.wording.reminders import note_text
 from bot.zendesk import mapping
-from bot.zendesk.gateway import Gateway, RateLimited
+from bot.zendesk.gateway import Gateway, RateLimited, Rejected
 from bot.zendesk.people import Directory, People
 from storage import repositories as repo
 from storage.documents import DocumentStore
@@ -106,7 +106,7 @@ class ZendeskDelivery:
             wanted = self._files_of(snap, event)
             if wanted:
                 update = mapping.with_files(update, *self._carry(wanted))
-            self.gateway.update_ticket(ticket_id, update)
+            _update(self.gateway, ticket_id, update)
 
     def _author_of(self, snap: Snapshot, event: TimelineEvent) -> int | None:
         """The Zendesk end user of the customer who wrote a Slack reply; None for anything
@@ -256,7 +256,23 @@ class NoteDelivery:
 
     def _note(self, ticket_id: int, body: str, **fields: Any) -> None:
         update = {"comment": {"body": body, "public": False}, **fields}
-        self.gateway.update_ticket(ticket_id, update)
+        _update(self.gateway, ticket_id, update)
+
+
+_STATE = ("status", "priority")
+
+
+def _update(gateway: Gateway, ticket_id: int, update: dict[str, Any]) -> None:
+    """Send the update; when Zendesk refuses it (422) and it sets the ticket's status or
+    priority, send it again without them: an account's rules (a field required to solve, say)
+    must not cost the ticket its note. A refusal of the rest stands."""
+    try:
+        gateway.update_ticket(ticket_id, update)
+    except Rejected as exc:
+        if exc.status != 422 or not any(k in update for k in _STATE):
+            raise
+        log.warning("ticket %s kept its status and priority: %s", ticket_id, exc.detail)
+        gateway.update_ticket(ticket_id, {k: v for k, v in update.items() if k not in _STATE})
 
 
 def _urgency(ctx: Context, snap: Snapshot) -> str:

@@ -237,3 +237,31 @@ def test_the_port_dates_reminder_notes_raise_the_priority(ctx, clock) -> None:
             assert put["comment"]["public"] is False and put["priority"] == expected
             assert "status" not in put  # a reminder does not move the ticket
         assert sim.ticket(ticket["id"])["priority"] == "high"
+
+
+def test_a_refused_status_does_not_cost_the_ticket_its_note(ctx, clock) -> None:
+    """An account may refuse a status (a field required to solve, a rule of its own): the
+    note and tags of the change still land, without the status."""
+    from bot.delivery.outbox import Outbox
+    from bot.sandbox.zendesk_sim import ZendeskSimulator
+    from bot.services.effects import Topic
+    from bot.zendesk.delivery import ZendeskDelivery
+    from bot.zendesk.gateway import ZenpyGateway
+
+    with ZendeskSimulator(email="porting@acme.example", token="t") as sim:
+        gateway = ZenpyGateway(None, "porting@acme.example", "t", url=sim.url)
+        delivery = ZendeskDelivery(ctx, gateway, PLAIN)
+        outbox = Outbox(ctx, {Topic.ZENDESK_REQUEST_EVENT: delivery}, worker_id="test")
+        snap = _open(ctx)
+        outbox.drain()
+        (ticket,) = sim.tickets()
+        mark_loa_signed(ctx, snap.sid, actor=CUSTOMER)
+        sim.fail("PUT /api/v2/tickets/*", status=422, times=1)
+        outbox.drain()
+        first, again = sim.calls("PUT")[-2:]
+        assert first.status == 422 and first.body["ticket"]["status"] == "open"
+        assert again.status == 200 and "status" not in again.body["ticket"]
+        assert "priority" not in again.body["ticket"]
+        now = sim.ticket(ticket["id"])
+        assert now["status"] == "pending" and "port_status_in_review" in now["tags"]
+        assert "In review" in sim.comments(ticket["id"])[-1]["body"]
