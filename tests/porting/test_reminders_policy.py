@@ -198,7 +198,6 @@ def foc_facts(**kw: object) -> RequestFacts:
 
 
 def test_journey_foc_confirmed_over_thanksgiving() -> None:
-    sub = "20261112190000"
     assert plan(foc_facts()) == [
         # no keep-active in this stage: the announcement carries the advice
         # recorded Monday 20:30: announced at Tuesday's start of contact hours
