@@ -29,7 +29,7 @@ class ReminderKind(StrEnum):
     REQUEST_EXPIRY = "request-expiry"  # system: draft / unsigned request expires (expiry_days)
     BILL_MISSING = "bill-missing"  # requester, after the draft began (bill_missing_business_days)
     DOCUMENT_AGING = "document-aging"  # requester, bill or signed LOA turns document_aging_days
-    KEEP_ACTIVE = "keep-active"  # requester, at submission, weekly, and once before the FOC
+    KEEP_ACTIVE = "keep-active"  # requester, at submission (the FOC announcement says it next)
     FOC_CONFIRMED = "foc-confirmed"  # requester, when the FOC is recorded
     FOC_APPROACHING = "foc-approaching"  # requester, countdown to the FOC, window start
     CANCELLATION_CUTOFF = "cancellation-cutoff"  # requester, business day before last cancel day
@@ -60,7 +60,7 @@ class Destination(StrEnum):
     that fails is retried alone and never repeats another."""
 
     THREAD = "thread"
-    """The request's card thread, mentioning the requester."""
+    """The request's card thread (mentioning the requester only when it asks them to act)."""
     REP = "rep"
     """A direct message to the authorized representative (when they are a Slack user)."""
     AGENTS = "agents"
