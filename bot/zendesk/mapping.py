@@ -195,6 +195,26 @@ def new_ticket(
     return ticket
 
 
+def linked_update(
+    snap: Snapshot, options: TicketOptions, *, urgency: str | None = None
+) -> dict[str, Any]:
+    """A ticket an agent linked to a request (from the sidebar) becomes what portbot would have
+    made: the request's description as a private note, its tags, status, priority and fields;
+    the requester and group stay as the agent has them."""
+    update: dict[str, Any] = {
+        "external_id": snap.request.sid,
+        "comment": {"body": description(snap, options), "public": False},
+        "status": ticket_status(snap.status),
+        **tag_changes(snap.status),
+    }
+    if urgency is not None:
+        update["priority"] = urgency
+    fields = custom_fields(snap, options)
+    if fields:
+        update["custom_fields"] = fields
+    return update
+
+
 def ticket_status(status: RequestStatus) -> str:
     """The Zendesk status of a request's ticket (:data:`TICKET_STATUS`)."""
     return TICKET_STATUS[status]
@@ -280,6 +300,8 @@ def event_update(
         return _withdrawn(event)
     if event.action == "note":
         return _note(event, options)
+    if event.action == "zendesk_link":
+        return linked_update(snap, options, urgency=urgency)
     changed = event.from_status is not None and event.from_status != event.to_status
     if not changed and event.action not in _NOTEWORTHY:
         return None

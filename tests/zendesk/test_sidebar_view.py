@@ -629,3 +629,41 @@ def test_an_action_reaches_the_slack_card_and_the_ticket(ctx, clock):
             assert card_updates() == updates + 1  # the card, refreshed
     finally:
         slack.stop()
+
+
+def test_a_ticket_linked_in_the_sidebar_is_brought_up_to_date_at_once(ctx, clock):
+    """An agent links a ticket they made themselves: it gets the request's description as a
+    private note, its tags, status and SID (external_id) from the link, not at the next change;
+    no second ticket is made for the request."""
+    from bot.server import zendesk_gateway
+    from bot.sidebar.actions import link_request
+
+    slack = new_sim()
+    try:
+        with ZendeskSimulator(email="porting@acme.example", token="zd") as zendesk:
+            settings = slack_settings(
+                slack,
+                ZENDESK_SUBDOMAIN="acme",
+                ZENDESK_EMAIL="porting@acme.example",
+                ZENDESK_API_TOKEN="zd",
+                ZENDESK_URL=zendesk.url,
+            )
+            client = WebClient(token="xoxb-test", base_url=slack.url)
+            runtime = build_runtime(settings, client=client, process_before_response=True, ctx=ctx)
+            gateway = zendesk_gateway(settings)
+            own = {"subject": "Customer called about moving numbers", "comment": {"body": "hi"}}
+            ticket_id = gateway.create_ticket(own, idempotency_key="by-hand")
+            gateway.close()
+            sid = svc.open_request(
+                ctx, draft(numbers(2)), actor=CUSTOMER, team_id="T1", channel_id=SLACK_CHANNEL
+            ).sid
+            link_request(ctx, ticket_id, sid, actor=AGENT)
+            runtime.outbox.drain()
+            (ticket,) = zendesk.tickets()
+            assert ticket["id"] == ticket_id and ticket["external_id"] == sid
+            assert {"portbot", "port_in", "port_status_awaiting_signature"} <= set(ticket["tags"])
+            assert ticket["status"] == "pending"  # waiting for the representative's signature
+            (note,) = [c for c in zendesk.comments(ticket_id) if sid in c["body"]]
+            assert note["public"] is False and "NUMBERS (2)" in note["body"]
+    finally:
+        slack.stop()
