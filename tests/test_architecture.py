@@ -22,7 +22,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bot.wording": ("bot.wording", "bot.porting", "storage"),
     "bot.documents": ("bot.documents", "bot.porting"),
     "bot.loa.content": ("bot.porting", "bot.wording", "storage"),
-    "bot.loa.templates": ("bot.loa.content", "bot.porting", "bot.wording", "storage"),
+    "bot.loa.templates": (
+        *("bot.loa.templates", "bot.loa.content", "bot.porting", "bot.wording", "storage"),
+    ),
     "bot.loa.pdf": ("bot.loa.content", "bot.loa.templates", "bot.porting", "bot.wording"),
     "bot.services": (
         "bot.services",

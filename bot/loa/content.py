@@ -2,17 +2,19 @@
 
 :func:`content_of` is the only place that reads the request for the LOA. It copies the fields the
 letter shows and nothing else: the account number arrives already masked (``Secret.masked``, so
-at most its last four characters), and the wireless PIN or SSN digits are never read at all. The
-PDF code only ever sees a :class:`LoaContent`, so it cannot leak what it was never given.
+at most its last four characters), and the port-out code (wireless PIN, SSN digits, PAC, RIO,
+NIP) is never read at all, not even whether there is one. The PDF code only ever sees a
+:class:`LoaContent`, so it cannot leak what it was never given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
+from bot.porting.countries import UNKNOWN_REGION, countries_of
 from storage.models import PortNumber, PortRequest
 from storage.values import AccountType, LineType
 
@@ -31,6 +33,8 @@ class LoaContent:
     of :data:`LINE_TYPE_LABELS` (templates may reword it). ``account_number_masked`` is the masked
     form: ``"••••6789"``, ``"••••"`` for a short number, ``""`` when none was given. The service
     address is kept in parts so that each country's template can lay it out its own way.
+    ``country`` is the service address's; ``number_country`` the numbers' (which picks the
+    letter), ``""`` when unknown.
     """
 
     sid: str
@@ -48,6 +52,7 @@ class LoaContent:
     btn: str
     numbers: tuple[tuple[str, str], ...]
     created: date
+    number_country: str = ""
 
     @property
     def is_business(self) -> bool:
@@ -92,7 +97,16 @@ def content_of(req: PortRequest, numbers: Sequence[PortNumber], *, today: date) 
         btn=_text(req.btn),
         numbers=tuple((n.e164, LINE_TYPE_LABELS[LineType(n.line_type)]) for n in ordered),
         created=today,
+        number_country=_country_of_numbers(n.e164 for n in ordered),
     )
+
+
+def _country_of_numbers(numbers: Iterable[str]) -> str:
+    """The country most of the numbers belong to (the first one's on a tie); ``""`` if none is
+    known. The intake keeps a request to one country; older requests may mix."""
+    groups = countries_of(numbers)
+    known = [(len(found), code) for code, found in groups.items() if code != UNKNOWN_REGION]
+    return max(known, key=lambda pair: pair[0])[1] if known else ""
 
 
 def _text(value: str | None) -> str:

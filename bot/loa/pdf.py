@@ -14,8 +14,10 @@ line; on every page, lines naming the signer, UTC time, IP address and the SHA-2
 letter (plus the browser on the last page); the same record goes in the document information.
 The page count does not change.
 
-Only the PDF standard fonts are used (nothing embedded, small files): characters outside
-Windows-1252 (Polish "Ł", CJK names) show as boxes; the document information keeps them exact.
+Only the PDF standard fonts are used (nothing embedded, small files). They draw Windows-1252,
+which covers the letters' own words in every language they are written in (é, ü, ß, ñ, ã, ç,
+œ: the templates' loader refuses anything else); names from outside with characters beyond it
+(Polish "Ł", Hungarian "ő", CJK) show as boxes, and the document information keeps them exact.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import TopPadder
 
 from bot.loa.content import LoaContent
-from bot.loa.templates import Labels, LoaTemplate, template_for
+from bot.loa.templates import Labels, LoaTemplate, template_of
 from bot.wording.formats import one_line
 
 __all__ = ["CREATOR", "Signature", "document_hash", "render", "stamp"]
@@ -92,8 +94,9 @@ _STYLES = {
 
 
 def render(content: LoaContent, *, template: LoaTemplate | None = None) -> bytes:
-    """The unsigned LOA for ``content``; the template defaults to the service country's."""
-    tpl = template or template_for(content.country)
+    """The unsigned LOA for ``content``; the template defaults to the request's
+    (:func:`~bot.loa.templates.template_of`: the numbers' country's)."""
+    tpl = template or template_of(content)
     page_w, page_h = tpl.page_size
     width = page_w - 2 * MARGIN
     out = io.BytesIO()
@@ -132,7 +135,9 @@ def _story(content: LoaContent, tpl: LoaTemplate, width: float) -> list[Flowable
         Spacer(0, 10),
     ]
     # What is signed stays on the signature page with the signature (unless it cannot fit).
-    items = [Paragraph(text.format_map(words), s["item"]) for text in tpl.certifications]
+    items = [
+        Paragraph(text.format_map(words), s["item"]) for text in tpl.certifications_for(content)
+    ]
     story.append(
         KeepTogether(
             [
@@ -151,30 +156,26 @@ def _placeholders(content: LoaContent, tpl: LoaTemplate) -> dict[str, str]:
     return {
         "holder": escape(content.holder or tpl.labels.not_given),
         "carrier": escape(content.losing_carrier or tpl.labels.carrier_unknown),
+        "carrier_en": escape(content.losing_carrier or Labels().carrier_unknown),  # bilingual
         "count": escape(tpl.count_phrase(len(content.numbers))),
     }
 
 
 def _details(content: LoaContent, tpl: LoaTemplate, width: float) -> Table:
-    """Two columns of label/value pairs: the people on the left, the account on the right."""
+    """Two columns of label/value pairs: the people and the numbers on the left, the account on
+    the right."""
     labels = tpl.labels
-    counts = ", ".join(
-        f"{n:,} {tpl.line_type_word(label).lower()}"
-        for label, n in content.count_by_label().items()
-    )
     left: list[tuple[str, str | tuple[str, ...]]] = [
         (labels.account_type, labels.business if content.is_business else labels.residential),
         (labels.company if content.is_business else labels.person, content.holder),
         (labels.representative, content.rep_name),
         (labels.email, content.rep_email),
+        (labels.number_count, tpl.number_summary(content)),
     ]
     right: list[tuple[str, str | tuple[str, ...]]] = [
         (labels.service_address, tpl.address_lines(content)),
         (labels.losing_carrier, content.losing_carrier),
-        # Asterisks: reportlab writes "•" in the standard fonts as code 127, which reads as blank.
-        (labels.account_number, content.account_number_masked.replace("•", "*")),
-        (labels.btn, tpl.format_number(content.btn) if content.btn else ""),
-        (labels.number_count, f"{len(content.numbers):,} ({counts})"),
+        *tpl.account_rows(content),  # account number, billing number, the port-out code's row
     ]
     half = (width - _GUTTER) / 2
     outer = Table(
@@ -222,7 +223,7 @@ def _numbers_table(content: LoaContent, tpl: LoaTemplate, width: float) -> Table
     def w(text: str, font: str = _FONT) -> float:
         return stringWidth(text, font, _NUM_FONT_SIZE) + 2 * _NUM_PAD
 
-    index_w = max(w(f"{len(shown):,}"), w(labels.index, _BOLD))
+    index_w = max(w(tpl.grouped(len(shown))), w(labels.index, _BOLD))
     type_w = max(w(labels.line_type, _BOLD), *(w(word) for word in {word for _, word in shown}))
     number_w = max(w(labels.number, _BOLD), *(w(number) for number, _ in shown))
     across = min(tpl.number_columns, max(1, int(width // (index_w + number_w + type_w))))
@@ -234,7 +235,7 @@ def _numbers_table(content: LoaContent, tpl: LoaTemplate, width: float) -> Table
     for r in range(rows):
         row: list[str] = []
         for i in range(r * groups, r * groups + groups):
-            row += [f"{i + 1:,}", *shown[i]] if i < len(shown) else ["", "", ""]
+            row += [tpl.grouped(i + 1), *shown[i]] if i < len(shown) else ["", "", ""]
         data.append(row)
     style = [
         ("FONT", (0, 0), (-1, -1), _FONT, _NUM_FONT_SIZE),
