@@ -86,10 +86,10 @@ def _to_the_representative(o: Occasion) -> Notice:
     body = rich(
         f"Hello {rep(req)}: {req.requester_name or 'A colleague'} is moving phone numbers"
         f"{company} away from {carrier(req)} and named you to sign the Letter of Authorization. "
-        f"We e-mailed the signing link to {req.rep_email or 'you'} on "
-        f"{day(o.calendar.local_date(sent))}. Please sign it by ",
+        f"We sent you the signing link on {day(o.calendar.local_date(sent))} (by e-mail to "
+        f"{req.rep_email or 'your address'} where e-mail is set up, and here). Please sign it by ",
         strong(day(expires_on(sent, o))),
-        ", or the request closes. Can't find the e-mail? Ask ",
+        ", or the request closes. Can't find the link? Ask ",
         mention(req.requester_id, req.requester_name or ""),
         " to resend it.",
     )
