@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import astuple
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
 
 from bot.loa.content import content_of
 from bot.loa.pdf import render
-from bot.loa.templates import TEMPLATES, LetterDataError, load_templates
+from bot.loa.templates import TEMPLATES, LetterDataError, LoaTemplate, load_templates
 from bot.loa.templates.loader import FONT_ENCODING, package_files
-from tests.loa.test_country_templates import letter_of, request_in
+from tests.loa.test_country_templates import request_in
 
 FILES = package_files()
 
@@ -92,5 +95,33 @@ def test_bases_share_words_but_not_their_notes() -> None:
     assert ie.labels.service_address == "Service address" != gb.labels.service_address
     assert ca.intro == us.intro and ca.address_format and not us.address_format
     assert "Quebec" in ca.language_note and "Quebec" not in us.language_note
-    text, _ = letter_of("CA")
-    assert "Montréal QC H2X 1Y4" in text  # pypdf reads Canada Post's two spaces as one
+    req, numbers = request_in("CA")
+    content = content_of(req, numbers, today=date(2026, 11, 16))
+    assert ca.address_lines(content)[-2:] == ("Montréal QC  H2X 1Y4", "Canada")  # Canada Post
+    assert us.address_lines(content)[-2:] == ("Montréal QC H2X 1Y4", "Canada")  # the table's
+
+
+def _strings(tpl: LoaTemplate) -> Iterator[str]:
+    for value in (*astuple(tpl.labels), tpl.title, tpl.intro, *tpl.authorization,
+                  tpl.certify_heading, *(c.text for c in tpl.certifications),
+                  *tpl.line_type_words.values(), *tpl.count_words, *tpl.months,
+                  tpl.thousands, tpl.country_name, tpl.count_phrase(1234567)):  # fmt: skip
+        yield re.sub(r"<[^>]+>", "", value)
+
+
+def test_every_character_of_every_letter_reads_back_from_the_pdf() -> None:
+    """Drawn in the letter's three faces, each non-ASCII character the letters use comes back
+    from the PDF's text as itself: é ü ß ñ ã ç and the no-break space among them."""
+    chars = sorted({c for tpl in TEMPLATES.values() for s in _strings(tpl) for c in s if c > "~"})
+    assert {"é", "ü", "ñ", "ã", "ç", "\u00a0"} <= set(chars)
+    line = "".join(chars)
+    out = io.BytesIO()
+    canvas = Canvas(out, invariant=1)
+    for i, font in enumerate(("Helvetica", "Helvetica-Bold", "Helvetica-Oblique")):
+        canvas.setFont(font, 10)
+        canvas.drawString(50, 700 - 20 * i, f"[{line}]")
+    canvas.save()
+    drawn = re.findall(r"\[(.*?)\]", PdfReader(io.BytesIO(out.getvalue())).pages[0].extract_text())
+    assert drawn == [line.replace("\u00a0", " ")] * 3  # pypdf reads the no-break space as one
+    with pytest.raises(LetterDataError, match="would not read back"):
+        load_templates(with_change("fr.toml", 'index = "#"', 'index = "\u2022"'))

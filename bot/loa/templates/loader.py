@@ -14,7 +14,8 @@ and what is wrong:
 - every field the country's row lists has its label set in the file, and the country's
   port-out code (``pin``) is certified by a paragraph with ``field = "pin"``;
 - every character is in Windows-1252, the encoding of the PDF standard fonts (Helvetica),
-  so the letter's own words never show as boxes.
+  so the letter's own words never show as boxes (and none is the bullet, which reportlab
+  writes as a code that reads back as a control character).
 
 Paragraph texts are written as plain text and escaped here for reportlab's paragraph markup.
 """
@@ -43,6 +44,8 @@ __all__ = ["LANGUAGES", "LetterDataError", "load_templates", "package_files", "t
 
 LANGUAGES = frozenset({"en", "fr", "de", "es", "nl", "pt"})
 FONT_ENCODING = "cp1252"  # WinAnsiEncoding, what reportlab's standard fonts draw
+# In Windows-1252 but written by reportlab as a code PDF readers extract as a control character.
+_UNREADABLE = frozenset({"\u2022"})  # the bullet
 PAGE_SIZES: Mapping[str, tuple[float, float]] = MappingProxyType({"A4": A4, "LETTER": LETTER})
 _PLACEHOLDERS = frozenset({"holder", "carrier", "count", "days"})
 _EN_PLACEHOLDERS = _PLACEHOLDERS - {"count"}
@@ -94,6 +97,8 @@ class _File:
         except UnicodeEncodeError as exc:
             bad = value[exc.start : exc.end]
             raise self.fail(f"{where}: {bad!r} cannot be drawn with the standard fonts") from None
+        if unreadable := sorted(set(value) & _UNREADABLE):
+            raise self.fail(f"{where}: {unreadable} would not read back from the PDF")
         return value
 
 

@@ -5,8 +5,9 @@ pattern, digit grouping, page size, how numbers are written). Its methods turn a
 :class:`~bot.loa.content.LoaContent` into what the PDF shows; nothing here branches on a country.
 
 Paragraph texts are reportlab paragraph markup, already escaped by the loader; they may hold the
-placeholders ``{holder}``, ``{carrier}`` and ``{count}``, which the renderer fills in (escaped).
-Titles and labels are plain text: the renderer escapes them.
+placeholders ``{holder}``, ``{carrier}`` and ``{count}``, and the English version of a bilingual
+paragraph ``{carrier_en}``, which the renderer fills in (escaped). Titles and labels are plain
+text: the renderer escapes them.
 """
 
 from __future__ import annotations
