@@ -51,9 +51,17 @@ class Scope:
     carrier: str | None = None  # the losing carrier's name contains this (any case)
 
 
-def _scoped(stmt: Any, scope: Scope) -> Any:
+def _scoped(stmt: Any, scope: Scope, *, ordered: bool = False) -> Any:
+    """``ordered``: the rows are wanted newest first. A list of most statuses ("open") is
+    then asked as the few it leaves out: without statistics (SQLite) an ``IN`` takes the
+    status index and sorts tens of thousands of rows for a page of 20, where ``NOT IN``
+    leaves the creation-time index to walk, newest first, stopping at the 20th."""
     if scope.statuses is not None:
-        stmt = stmt.where(col(PortRequest.status).in_(list(scope.statuses)))
+        status, wanted = col(PortRequest.status), set(scope.statuses)
+        if ordered and len(wanted) > len(RequestStatus) // 2:
+            stmt = stmt.where(status.not_in([s for s in RequestStatus if s not in wanted]))
+        else:
+            stmt = stmt.where(status.in_(list(wanted)))
     if scope.carrier:
         stmt = stmt.where(_contains(PortRequest.losing_carrier, scope.carrier))
     return _visible(
@@ -86,7 +94,7 @@ def page_of_requests(
     matching: sa.ColumnElement[bool] | None = None,
 ) -> list[PortRequest]:
     """Newest first; ``matching`` narrows further (see :func:`search_condition`)."""
-    stmt = _scoped(select(PortRequest), scope)
+    stmt = _scoped(select(PortRequest), scope, ordered=True)
     if matching is not None:
         stmt = stmt.where(matching)
     return list(session.exec(_newest_first(stmt).offset(offset).limit(limit)).all())
@@ -159,36 +167,26 @@ _FINAL = [s for s in RequestStatus if s.final]
 
 def export_rows(session: Session, *, scope: Scope, batch: int = 1000) -> Iterator[Any]:
     """Rows of :data:`EXPORT_COLUMNS` plus ``numbers`` (how many), ``numbers_foc_date`` (the
-    latest port date of its numbers) and ``closed_at`` (when the request last reached a final
-    status), newest first, fetched ``batch`` at a time (a
-    server-side cursor on PostgreSQL): memory stays flat however many rows there are."""
-    rid = col(PortNumber.request_id)
-    counts = (
-        sa.select(
-            rid.label("request_id"),
-            sa.func.count().label("numbers"),
-            sa.func.max(col(PortNumber.foc_date)).label("foc_date"),
-        )
-        .group_by(rid)
-        .subquery()
-    )
-    te_rid = col(TimelineEvent.request_id)
+    latest port date of its numbers: a completed request keeps it there only) and
+    ``closed_at`` (when the request last reached a final status), newest first, fetched
+    ``batch`` at a time (a server-side cursor on PostgreSQL): memory stays flat however many
+    rows there are. Each extra is a correlated lookup on an indexed ``request_id``, so the
+    cost grows with the rows and never depends on the planner's statistics (grouped
+    subqueries joined in were nested-loop joined on a fresh PostgreSQL table: minutes)."""
+    pr_id = col(PortRequest.id)
+    n_rid, te_rid = col(PortNumber.request_id), col(TimelineEvent.request_id)
+    numbers = sa.select(sa.func.count()).where(n_rid == pr_id).scalar_subquery()
+    foc = sa.select(sa.func.max(col(PortNumber.foc_date))).where(n_rid == pr_id)
     closed = (
-        sa.select(te_rid.label("request_id"), sa.func.max(col(TimelineEvent.at)).label("at"))
-        .where(col(TimelineEvent.to_status).in_(_FINAL))
-        .group_by(te_rid)
-        .subquery()
+        sa.select(sa.func.max(col(TimelineEvent.at)))
+        .where(te_rid == pr_id, col(TimelineEvent.to_status).in_(_FINAL))
+        .scalar_subquery()
     )
-    stmt = (
-        sa.select(
-            *(col(c) for c in EXPORT_COLUMNS),
-            sa.func.coalesce(counts.c.numbers, 0).label("numbers"),
-            # a completed request keeps its port date on its numbers only
-            sa.type_coerce(counts.c.foc_date, sa.Date).label("numbers_foc_date"),
-            sa.type_coerce(closed.c.at, UTCDateTime()).label("closed_at"),
-        )
-        .outerjoin(counts, counts.c.request_id == PortRequest.id)
-        .outerjoin(closed, closed.c.request_id == PortRequest.id)
+    stmt = sa.select(
+        *(col(c) for c in EXPORT_COLUMNS),
+        numbers.label("numbers"),
+        sa.type_coerce(foc.scalar_subquery(), sa.Date).label("numbers_foc_date"),
+        sa.type_coerce(closed, UTCDateTime()).label("closed_at"),
     )
     stmt = _newest_first(_scoped(stmt, scope)).execution_options(yield_per=batch)
     yield from session.execute(stmt)

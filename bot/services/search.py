@@ -180,8 +180,10 @@ def find_requests(ctx: Context, viewer: Viewer, text: str, *, limit: int = FIND_
         )
     sid = _SID.match(query)
     e164, digits = _as_number(query, ctx.default_region)
+    # A whole number or an ID is looked up on its index alone (nobody names a company
+    # "617-555-0142"); anything else is searched in the words too.
     matching = listing.search_condition(
-        text=query,
+        text=None if (e164 or sid) else query,
         sid_prefix=("PR" + sid.group(1).lower()) if sid else None,
         e164=e164,
         digits=digits,

@@ -157,3 +157,31 @@ def test_find_limits_and_says_how_many_matched(ctx):
             find_requests(ctx, ALL, empty)
     with pytest.raises(InvalidInput, match="too long"):
         find_requests(ctx, ALL, "x" * 101)
+
+
+def test_the_teams_open_list_walks_the_creation_index_without_sorting(ctx):
+    """On SQLite (no statistics) "open" as IN would take the status index and sort every open
+    request for a page of 20; the page's query must read the rows already in order."""
+    import sqlalchemy as sa
+
+    if ctx.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner; PostgreSQL decides from its statistics")
+    _bulk(ctx, 3)
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "LIMIT" in statement and "count(" not in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(ctx.db.engine, "before_cursor_execute", record)
+    try:
+        list_page(ctx, ALL, page=1)
+    finally:
+        sa.event.remove(ctx.db.engine, "before_cursor_execute", record)
+    ((statement, parameters),) = [s for s in seen if "FROM port_requests" in s[0]]
+    with ctx.db.engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        )
+    assert "ix_port_requests_created_at" in plan and "TEMP B-TREE" not in plan, plan
