@@ -22,7 +22,16 @@ from bot.slack.agents import AgentDirectory
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import Action, Block, View
-from bot.slack.listeners import actions, commands, events, intake_nav, port_out_actions, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    events,
+    find,
+    intake_nav,
+    port_out_actions,
+    transfers,
+    views,
+)
 from tests.services.helpers import draft, mark_loa_signed, numbers
 from tests.slack.conftest import AGENT, CHANNEL, CUSTOMER, OTHER
 
@@ -95,24 +104,27 @@ def test_bolt_sees_each_handlers_own_arguments(ctx, handler, names):
 
 
 def test_every_action_and_view_has_a_module_level_handler():
-    assert set(actions.HANDLERS) | set(port_out_actions.ACTIONS) | set(intake_nav.ACTIONS) == set(
-        Action
+    """Each listener module's tables (``HANDLERS``, ``ACTIONS``, ``VIEWS``) together cover every
+    action and view id, each once, with a module-level function of that module."""
+    action_tables = [
+        actions.HANDLERS,
+        find.HANDLERS,
+        intake_nav.ACTIONS,
+        port_out_actions.ACTIONS,
+        transfers.ACTIONS,
+    ]
+    view_tables = [views.HANDLERS, port_out_actions.VIEWS, transfers.VIEWS]
+    action_ids = [a for table in action_tables for a in table]
+    view_ids = [v for table in view_tables for v in table]
+    assert sorted(action_ids) == sorted(set(Action))  # each once
+    assert sorted(view_ids) == sorted(
+        set(View) - {View.NEW_DONE, View.LOADING, View.NEW_RESUME}  # no submit: buttons only
     )
-    assert set(views.HANDLERS) | set(port_out_actions.VIEWS) == set(View) - {
-        View.NEW_DONE,
-        View.LOADING,
-        View.NEW_RESUME,  # buttons only (intake_nav.ACTIONS)
-    }
-    modules = (actions.__name__, views.__name__, port_out_actions.__name__, intake_nav.__name__)
-    for handler in [
-        *intake_nav.ACTIONS.values(),
-        *actions.HANDLERS.values(),
-        *views.HANDLERS.values(),
-        *port_out_actions.ACTIONS.values(),
-        *port_out_actions.VIEWS.values(),
-    ]:
-        assert handler.__module__ in modules
-        assert "<locals>" not in handler.__qualname__
+    modules = {m.__name__ for m in (actions, find, intake_nav, port_out_actions, transfers, views)}
+    for table in [*action_tables, *view_tables]:
+        for handler in table.values():
+            assert handler.__module__ in modules
+            assert "<locals>" not in handler.__qualname__
 
 
 # --- handlers called alone ------------------------------------------------------------------
