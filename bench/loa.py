@@ -42,26 +42,65 @@ from storage.values import AccountType, LineType, RequestStatus, Secret
 _TYPES = (LineType.LANDLINE, LineType.WIRELESS, LineType.TOLL_FREE)
 
 
-def build_content(count: int) -> LoaContent:
+# A business request per country: the US one, and the French one (the longest letter: French
+# with the English under each paragraph, accents in every field).
+_REQUESTS = {
+    "US": {
+        "company_name": "Harbor & Pine Logistics LLC",
+        "rep_name": "Dana Okafor-Lindqvist",
+        "rep_email": "dana@harborpine.example",
+        "losing_carrier": "Northwind Telecom",
+        "pin": "917364",
+        "btn": "+16172530000",
+        "street": "77 Massachusetts Ave",
+        "city": "Cambridge",
+        "region": "MA",
+        "postal_code": "02139",
+        "prefix": "+1617253",
+    },
+    "FR": {
+        "company_name": "Société Générale & Fils SARL",
+        "rep_name": "Zoë Müller-Núñez",
+        "rep_email": "zoe@example.fr",
+        "losing_carrier": "Orange",
+        "pin": "02P123456ABC",
+        "btn": "+33142000000",
+        "street": "12 rue de l'Église",
+        "city": "Lyon",
+        "region": "",
+        "postal_code": "69002",
+        "prefix": "+33142",
+    },
+}
+
+
+def build_content(count: int, country: str = "US") -> LoaContent:
+    r = _REQUESTS[country]
     req = PortRequest(
         sid="PR" + "0123456789abcdef" * 2,
         status=RequestStatus.AWAITING_SIGNATURE,
         account_type=AccountType.BUSINESS,
-        company_name="Harbor & Pine Logistics LLC",
-        rep_name="Dana Okafor-Lindqvist",
-        rep_email="dana@harborpine.example",
-        losing_carrier="Northwind Telecom",
+        company_name=r["company_name"],
+        rep_name=r["rep_name"],
+        rep_email=r["rep_email"],
+        losing_carrier=r["losing_carrier"],
         account_number=Secret("8402715539", keep_last=4),
-        pin=Secret("917364"),
-        btn="+16172530000",
-        street="77 Massachusetts Ave",
-        city="Cambridge",
-        region="MA",
-        postal_code="02139",
-        country="US",
+        pin=Secret(r["pin"]),
+        btn=r["btn"],
+        street=r["street"],
+        city=r["city"],
+        region=r["region"],
+        postal_code=r["postal_code"],
+        country=country,
     )
+    width = 12 - len(r["prefix"])  # E.164: the national part after the prefix
     numbers = [
-        PortNumber(request_id=1, position=i, e164=f"+1617253{i:04d}", line_type=_TYPES[i % 3])
+        PortNumber(
+            request_id=1,
+            position=i,
+            e164=f"{r['prefix']}{i:0{width}d}",
+            line_type=_TYPES[i % 3],
+        )
         for i in range(count)
     ]
     return content_of(req, numbers, today=date(2026, 11, 16))
@@ -75,10 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per size (default 9)")
     parser.add_argument("--counts", default="1,1000", help="numbers per letter (default 1,1000)")
+    parser.add_argument("--country", default="US", choices=sorted(_REQUESTS), help="the letter")
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.counts.split(",") if c.strip()]
 
-    contents = {n: build_content(n) for n in counts}
+    contents = {n: build_content(n, args.country) for n in counts}
     pdfs = {n: render(contents[n]) for n in counts}  # warm-up, and the letters to stamp
     signatures = {
         n: Signature("Dana Okafor-Lindqvist", datetime(2026, 11, 17, 15, 4, 5, tzinfo=UTC),
