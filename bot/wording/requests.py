@@ -198,16 +198,19 @@ def port_date(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | str 
 _BEFORE_SUBMISSION = frozenset({S.DRAFT, S.AWAITING_SIGNATURE, S.IN_REVIEW, S.ACTION_REQUIRED})
 
 
-def missing_items(req: PortRequest, numbers: Sequence[PortNumber], today: date) -> list[Rich]:
+def missing_items(
+    req: PortRequest, numbers: Sequence[PortNumber], today: date | None
+) -> list[Rich]:
     """What the request still needs before it can go (or go again) to the carrier, one item a
-    line; nothing once it has gone."""
+    line, in words for the customer and the porting team alike; nothing once it has gone.
+    Without ``today`` the ages of the documents are not judged."""
     if req.status not in _BEFORE_SUBMISSION:
         return []
     items: list[Rich] = []
     if req.status is S.AWAITING_SIGNATURE or (req.status is not S.DRAFT and not req.signed_at):
         rep = req.rep_name or "the authorized representative"
         items.append(rich("The LOA's signature: it is waiting for ", rep, "."))
-    elif req.signed_at and (today - req.signed_at.date()).days > DOCUMENT_MAX_AGE_DAYS:
+    elif req.signed_at and today and (today - req.signed_at.date()).days > DOCUMENT_MAX_AGE_DAYS:
         items.append(
             rich(
                 "A fresh LOA signature: this one is more than ",
@@ -223,7 +226,7 @@ def missing_items(req: PortRequest, numbers: Sequence[PortNumber], today: date) 
                 ".",
             )
         )
-    elif req.bill_issued_on:
+    elif req.bill_issued_on and today:
         age = (today - req.bill_issued_on).days
         if age > DOCUMENT_MAX_AGE_DAYS:
             items.append(
@@ -237,7 +240,8 @@ def missing_items(req: PortRequest, numbers: Sequence[PortNumber], today: date) 
             items.append(
                 rich(
                     f"Maybe a newer bill: this one turns {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} ",
-                    f"old on {turns}. Submit before then, or ask for a newer one.",
+                    f"old on {turns}. If the request has not gone to the carrier by then, a newer ",
+                    "one will be needed.",
                 )
             )
     types = {n.line_type for n in numbers}

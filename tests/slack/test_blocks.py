@@ -465,19 +465,19 @@ def test_status_blocks_show_csr_warnings_to_agents(ctx):
 def test_missing_items(ctx):
     snap = opened(ctx)
     assert cards.missing_items(snap, TODAY) == [
-        "The Letter of Authorization isn't signed yet: it's waiting for Jordan Rivera."
+        "The LOA's signature: it is waiting for Jordan Rivera."
     ]
     # The bill was issued Nov 10: 26 days old on Dec 6, too old on Dec 11.
     aging = cards.missing_items(snap, date(2026, 12, 6))
     assert any("turns 30 days old on Thu Dec 10, 2026" in m for m in aging)
     too_old = cards.missing_items(snap, date(2026, 12, 11))
-    assert any("The bill is 31 days old" in m for m in too_old)
+    assert any("A newer bill: this one is 31 days old" in m for m in too_old)
 
     drafted = svc.open_request(
         ctx, draft(["+16172536000"], bill=None, bill_later=True), actor=CUSTOMER
     )
     assert cards.missing_items(drafted, TODAY) == [
-        "A bill from your current carrier, issued in the last 30 days."
+        "A bill from the current carrier, issued in the last 30 days."
     ]
     assert cards.missing_items(foc_confirmed(ctx, ["+16172536001"]), TODAY) == []
 

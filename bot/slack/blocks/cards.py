@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta, tzinfo
+from datetime import date, tzinfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.porting import rejections
 from bot.porting.rules import (
     CANCEL_NOTICE_BUSINESS_DAYS,
-    DOCUMENT_AGING_NOTICE_DAYS,
-    DOCUMENT_MAX_AGE_DAYS,
 )
 from bot.services.base import Snapshot
 from bot.slack.blocks.card_buttons import agent_buttons, customer_buttons
@@ -50,6 +48,7 @@ from bot.wording.requests import (
     summary,
     toll_free_note,
 )
+from bot.wording.requests import missing_items as wording_missing
 from bot.wording.rich import at, between, code, link, rich, strong
 from bot.wording.rich import mention as mention_part
 from storage.models import PortNumber, PortRequest
@@ -164,43 +163,7 @@ def card_text(snap: Snapshot) -> str:
 
 def missing_items(snap: Snapshot, today: date | None) -> list[str]:
     """What the request still needs before it can go (or go again) to the carrier (mrkdwn)."""
-    req = snap.request
-    if req.status not in _BEFORE_SUBMISSION:
-        return []
-    items: list[str] = []
-    if req.status is S.AWAITING_SIGNATURE or (req.status is not S.DRAFT and not req.signed_at):
-        who = escape(req.rep_name) or "the authorized representative"
-        items.append(f"The Letter of Authorization isn't signed yet: it's waiting for {who}.")
-    elif req.signed_at and today and (today - req.signed_at.date()).days > DOCUMENT_MAX_AGE_DAYS:
-        items.append(
-            f"The LOA was signed more than {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} ago; carriers "
-            "need a fresh signature."
-        )
-    if not req.bill_filename:
-        items.append(
-            "A bill from your current carrier, issued in the last "
-            f"{plural(DOCUMENT_MAX_AGE_DAYS, 'day')}."
-        )
-    elif req.bill_issued_on and today:
-        age = (today - req.bill_issued_on).days
-        if age > DOCUMENT_MAX_AGE_DAYS:
-            items.append(
-                f"The bill is {plural(age, 'day')} old; carriers take {DOCUMENT_MAX_AGE_DAYS} at "
-                "most. Please upload your latest one."
-            )
-        elif age >= DOCUMENT_AGING_NOTICE_DAYS:
-            expires = day(req.bill_issued_on + timedelta(days=DOCUMENT_MAX_AGE_DAYS))
-            items.append(
-                f":warning: The bill turns {plural(DOCUMENT_MAX_AGE_DAYS, 'day')} old on "
-                f"{expires}. If the request hasn't gone to the carrier by then, we'll need a "
-                "newer one."
-            )
-    types = {n.line_type for n in snap.numbers}
-    if LineType.WIRELESS in types and not req.pin:
-        items.append("The port-out PIN for the mobile numbers.")
-    if types - {LineType.WIRELESS} and not req.btn:
-        items.append("The billing telephone number (BTN) of the account.")
-    return items
+    return [mrkdwn(item) for item in wording_missing(snap.request, snap.numbers, today)]
 
 
 def _rejection_blocks(snap: Snapshot) -> list[Block]:
