@@ -39,6 +39,7 @@ def build_context(settings: Settings, *, upgrade: bool | None = None) -> Context
         reminders=settings.reminder_policy,
         reconcile=reconcile,
         zendesk_site=zendesk_site(settings),
+        countries=settings.countries,
     )
 
 

@@ -77,6 +77,8 @@ class PortRequest(Stored, SQLModel, table=True):
     region: str = Field(default="", max_length=64)
     postal_code: str = Field(default="", max_length=16)
     country: str = Field(default="US", max_length=2)
+    # The country the numbers belong to (ISO 3166 alpha-2): one request, one country.
+    numbers_country: str = Field(default="US", max_length=2)
 
     desired_date: date | None = None
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.config.errors import ConfigError
 from bot.config.keys import local_key
 from bot.porting.calendar import BusinessCalendar
+from bot.porting.countries import parse_countries
 from bot.porting.reminders import ReminderPolicy
 from bot.porting.rules import LOA_LINK_MAX_DAYS
 from storage import crypto
@@ -61,6 +62,7 @@ class Settings(BaseModel):
     portbot_agents_channel: str | None = None
     portbot_timezone: str = "America/New_York"
     portbot_country: str = "US"
+    portbot_countries: str = ""  # the countries ports are accepted from; empty: the whole table
     portbot_public_url: str | None = None
     portbot_secret_key: SecretStr | None = None
     portbot_slack_processes: int | None = None
@@ -157,6 +159,12 @@ class Settings(BaseModel):
                 f'"{_clip(value)}" is not a country with a holiday calendar '
                 "(use ISO codes such as US, CA, GB)"
             ) from None
+        return value
+
+    @field_validator("portbot_countries")
+    @classmethod
+    def _countries(cls, value: str) -> str:
+        parse_countries(value)  # a code the table does not know stops the start, named
         return value
 
     @field_validator("portbot_agents")
@@ -383,6 +391,11 @@ class Settings(BaseModel):
             users=frozenset(i for i in items if _USER_ID.match(i)),
             groups=frozenset(i for i in items if _GROUP_ID.match(i)),
         )
+
+    @property
+    def countries(self) -> frozenset[str]:
+        """``PORTBOT_COUNTRIES`` as codes (every country of the table when it is unset)."""
+        return parse_countries(self.portbot_countries)
 
     @property
     def calendar(self) -> BusinessCalendar:

@@ -89,6 +89,8 @@ class Context:
     reconcile: Reconciler | None = None
     # Where people open the Zendesk account's pages (https://acme.zendesk.com); None: no Zendesk.
     zendesk_site: str | None = None
+    # The countries ports are accepted from (``PORTBOT_COUNTRIES``); None: every one in the table.
+    countries: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.reminders is not None and self.reconcile is None:
