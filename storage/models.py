@@ -104,6 +104,8 @@ class PortRequest(Stored, SQLModel, table=True):
     submitted_at: datetime | None = _utc(default=None)
     completed_at: datetime | None = _utc(default=None)
     parent_id: int | None = Field(default=None, foreign_key="port_requests.id")
+    # The fee quote (bot.porting.quotes.Quote as JSON), for countries that ask for one.
+    quote: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
     created_at: datetime = _utc(index=True)
     updated_at: datetime = _utc()

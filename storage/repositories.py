@@ -176,6 +176,7 @@ REQUEST_SUMMARY: tuple[Mapped[Any], ...] = tuple(
         PortRequest.signed_at,
         PortRequest.submitted_at,
         PortRequest.completed_at,
+        PortRequest.quote,
         PortRequest.created_at,
         PortRequest.updated_at,
     )

@@ -16,6 +16,7 @@ class RequestStatus(StrEnum):
     DRAFT = "draft"
     AWAITING_SIGNATURE = "awaiting_signature"
     IN_REVIEW = "in_review"
+    QUOTE_PENDING = "quote_pending"
     SUBMITTED = "submitted"
     FOC_CONFIRMED = "foc_confirmed"
     ACTION_REQUIRED = "action_required"
@@ -41,6 +42,7 @@ _REQUEST_LABELS = {
     RequestStatus.DRAFT: "Draft",
     RequestStatus.AWAITING_SIGNATURE: "Waiting for LOA signature",
     RequestStatus.IN_REVIEW: "In review",
+    RequestStatus.QUOTE_PENDING: "Waiting for the fee quote's answer",
     RequestStatus.SUBMITTED: "Submitted to carrier",
     RequestStatus.FOC_CONFIRMED: "Port date confirmed",
     RequestStatus.ACTION_REQUIRED: "Action required",

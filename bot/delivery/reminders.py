@@ -57,6 +57,7 @@ SystemAction = Callable[[Context, Reminder], bool]
 DEFAULT_ACTIONS: Mapping[ReminderKind, SystemAction] = {
     K.REQUEST_EXPIRY: rsvc.expire_for_reminder,
     K.PORT_OUT_DEADLINE: rsvc.port_out_default_for_reminder,
+    K.QUOTE_DEADLINE: rsvc.accept_quote_for_reminder,
 }
 
 

@@ -35,6 +35,9 @@ class Move(StrEnum):
     REQUEST_CANCEL = "request_cancel"
     CONFIRM_CANCEL = "confirm_cancel"
     DECLINE_CANCEL = "decline_cancel"
+    SEND_QUOTE = "send_quote"
+    ACCEPT_QUOTE = "accept_quote"
+    DECLINE_QUOTE = "decline_quote"
 
     @property
     def label(self) -> str:
@@ -54,6 +57,9 @@ _MOVE_LABELS = {
     Move.REQUEST_CANCEL: "cancel",
     Move.CONFIRM_CANCEL: "confirm the cancellation",
     Move.DECLINE_CANCEL: "withdraw the cancellation",
+    Move.SEND_QUOTE: "send a fee quote",
+    Move.ACCEPT_QUOTE: "accept the fee quote",
+    Move.DECLINE_QUOTE: "decline the fee quote",
 }
 
 CUSTOMER, AGENT, SYSTEM = Role.CUSTOMER, Role.AGENT, Role.SYSTEM
@@ -95,6 +101,12 @@ TABLE: tuple[Rule, ...] = (
     _rule(Move.REQUEST_CANCEL, _OPEN, S.CANCEL_PENDING, CUSTOMER, AGENT),
     _rule(Move.CONFIRM_CANCEL, [S.CANCEL_PENDING], S.CANCELLED, AGENT, SYSTEM),
     _rule(Move.DECLINE_CANCEL, [S.CANCEL_PENDING], None, AGENT, SYSTEM),
+    # The fee quote (international step 2): sent after review, answered by the customer (or
+    # by an agent on their word); portbot accepts it when the answer period ends unanswered.
+    # An accepted quote brings the request back to review; a declined one closes it.
+    _rule(Move.SEND_QUOTE, [S.IN_REVIEW], S.QUOTE_PENDING, AGENT),
+    _rule(Move.ACCEPT_QUOTE, [S.QUOTE_PENDING], S.IN_REVIEW, CUSTOMER, AGENT, SYSTEM),
+    _rule(Move.DECLINE_QUOTE, [S.QUOTE_PENDING], S.CANCELLED, CUSTOMER, AGENT),
 )
 
 _BY_MOVE = {rule.move: rule for rule in TABLE}

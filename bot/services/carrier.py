@@ -23,6 +23,7 @@ from bot.services.base import (
     select_numbers,
     snapshot,
 )
+from bot.services import quotes
 from bot.services.phase import guard, refresh_summary, sync_phase
 from bot.services.port_outs.inventory import hold_ported
 from bot.wording.formats import plural
@@ -77,6 +78,7 @@ def submit_to_carrier(ctx: Context, sid: str, *, actor: Actor, key: str | None =
     def body(session: Session) -> Snapshot:
         req = load(session, sid)
         guard(req, Move.SUBMIT, actor)
+        quotes.check_quote_before_submit(ctx, session, req)
         problems = _document_problems(ctx, req)
         if problems:
             raise InvalidInput("Not ready for the carrier: " + " ".join(problems))
@@ -291,6 +293,8 @@ def mark_ported(
             changed=[n.e164 for n in chosen],
             data=data,
         )
+        if req.status is RequestStatus.COMPLETED:
+            quotes.record_charge(ctx, session, req, all_numbers)
         return snapshot(session, req)
 
     return run(ctx, "mark_ported", body, key=key)

@@ -102,7 +102,7 @@ def _foc_news(req: PortRequest, event: TimelineEvent, what: str, tz: tzinfo | st
 
 # --- who a change asks to act -----------------------------------------------------------------
 
-ASKS_THE_REQUESTER = frozenset({"reject", "loa_not_sent"})
+ASKS_THE_REQUESTER = frozenset({"reject", "loa_not_sent", "send_quote"})
 """Timeline actions that ask the requester to do something: a rejection to fix, an LOA that
 could not reach the representative. Entering ``action_required``, or ``awaiting_signature``
 by someone else's change (a fresh LOA to get signed), asks too. Any other change is news told

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from bot.porting.rules import DOCUMENT_AGING_NOTICE_DAYS, DOCUMENT_MAX_AGE_DAYS, EXPIRY_DAYS
 from bot.wording.formats import clip, day, number, plural, short_sid, window
+from bot.wording.quotes import quote_step
 from bot.wording.rich import Rich, code, rich, strong
 from storage.models import PortNumber, PortRequest
 from storage.values import LineType, NumberStatus, RequestStatus
@@ -83,6 +84,8 @@ def next_step(req: PortRequest) -> Rich:
                 carrier,
                 ". That usually takes a business day or two.",
             )
+        case S.QUOTE_PENDING:
+            return quote_step(req)
         case S.SUBMITTED:
             return rich(
                 carrier,

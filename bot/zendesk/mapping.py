@@ -102,6 +102,7 @@ TICKET_STATUS: Mapping[RequestStatus, str] = {
     S.DRAFT: "pending",  # the customer completes the form
     S.AWAITING_SIGNATURE: "pending",  # the representative signs the LOA
     S.IN_REVIEW: "open",  # the team reviews and submits
+    S.QUOTE_PENDING: "pending",  # the customer answers the fee quote
     S.SUBMITTED: "pending",  # the losing carrier answers with a port date
     S.FOC_CONFIRMED: "pending",  # the carriers port on the date (priority rises as it nears)
     S.ACTION_REQUIRED: "pending",  # the customer fixes what the carrier rejected

@@ -49,6 +49,14 @@ class RequestFacts:
     bill_issued_on: date | None = None
     completed_at: datetime | None = None
     updated_at: datetime | None = None
+    quote_sent_at: datetime | None = None
+    """When the current fee quote was sent (None: no quote)."""
+    quote_answer_by: datetime | None = None
+    """When silence counts as acceptance, in the calendar of the request's country."""
+    quote_country: str | None = None
+    """The country whose calendar counts the quote's business days."""
+    quote_accepted_at: datetime | None = None
+    """When the current quote was accepted (by someone, or by default)."""
 
     def __post_init__(self) -> None:
         _check_aware(self)

@@ -39,6 +39,9 @@ class ReminderKind(StrEnum):
     PORT_OUT_WINDOW = "port-out-window"  # customer, window opened / closes soon / closed
     PORT_OUT_PENDING = "port-out-pending"  # customer, unannounced port-out arrived / half-time
     PORT_OUT_DEADLINE = "port-out-deadline"  # system: apply the configured default decision
+    QUOTE_UNANSWERED = "quote-unanswered"  # requester, quote_reminder_business_days after it
+    QUOTE_DEADLINE = "quote-deadline"  # system: accept an unanswered quote by default
+    QUOTE_REVIEW = "quote-review"  # agents, accepted quote not reviewed in time
 
     @property
     def audience(self) -> Audience:
@@ -52,6 +55,8 @@ _AUDIENCE = {
     ReminderKind.DAILY_DIGEST: Audience.AGENTS,
     ReminderKind.REQUEST_EXPIRY: Audience.SYSTEM,
     ReminderKind.PORT_OUT_DEADLINE: Audience.SYSTEM,
+    ReminderKind.QUOTE_DEADLINE: Audience.SYSTEM,
+    ReminderKind.QUOTE_REVIEW: Audience.AGENTS,
 }
 
 
@@ -94,6 +99,9 @@ _ROUTES: dict[ReminderKind, tuple[Destination, ...]] = {
     K.PORT_OUT_WINDOW: (D.CHANNEL,),
     K.PORT_OUT_PENDING: (D.CHANNEL,),
     K.PORT_OUT_DEADLINE: (D.CHANNEL,),  # once the default decision was applied
+    K.QUOTE_UNANSWERED: _FOR_THE_REQUESTER,
+    K.QUOTE_DEADLINE: (),  # an action: the acceptance's own event tells everyone
+    K.QUOTE_REVIEW: (D.AGENTS, D.NOTE),
 }
 
 

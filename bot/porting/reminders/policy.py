@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time, timedelta
 
+from bot.porting.quotes import REMINDER_BUSINESS_DAYS, REVIEW_BUSINESS_DAYS
 from bot.porting.rules import (
     DOCUMENT_AGING_NOTICE_DAYS,
     DOCUMENT_MAX_AGE_DAYS,
@@ -34,6 +35,7 @@ _COUNTS = (
     "stale_submitted_business_days",
     "port_out_deadline_business_days",
     "digest_ahead_days",
+    "quote_review_business_days",
 )
 
 
@@ -89,12 +91,21 @@ class ReminderPolicy:
     digest_ahead_days: int = 6
     """The digest lists the port dates of today and of this many days after it."""
 
+    quote_reminder_business_days: tuple[int, ...] = REMINDER_BUSINESS_DAYS
+    """An unanswered fee quote is recalled this many business days after it was sent (the
+    answer period itself is the quote rule, ``quotes.ANSWER_BUSINESS_DAYS``, no setting)."""
+    quote_review_business_days: int = REVIEW_BUSINESS_DAYS
+    """The agents are alerted when an accepted quote's request waited longer than this."""
+    quote_all: bool = False
+    """Every request needs an accepted fee quote (``PORTBOT_QUOTE_ALL``), not only those of
+    countries whose row asks for one."""
+
     def __post_init__(self) -> None:
         for name in ("customer_time", "digest_time"):
             value = getattr(self, name)
             if not isinstance(value, time) or value.tzinfo is not None:
                 raise ValueError(f"ReminderPolicy.{name} must be a naive local time, got {value!r}")
-        for name in (*_SCHEDULES, "foc_approaching_business_days"):
+        for name in (*_SCHEDULES, "foc_approaching_business_days", "quote_reminder_business_days"):
             values = tuple(getattr(self, name))
             for value in values:
                 _positive(name, value)

@@ -29,6 +29,10 @@ moved into contact hours):
   before the day the FOC was announced are left out (the announcement carries the date, window
   and the last day to cancel).
 * ``completed``: ``post-port-check`` after the FOC window (the only reminder of a final state).
+* ``quote_pending``: ``quote-unanswered`` ``quote_reminder_business_days`` after the quote was
+  sent and ``quote-deadline`` (accept by default) when the answer period ends, both in the
+  calendar of the request's country; once accepted, ``quote-review`` to agents when the request
+  is still in review ``quote_review_business_days`` later (:mod:`.quotes`).
 * ``cancel_pending``, ``cancelled``, ``expired``: nothing.
 
 "Keep your service active" is said once per stage (a stage is a lifecycle state): while
@@ -47,6 +51,7 @@ from bot.porting.reminders.due import Due, JSONValue, iso, make_due, stamp, star
 from bot.porting.reminders.facts import RequestFacts
 from bot.porting.reminders.kinds import ReminderKind
 from bot.porting.reminders.policy import ReminderPolicy
+from bot.porting.reminders.quotes import quote_reminders
 from storage.values import RequestStatus
 
 S = RequestStatus
@@ -77,6 +82,7 @@ def reminders_for(
         *_foc(facts, policy, calendar),
         *_post_port(facts, calendar),
         *_stale(facts, policy, calendar),
+        *quote_reminders(facts, policy, calendar),
     ]
     return sorted(found, key=lambda d: (d.due_at, d.key))
 

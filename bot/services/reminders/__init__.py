@@ -6,6 +6,7 @@ message tells together (:mod:`.bundles`). This module re-exports them."""
 from __future__ import annotations
 
 from bot.services.reminders.actions import (
+    accept_quote_for_reminder,
     apply_port_out_default,
     expire_for_reminder,
     port_out_default_for_reminder,
@@ -58,6 +59,7 @@ __all__ = [
     "Moments",
     "ReminderMessage",
     "StaleItem",
+    "accept_quote_for_reminder",
     "apply_plan",
     "apply_port_out_default",
     "digest_summary",

@@ -4,7 +4,7 @@ waited too long, apply the default decision to an unanswered port-out."""
 from __future__ import annotations
 
 from bot.porting.errors import DomainError
-from bot.services import port_outs
+from bot.services import port_outs, quotes
 from bot.services.base import Context
 from bot.services.expiry import expire
 from storage import repositories as repo
@@ -34,6 +34,18 @@ def expire_for_reminder(ctx: Context, row: Reminder) -> bool:
     except DomainError:
         return False
     return True
+
+
+def accept_quote_for_reminder(ctx: Context, row: Reminder) -> bool:
+    """``quote-deadline``: an unanswered fee quote counts as accepted, through the use case,
+    once per reminder (its idempotency key). False when it was answered or replaced since."""
+    data = row.data or {}
+    sid = str(data.get("subject"))
+    sent_at = str((data.get("data") or {}).get("sent_at") or "")
+    try:
+        return quotes.accept_by_default(ctx, sid, sent_at=sent_at, key=f"reminder:{row.dedupe_key}")
+    except DomainError:
+        return False
 
 
 def port_out_default_for_reminder(ctx: Context, row: Reminder) -> bool:

@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.lifecycle import Move
+from bot.porting.quotes import Quote
 from bot.porting.reminders import (
     Audience,
     Due,
@@ -99,6 +100,7 @@ def request_facts(req: Any, moments: Moments | None) -> RequestFacts:
     sent = req.loa_sent_at
     if sent is None and status is RequestStatus.AWAITING_SIGNATURE:
         sent = since
+    quote = Quote.from_json(getattr(req, "quote", None))
     return RequestFacts(
         sid=req.sid,
         status=status,
@@ -115,6 +117,10 @@ def request_facts(req: Any, moments: Moments | None) -> RequestFacts:
         bill_issued_on=req.bill_issued_on,
         completed_at=req.completed_at,
         updated_at=req.updated_at,
+        quote_sent_at=quote.sent_at if quote else None,
+        quote_answer_by=quote.answer_by if quote else None,
+        quote_country=quote.country if quote else None,
+        quote_accepted_at=quote.answered_at if quote and quote.accepted else None,
     )
 
 

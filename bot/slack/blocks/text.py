@@ -159,6 +159,7 @@ _REQUEST_EMOJI = {
     RequestStatus.DRAFT: ":memo:",
     RequestStatus.AWAITING_SIGNATURE: ":writing_hand:",
     RequestStatus.IN_REVIEW: ":mag:",
+    RequestStatus.QUOTE_PENDING: ":receipt:",
     RequestStatus.SUBMITTED: ":outbox_tray:",
     RequestStatus.FOC_CONFIRMED: ":calendar:",
     RequestStatus.ACTION_REQUIRED: ":warning:",

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from bot.porting.reminders import ReminderKind
-from bot.wording.reminders import agents, port_outs, requester
+from bot.wording.reminders import agents, port_outs, quotes, requester
 from bot.wording.reminders.notice import (
     NOTE_HEADING,
     Action,
@@ -63,9 +63,12 @@ BUILDERS: Mapping[ReminderKind, Builder] = MappingProxyType(
         K.PORT_OUT_WINDOW: port_outs.port_out_window,
         K.PORT_OUT_PENDING: port_outs.port_out_pending,
         K.PORT_OUT_DEADLINE: port_outs.port_out_deadline,
+        K.QUOTE_UNANSWERED: quotes.quote_unanswered,
+        K.QUOTE_REVIEW: quotes.quote_review,
     }
 )
-"""The builder of each reminder kind that makes a message (``request-expiry`` makes none)."""
+"""The builder of each reminder kind that makes a message (``request-expiry`` and
+``quote-deadline`` make none)."""
 
 
 def notice(occasion: Occasion) -> Notice:
