@@ -16,6 +16,7 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 
 from bot.porting.address import validate_address as validate_address  # one of the steps
+from bot.porting.countries import Country
 from bot.porting.fields import (
     Bill,
     CleanNumber,
@@ -25,6 +26,18 @@ from bot.porting.fields import (
     Result,
     blank,
     squash,
+)
+from bot.porting.intake_country import (
+    ACCOUNT_RE,
+    PIN_RE,
+    MixedText,
+    check_country,
+    country_account,
+    country_row,
+    numbers_country,
+    plain_mix,
+    standard_fields,
+    validate_service_address,
 )
 from bot.porting.numbers import ParsedNumber, format_display, parse_number, parse_numbers
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
@@ -75,9 +88,16 @@ def validate_numbers(
     *,
     default_region: str = "US",
     in_open_requests: Collection[str] = (),
+    accepted_countries: Collection[str] | None = None,
+    mixed_text: MixedText | None = None,
     result: Result | None = None,
 ) -> Result:
-    """Both pasted lists → E.164 numbers with their line type; problems named as typed."""
+    """Both pasted lists → E.164 numbers with their line type; problems named as typed.
+
+    One request ports the numbers of one country: numbers of several countries are refused,
+    named per country (``mixed_text`` words it; the wording layer's
+    ``mixed_countries_text``), and so is a country outside ``accepted_countries`` (None: every
+    country of the table)."""
     result = result or Result()
     if blank(landlines) and blank(wireless):
         result.errors[F.LANDLINES] = (
@@ -113,6 +133,8 @@ def validate_numbers(
             f"That's {len(result.cleaned.numbers):,} numbers; one request takes at most "
             f"{MAX_NUMBERS:,}. Split them by account."
         )
+    if not result.errors:
+        check_country(result, landlines, accepted_countries, mixed_text or plain_mix)
     for fld, wireless_list in ((F.LANDLINES, False), (F.WIRELESS, True)):
         busy = [
             n.e164
@@ -147,14 +169,21 @@ def _join_problems(problems: list[str], limit: int = 5) -> str:
     return text
 
 
-_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]{0,39}$")
-_PIN_RE = re.compile(r"^[A-Za-z0-9]{4,20}$")
+_ACCOUNT_RE, _PIN_RE = ACCOUNT_RE, PIN_RE
 
 
 def validate_account(
-    draft: Draft, *, default_region: str = "US", result: Result | None = None
+    draft: Draft,
+    *,
+    default_region: str = "US",
+    country: Country | None = None,
+    result: Result | None = None,
 ) -> Result:
-    """Carrier, account number, BTN and PIN. Needs the numbers step's result for the PIN rule."""
+    """Carrier, account number, BTN and PIN. Needs the numbers step's result for the PIN rule.
+
+    ``country`` is the numbers' row of the country table: a country whose account fields are
+    not the standard ones (:func:`standard_fields`) gets its own fields, required as its row
+    says, each message carrying the row's reason."""
     result = result or Result()
     values = result.cleaned.values
     carrier = squash(draft.losing_carrier)
@@ -162,6 +191,8 @@ def validate_account(
         result.errors[F.LOSING_CARRIER] = "Which carrier has these numbers today?"
     else:
         values[F.LOSING_CARRIER] = carrier
+    if country is not None and not standard_fields(country):
+        return country_account(draft, country, result)
 
     account = draft.account_number.strip()
     if not account:
@@ -339,6 +370,7 @@ def validate_draft(
     today: date,
     default_region: str = "US",
     in_open_requests: Collection[str] = (),
+    accepted_countries: Collection[str] | None = None,
 ) -> Result:
     """Every step at once; what a request needs before it leaves the draft state."""
     result = Result()
@@ -348,11 +380,13 @@ def validate_draft(
         draft.wireless,
         default_region=default_region,
         in_open_requests=in_open_requests,
+        accepted_countries=accepted_countries,
         result=result,
     )
-    validate_account(draft, default_region=default_region, result=result)
+    country = country_row(numbers_country(result.cleaned)) if result.cleaned.numbers else None
+    validate_account(draft, default_region=default_region, country=country, result=result)
     validate_contact(draft, result)
-    validate_address(draft, result)
+    validate_service_address(draft, result)
     validate_desired_date(draft.desired_date, today=today, result=result)
     validate_bill(draft.bill, today=today, later=draft.bill_later, result=result)
     if result.cleaned.toll_free:

@@ -15,19 +15,22 @@ from sqlmodel import col, delete
 
 from bot.documents.checks import check_content
 from bot.porting import intake
+from bot.porting.countries import Country, Document, DocumentRule
 from bot.porting.errors import NotFound
 from bot.porting.fields import Bill, Draft, Errors, F, Result
 from bot.services.base import Actor, Context, Snapshot
 from bot.services.port_requests import BillCopy, complete_draft, open_request
+from bot.wording.countries import mixed_countries_text
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import IntakeSession
-from storage.values import account_secret, pin_secret
+from storage.values import AccountType, account_secret, pin_secret
 
 SESSION_TTL = timedelta(hours=24)
 _SECRET_FIELDS = frozenset({F.ACCOUNT_NUMBER, F.PIN})  # kept encrypted, not in `data`
 FIRST_STEP, LAST_STEP = 1, 4
 BILL_LATER_KEY = "bill_later"  # the last step's "upload the bill later" box, as typed
+NUMBERS_COUNTRY_KEY = "numbers_country"  # the country step 2's numbers belong to, once known
 
 
 @dataclass(frozen=True)
@@ -144,28 +147,90 @@ def check_agreements(checked: list[str]) -> Errors:
 
 
 def check_numbers_step(ctx: Context, draft: Draft) -> Result:
-    """Step 2: numbers (refusing ones already in open requests) and the carrier account."""
-    result = intake.validate_numbers(
-        draft.landlines, draft.wireless, default_region=ctx.default_region
-    )
+    """Step 2: numbers (refusing ones already in open requests, numbers of several countries
+    and countries outside ``PORTBOT_COUNTRIES``) and the carrier account as the numbers'
+    country asks for it."""
+    checks: dict[str, Any] = {
+        "default_region": ctx.default_region,
+        "accepted_countries": ctx.countries,
+        "mixed_text": mixed_countries_text,
+    }
+    result = intake.validate_numbers(draft.landlines, draft.wireless, **checks)
     if not result.errors:
         with ctx.db.read() as s:
             claimed = repo.open_claims(s, e164s=[n.e164 for n in result.cleaned.numbers])
         if claimed:
             result = intake.validate_numbers(
-                draft.landlines,
-                draft.wireless,
-                default_region=ctx.default_region,
-                in_open_requests=claimed,
+                draft.landlines, draft.wireless, in_open_requests=claimed, **checks
             )
-    intake.validate_account(draft, default_region=ctx.default_region, result=result)
+    country = numbers_country_of(result)
+    row = intake.country_row(country) if country else None
+    intake.validate_account(draft, default_region=ctx.default_region, country=row, result=result)
     return result
 
 
+def numbers_country_of(result: Result) -> str | None:
+    """The country of a checked numbers step (None while its numbers are refused)."""
+    if result.errors.keys() & {F.LANDLINES, F.WIRELESS} or not result.cleaned.numbers:
+        return None
+    return intake.numbers_country(result.cleaned)
+
+
+def form_country(form: Form | IntakeSession) -> str | None:
+    """The numbers' country the form was last shown for (None: not known yet)."""
+    data = form.typed if isinstance(form, Form) else form.data
+    value = data.get(NUMBERS_COUNTRY_KEY)
+    return value if isinstance(value, str) and value else None
+
+
+def show_country(
+    ctx: Context, session_id: str, user_id: str, *, country: str, typed: Mapping[str, Any]
+) -> Form:
+    """Step 2 again, for the numbers' country: what was typed kept, the service address's
+    country set to it, the step unchanged (the account fields it shows change with it)."""
+    with ctx.db.write() as s:
+        found = open_session(s.get(IntakeSession, session_id), user_id, ctx.now())
+        write_typed(found, typed)
+        found.data = {**found.data, NUMBERS_COUNTRY_KEY: country, F.COUNTRY.value: country}
+        s.add(found)
+        return form_of(found)
+
+
+def form_row(form: Form) -> Country | None:
+    """The numbers' row of the country table when it asks for fields of its own (the form
+    then shows them); None: the standard form."""
+    code = form_country(form)
+    row = intake.country_row(code) if code else None
+    return None if row is None or intake.standard_fields(row) else row
+
+
+_SHOWN_ELSEWHERE = frozenset({Document.LOA, Document.BILL})  # signed, and the bill's own field
+
+
+def form_documents(form: Form) -> tuple[DocumentRule, ...]:
+    """The documents the numbers' country asks for besides the LOA and the bill, for the
+    kinds of numbers typed and the account type chosen (none on the standard form)."""
+    row = form_row(form)
+    if row is None:
+        return ()
+    landlines, wireless = (form.typed.get(f.value) for f in (F.LANDLINES, F.WIRELESS))
+    numbers = intake.validate_numbers(
+        landlines if isinstance(landlines, str) else "",
+        wireless if isinstance(wireless, str) else "",
+        default_region=row.code,
+    )
+    kinds = frozenset(n.line_type for n in numbers.cleaned.numbers)
+    business = form.typed.get(F.ACCOUNT_TYPE.value) != AccountType.RESIDENTIAL.value
+    return tuple(
+        r for r in row.documents_for(kinds, business) if r.document not in _SHOWN_ELSEWHERE
+    )
+
+
 def check_contact_step(draft: Draft) -> Result:
-    """Step 3: representative, account holder and service address."""
+    """Step 3: representative, account holder and service address (checked as the address's
+    country of the table writes it)."""
     result = intake.validate_contact(draft)
-    intake.validate_address(draft, result)
+    intake.validate_service_address(draft, result)
     return result
 
 

@@ -64,11 +64,17 @@ def _invalid(result: Result) -> InvalidInput:
 def _validated(ctx: Context, session: Session, draft: Draft) -> Result:
     """The whole draft, with numbers already claimed by open requests refused."""
     today = ctx.today()
-    result = intake.validate_draft(draft, today=today, default_region=ctx.default_region)
+    result = intake.validate_draft(
+        draft, today=today, default_region=ctx.default_region, accepted_countries=ctx.countries
+    )
     claimed = repo.open_claims(session, e164s=[n.e164 for n in result.cleaned.numbers])
     if claimed:
         result = intake.validate_draft(
-            draft, today=today, default_region=ctx.default_region, in_open_requests=claimed
+            draft,
+            today=today,
+            default_region=ctx.default_region,
+            in_open_requests=claimed,
+            accepted_countries=ctx.countries,
         )
     if result.errors:
         raise _invalid(result)
@@ -109,6 +115,7 @@ def _create(
             setattr(req, attr, _stored(fld, result.cleaned.values[fld]))
     bill = result.cleaned.values.get(F.BILL)
     _set_bill(req, bill if isinstance(bill, Bill) else None)
+    req.numbers_country = intake.numbers_country(result.cleaned)
     session.add(req)
     session.flush()
     numbers = [

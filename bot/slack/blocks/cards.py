@@ -51,6 +51,7 @@ from bot.wording.requests import (
 from bot.wording.requests import missing_items as wording_missing
 from bot.wording.rich import at, between, code, link, rich, strong
 from bot.wording.rich import mention as mention_part
+from bot.wording.timelines import timeline_lines
 from storage.models import PortNumber, PortRequest
 from storage.values import LineType, NumberStatus, RequestStatus
 
@@ -139,6 +140,7 @@ def request_card(
         section(f"{_title(req)}\n{request_status(req.status)}"),
         section("\n\n".join(fields)),
         section(f"*Next:* {mrkdwn(next_step(req))}"),
+        *(context(escape(line)) for line in timeline_lines(req, snap.numbers)),
         context(footer),
     ]
     buttons = agent_buttons(snap) if for_agents else customer_buttons(snap)

@@ -6,7 +6,7 @@ meaning, so ``state.values[block_id]["value"]`` is where a listener reads each a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from slack_sdk.models.blocks import (
@@ -21,10 +21,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
+from bot.porting.countries import Country, DocumentRule
 from bot.porting.intake import AGREEMENT_TEXT, Agreement
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS, EXPIRY_DAYS
 from bot.services.base import Snapshot
 from bot.slack import ids
+from bot.slack.blocks.intake_country import address_blocks, country_fields, documents_block
 from bot.slack.blocks.text import (
     context,
     day,
@@ -103,7 +105,15 @@ def agreement_step(metadata: str) -> View:
 # --- step 2: numbers and account ---------------------------------------------------------
 
 
-def numbers_step(metadata: str) -> View:
+def numbers_step(metadata: str, country: Country | None = None) -> View:
+    """Step 2. ``country``: the numbers' row of the country table once the numbers are known
+    and it asks for account fields of its own; None shows the standard fields."""
+    if country is not None:
+        return _numbers_step(metadata, country_fields(country))
+    return _numbers_step(metadata, None)
+
+
+def _numbers_step(metadata: str, own: list[Block] | None) -> View:
     blocks: list[Block] = [
         field(
             ids.Block.LANDLINES,
@@ -125,6 +135,11 @@ def numbers_step(metadata: str) -> View:
             "Current carrier",
             text_input(placeholder="The company that bills you for these numbers", max_length=120),
         ),
+    ]
+    if own is not None:
+        blocks += own
+        return modal(ids.View.NEW_NUMBERS, _title(2), blocks, metadata, submit="Next")
+    blocks += [
         field(
             ids.Block.ACCOUNT_NUMBER,
             "Account number with that carrier",
@@ -158,7 +173,9 @@ def numbers_step(metadata: str) -> View:
 # --- step 3: who and where ----------------------------------------------------------------
 
 
-def contact_step(metadata: str) -> View:
+def contact_step(metadata: str, country: Country | None = None) -> View:
+    """Step 3. ``country``: the numbers' row when the form shows its own fields; its address
+    lines replace the standard city, state and ZIP."""
     account_types = {
         AccountType.BUSINESS: Option(value=AccountType.BUSINESS.value, text="Business"),
         AccountType.RESIDENTIAL: Option(value=AccountType.RESIDENTIAL.value, text="Residential"),
@@ -212,23 +229,38 @@ def contact_step(metadata: str) -> View:
             text_input(max_length=200),
             optional=True,
         ),
-        field(ids.Block.CITY, "City", text_input(max_length=120)),
-        field(ids.Block.REGION, "State or region", text_input(max_length=64)),
-        field(ids.Block.POSTAL_CODE, "ZIP or postal code", text_input(max_length=16)),
+    ]
+    if country is not None:
+        blocks += address_blocks(country)
+    else:
+        blocks += [
+            field(ids.Block.CITY, "City", text_input(max_length=120)),
+            field(ids.Block.REGION, "State or region", text_input(max_length=64)),
+            field(ids.Block.POSTAL_CODE, "ZIP or postal code", text_input(max_length=16)),
+        ]
+    blocks.append(
         field(
             ids.Block.COUNTRY,
             "Country",
-            PlainTextInputElement(initial_value="US", max_length=2),
+            PlainTextInputElement(initial_value=country.code if country else "US", max_length=2),
             hint="Two-letter code, such as US or CA.",
-        ),
-    ]
+        )
+    )
     return modal(ids.View.NEW_CONTACT, _title(3), blocks, metadata, submit="Next")
 
 
 # --- step 4: bill and date -------------------------------------------------------------------
 
 
-def bill_step(metadata: str, *, today: date) -> View:
+def bill_step(
+    metadata: str,
+    *,
+    today: date,
+    country: str | None = None,
+    documents: Sequence[DocumentRule] = (),
+) -> View:
+    """Step 4. ``documents``: what the numbers' country asks for besides the LOA and the bill
+    (``country`` its name), listed with their reasons."""
     oldest = today - timedelta(days=DOCUMENT_MAX_AGE_DAYS)
     blocks: list[Block] = [
         field(
@@ -262,6 +294,8 @@ def bill_step(metadata: str, *, today: date) -> View:
             optional=True,
         ),
     ]
+    if documents and country:
+        blocks.insert(0, documents_block(country, documents))
     return modal(ids.View.NEW_BILL, _title(4), blocks, metadata, submit="Create request")
 
 

@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.porting.fields import F
 from bot.services.intake_drafts import KeptDraft
-from bot.services.intake_flow import BILL_LATER_KEY, Form
+from bot.services.intake_flow import BILL_LATER_KEY, Form, form_documents, form_row
 from bot.slack import ids
 from bot.slack.blocks import intake as steps
 from bot.slack.blocks.text import context, day, escape, modal, plural, section, truncate
@@ -55,11 +55,17 @@ def step_view(form: Form, *, today: date) -> dict[str, Any]:
     if form.step <= 1:
         view = steps.agreement_step(session_meta(form.session_id)).to_dict()
     elif form.step == 2:
-        view = steps.numbers_step(form.session_id).to_dict()
+        view = steps.numbers_step(form.session_id, form_row(form)).to_dict()
     elif form.step == 3:
-        view = steps.contact_step(form.session_id).to_dict()
+        view = steps.contact_step(form.session_id, form_row(form)).to_dict()
     else:
-        view = steps.bill_step(form.session_id, today=today).to_dict()
+        row = form_row(form)
+        view = steps.bill_step(
+            form.session_id,
+            today=today,
+            country=row.name if row else None,
+            documents=form_documents(form),
+        ).to_dict()
     for block in view["blocks"]:
         if block.get("type") == "input":
             _fill(block, form)

@@ -22,12 +22,13 @@ from bot.slack.blocks import agent as agent_views
 from bot.slack.blocks import cards
 from bot.slack.blocks import intake as intake_views
 from bot.slack.blocks.intake_form import resume_offer
-from bot.slack.blocks.text import escape
+from bot.slack.blocks.text import MAX_BLOCKS_MESSAGE, context, escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
 from bot.slack.listeners import find, port_outs, transfers
 from bot.slack.text_typed import typed
+from bot.wording.timelines import timeline_lines
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
 AGENT_VERBS = {"submit", "foc", "reject", "complete", "note"}
@@ -122,7 +123,10 @@ def status(
         today=deps.ctx.today(),
         tz=deps.ctx.calendar.timezone,
     )
-    ack(text=cards.card_text(snap), blocks=blocks)
+    # When the next step usually happens, and documents the numbers' country still wants.
+    lines = timeline_lines(snap.request, snap.numbers, today=deps.ctx.today())
+    blocks[2:2] = [context(f":hourglass_flowing_sand: {escape(line)}") for line in lines]
+    ack(text=cards.card_text(snap), blocks=blocks[:MAX_BLOCKS_MESSAGE])
 
 
 def list_(

@@ -20,8 +20,9 @@ from slack_sdk.models.views import View as SlackView
 
 from bot import services as svc
 from bot.documents.checks import MAX_BILL_BYTES
+from bot.porting import intake
 from bot.porting.errors import DomainError, InvalidInput
-from bot.porting.fields import Bill, F
+from bot.porting.fields import Bill, F, Result
 from bot.porting.numbers import split_pasted
 from bot.services import intake_flow
 from bot.services.carrier import FOC_DATE, FOC_WINDOW
@@ -182,6 +183,10 @@ def _step(
     draft = intake_flow.draft_of(intake_flow.load(deps.ctx, session_id, user_id), **given)
     if number == 2:
         result = intake_flow.check_numbers_step(deps.ctx, draft)
+        again = _for_country(deps, session_id, user_id, typed, result)
+        if again is not None:  # the numbers' country asks for other fields: show them first
+            ack(response_action="update", view=again)
+            return
     else:
         result = intake_flow.check_contact_step(draft)
     errors = {f: m for f, m in result.errors.items() if f in STEP_FIELDS[number]}
@@ -190,6 +195,35 @@ def _step(
         return
     form = intake_flow.save(deps.ctx, session_id, user_id, step=number, values=typed)
     ack(response_action="update", view=intake_form.step_view(form, today=deps.ctx.today()))
+
+
+def _for_country(
+    deps: SlackDeps,
+    session_id: str,
+    user_id: str,
+    typed: dict[F, str],
+    result: Result,
+) -> dict[str, Any] | None:
+    """Step 2 shown again for the numbers' country, when its account fields differ from the
+    ones on screen (what was typed is kept); None when the step can go on as it is."""
+    country = intake_flow.numbers_country_of(result)
+    if country is None:
+        return None
+    session = intake_flow.load(deps.ctx, session_id, user_id)
+    shown = intake_flow.form_row(intake_flow.form_of(session))
+    wanted = intake.country_row(country)
+    if wanted is not None and intake.standard_fields(wanted):
+        wanted = None
+    if shown == wanted:
+        return None
+    form = intake_flow.show_country(
+        deps.ctx,
+        session_id,
+        user_id,
+        country=country,
+        typed={f.value: v for f, v in typed.items()},
+    )
+    return intake_form.step_view(form, today=deps.ctx.today())
 
 
 def step_numbers(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
