@@ -37,9 +37,9 @@ def test_one_group_records_a_repeated_delivery_once_and_a_failing_one_alone(ctx,
     first = request_xml(("2223330000",), PON="PON-1")
     other = request_xml(("2223330001",), PON="PON-2")
     decide = decider(ctx)
-    from bot.services.port_outs import incoming
+    from bot.services.port_outs import batch
 
-    real = incoming._receive
+    real = batch.decide_and_record
     boom = RuntimeError("this one only")
 
     def fails_for_pon_2(ctx, session, found, *args, **kw):
@@ -47,7 +47,7 @@ def test_one_group_records_a_repeated_delivery_once_and_a_failing_one_alone(ctx,
             raise boom
         return real(ctx, session, found, *args, **kw)
 
-    monkeypatch.setattr(incoming, "_receive", fails_for_pon_2)
+    monkeypatch.setattr(batch, "decide_and_record", fails_for_pon_2)
     answers = decide.decide_all([_delivery(first), _delivery(other), _delivery(first)])
 
     assert answers[1] is boom
@@ -76,3 +76,20 @@ def test_many_threads_at_once_each_get_an_answer_and_each_body_is_recorded_once(
     assert [a.pon for a in answers] == [parse_request(b).pon for b in sent]
     assert _port_outs(ctx) == len(bodies)
     assert sum(sizes) == len(sent) and max(sizes) > 1  # some went in together
+
+
+def test_a_delivery_another_replica_just_recorded_is_answered_from_its_record(ctx, monkeypatch):
+    """Between the look for earlier deliveries and the write, another replica records the same
+    delivery: the write fails on the unique key, the group is written again one savepoint at a
+    time, and that delivery is answered from what the other replica recorded."""
+    from bot.services.port_outs import batch
+
+    _hold(ctx)
+    body = request_xml(("2223330003",), PON="PON-9")
+    other = request_xml(("2223330004",), PON="PON-10")
+    decide = decider(ctx)
+    (first,) = decide.decide_all([_delivery(body)])  # the other replica's
+    monkeypatch.setattr(batch, "_recorded_before", lambda session, keys: set())
+    again, fresh = decide.decide_all([_delivery(body), _delivery(other)])
+    assert again == first and fresh.portable
+    assert _port_outs(ctx) == 2  # PON-9 once, PON-10 once

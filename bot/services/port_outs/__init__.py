@@ -2,9 +2,9 @@
 of consent, incoming port-outs decided by rule or by the account holder, and port-outs the
 customer asks for."""
 
+from bot.services.port_outs.batch import Delivery, receive_batch
 from bot.services.port_outs.incoming import (
     REJECT_REASONS,
-    Delivery,
     Incoming,
     Received,
     answer,
@@ -12,7 +12,6 @@ from bot.services.port_outs.incoming import (
     cancel,
     mark_ported,
     receive,
-    receive_batch,
 )
 from bot.services.port_outs.inventory import (
     InventoryChange,

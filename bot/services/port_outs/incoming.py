@@ -129,9 +129,9 @@ def receive(
     for attempt in range(2):
         try:
             with ctx.db.write() as session:
-                if attempt and (again := _replay(session, dedupe_key or "")) is not None:
+                if attempt and (again := recorded(session, dedupe_key or "")) is not None:
                     return again
-                return _receive(
+                return decide_and_record(
                     ctx, session, incoming, numbers, actor, source, source_ref, dedupe_key
                 )
         except IntegrityError:
@@ -140,48 +140,7 @@ def receive(
     raise AssertionError("unreachable")
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One delivery of an incoming port-out, for :func:`receive_batch`."""
-
-    incoming: Incoming
-    source_ref: str | None
-    dedupe_key: str
-
-
-def receive_batch(
-    ctx: Context, deliveries: Sequence[Delivery], *, actor: Actor, source: str
-) -> list[Received | Exception]:
-    """:func:`receive` for several deliveries in one transaction, each in a savepoint of its
-    own (a group commit: one ``COMMIT`` for all). Each gets its :class:`Received`, or the
-    exception that stopped it alone; if the commit fails, the exception is raised for all."""
-    results: list[Received | Exception] = []
-    with ctx.db.write() as session:
-        for d in deliveries:
-            try:
-                numbers = parsed_numbers(ctx, d.incoming.numbers)
-                with session.begin_nested():
-                    results.append(
-                        _receive(
-                            ctx,
-                            session,
-                            d.incoming,
-                            numbers,
-                            actor,
-                            source,
-                            d.source_ref,
-                            d.dedupe_key,
-                        )
-                    )
-            except IntegrityError as exc:  # recorded before, maybe earlier in this batch
-                again = _replay(session, d.dedupe_key)
-                results.append(exc if again is None else again)
-            except Exception as exc:  # this delivery's alone; the others go on
-                results.append(exc)
-    return results
-
-
-def _receive(
+def decide_and_record(
     ctx: Context,
     session: Session,
     incoming: Incoming,
@@ -191,6 +150,8 @@ def _receive(
     source_ref: str | None,
     dedupe_key: str | None,
 ) -> Received:
+    """Decide an incoming port-out and write it, in the caller's transaction (nothing checks
+    ``dedupe_key`` first: a delivery recorded before fails on its unique index)."""
     now = ctx.now()
     conn = session.connection()
     holdings, teams = _holdings(conn, numbers, now)
@@ -262,7 +223,7 @@ def _receive(
     return Received(None, decisions, values=rows)
 
 
-def _replay(session: Session, dedupe_key: str) -> Received | None:
+def recorded(session: Session, dedupe_key: str) -> Received | None:
     """The port-outs one delivery recorded: ``dedupe_key#0``, ``#1``, … (all written in one
     transaction), found by the unique index."""
     conn = session.connection()
