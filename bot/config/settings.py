@@ -92,6 +92,7 @@ class Settings(BaseModel):
     portbot_portout_default: str = "authorize"  # or "reject": what a port-out's deadline decides
     portbot_portout_deadline_hours: int | None = None  # None: one business day
     portbot_portout_unlock_hours: int = 24
+    portbot_quote_all: bool = False  # every request needs an accepted fee quote, not only some
     portbot_portout_validation_user: str | None = None
     portbot_portout_validation_password: SecretStr | None = None
     portbot_log_format: str = "text"  # or "json": one object per line (bot.logs)
@@ -309,6 +310,7 @@ class Settings(BaseModel):
             port_out_default=self.portbot_portout_default,
             port_out_deadline=timedelta(hours=hours) if hours else None,
             port_out_unlock_wait=timedelta(hours=self.portbot_portout_unlock_hours),
+            quote_all=self.portbot_quote_all,
         )
 
     @property

@@ -22,6 +22,7 @@ from bot.slack.listeners import (
     events,
     find,
     port_out_actions,
+    quotes,
     transfers,
     views,
 )
@@ -75,6 +76,7 @@ def build_app(
     port_out_actions.register(app, deps)
     find.register(app, deps)
     transfers.register(app, deps)
+    quotes.register(app, deps)
 
     @app.error
     def last_resort(error: Exception) -> None:

@@ -23,6 +23,7 @@ from bot.services.base import Context, Snapshot, snapshot
 from bot.services.effects import Topic
 from bot.services.tickets import ticket_url
 from bot.slack.blocks import cards, text
+from bot.slack.blocks import quotes as quote_blocks
 from bot.slack.blocks.text import mrkdwn
 from bot.wording import news
 from bot.wording.loa import DirectMessage
@@ -164,7 +165,9 @@ class SlackDelivery(SlackHandler):
             and link.message_ts
         ):
             self.client.chat_postMessage(
-                channel=link.channel_id, thread_ts=link.message_ts, text=thread_line(event, req)
+                channel=link.channel_id,
+                thread_ts=link.message_ts,
+                **quote_blocks.thread_message(event, req, thread_line(event, req), tz),
             )
 
     def _notice(self, snap: Snapshot, channel: str, ts: str, ticket: str | None) -> dict[str, Any]:

@@ -122,6 +122,8 @@ class Action(StrEnum):
     EXPORT_CSV = "port-export-csv"
     TRANSFER_COMPLETE = "port-transfer-complete"
     TRANSFER_CANCEL = "port-transfer-cancel"
+    QUOTE_ACCEPT = "port-quote-accept"
+    QUOTE_DECLINE = "port-quote-decline"
 
 
 class Event(StrEnum):

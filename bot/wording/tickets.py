@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from bot.wording import quotes as quote_words
 from bot.wording.formats import clip, day, number, numbers_list, one_line, plural, short_sid, zone
 from bot.wording.requests import foc_day, next_step
 from bot.wording.rich import Rich, join, rich
@@ -185,6 +186,8 @@ def description(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | st
     if req.foc_date:
         foc = foc_day(req.foc_date, req.foc_window_start, req.foc_window_end, tz)
         lines.append(f"Port date (FOC): {foc}")
+    fee = quote_words.lines(quote_words.quote_of(req), tz if isinstance(tz, str) else "UTC")
+    lines += ["", "FEE QUOTE", *fee] if fee else []
     opened_by = one_line(req.requester_name) or req.requester_id or "a customer"
     opened_on = f" on {day(local_day(req.created_at, tz))}." if req.created_at else "."
     lines += [

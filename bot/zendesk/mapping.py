@@ -122,7 +122,7 @@ _MAX_COMMENT = 60_000  # Zendesk takes 64 KB per comment; leave room for the JSO
 # Moves that say something to the customer (when public updates are on).
 _CUSTOMER_FACING = CUSTOMER_NEWS
 # Events that are worth a note even when the status stays the same.
-_NOTEWORTHY = frozenset({"set_foc", "complete", "reject", "edit", "follow_up"})
+_NOTEWORTHY = frozenset({"set_foc", "complete", "reject", "edit", "follow_up", "quote_charge"})
 # Events the ticket does not need: the ticket is created from the request as it stands.
 _IGNORED = frozenset({"open"})
 

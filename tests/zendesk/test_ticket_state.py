@@ -34,6 +34,7 @@ EXPECTED = {
     S.DRAFT: "pending",  # the customer finishes the form
     S.AWAITING_SIGNATURE: "pending",  # the representative signs
     S.IN_REVIEW: "open",  # the team reviews and submits
+    S.QUOTE_PENDING: "pending",  # the customer answers the fee quote
     S.SUBMITTED: "pending",  # the carrier answers
     S.FOC_CONFIRMED: "pending",  # the carriers port on the date
     S.ACTION_REQUIRED: "pending",  # the customer fixes the rejection

@@ -22,6 +22,7 @@ from bot.porting.rules import (
 )
 from bot.services.base import Snapshot
 from bot.slack.blocks.card_buttons import agent_buttons, customer_buttons
+from bot.slack.blocks.quotes import quote_fields
 from bot.slack.blocks.text import (
     MAX_BLOCKS_MESSAGE,
     context,
@@ -129,6 +130,7 @@ def request_card(
     foc = _port_date(snap, tz)
     if foc:
         fields.append(f"*Port date*\n{foc}")
+    fields += quote_fields(snap, tz)
     if for_agents and ticket_url:
         fields.append(f"*Ticket*\n{mrkdwn(rich(link(ticket_url, 'Open in Zendesk')))}")
     footer = f"`{req.sid}` · opened by {mention(req.requester_id, req.requester_name)}"
@@ -347,6 +349,10 @@ _AGENT_VERBS = (
     ("/port reject ID", "record a rejection with its reasons and the numbers affected"),
     ("/port complete ID [numbers]", "mark numbers as ported; all with a port date by default"),
     ("/port note ID text", "add a note to the timeline (private unless you make it public)"),
+    (
+        "/port quote ID AMOUNT CURRENCY [--per-number] [--note TEXT]",
+        "send the customer a fee quote; silence for 3 business days counts as acceptance",
+    ),
     ("/port numbers add|remove NUMBERS [--channel #c]", "register numbers to an account, or not"),
     (
         "/port portout incoming NUMBERS --carrier NAME [--spid …] [--pin …] [--foc …]",

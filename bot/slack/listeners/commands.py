@@ -26,12 +26,12 @@ from bot.slack.blocks.text import MAX_BLOCKS_MESSAGE, context, escape
 from bot.slack.deps import SlackDeps, dump_meta
 from bot.slack.errors import bind
 from bot.slack.ids import COMMAND
-from bot.slack.listeners import find, port_outs, transfers
+from bot.slack.listeners import find, port_outs, quotes, transfers
 from bot.slack.text_typed import typed
 from bot.wording.timelines import timeline_lines
 
 Verb = Callable[[SlackDeps, Ack, dict[str, Any], WebClient, list[str]], None]
-AGENT_VERBS = {"submit", "foc", "reject", "complete", "note"}
+AGENT_VERBS = {"submit", "foc", "reject", "complete", "note", "quote"}
 # How long /port new waits to learn whether portbot is in the channel (the modal's trigger is
 # good for 3 seconds from Slack's send; when Slack does not say in time, the form opens).
 MEMBERSHIP_TIMEOUT = 1  # seconds
@@ -238,6 +238,7 @@ VERBS: dict[str, Verb] = {
     "numbers": port_outs.numbers,
     "portout": port_outs.portout,
     "transfer": transfers.transfer,
+    "quote": quotes.quote_verb,
 }
 
 
