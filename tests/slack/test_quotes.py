@@ -4,7 +4,7 @@ Accept moves the request on, Decline cancels it, and customers cannot send quote
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot import services as svc
 from bot.services import quotes
@@ -136,3 +136,29 @@ def test_a_bad_currency_is_refused_with_the_reason(slack, ctx, clock):
         "/port", f"quote {sid} 10", user_id=AGENT, channel_id=AGENTS_CHANNEL
     )
     assert "Usage" in said(answer)
+
+
+def test_reminders_and_the_default_reach_the_thread_and_the_agents(slack, ctx, clock):
+    sid = _in_review(slack, ctx, clock)
+    quotes.send_quote(ctx, sid, "150", "EUR", actor=Actor.agent(AGENT, "avery"))
+    slack.drain()
+    card = next(m for m in slack.sim.messages(CHANNEL) if sid in str(m.get("blocks")))
+    clock.set(datetime(2027, 3, 26, 14, 0, tzinfo=UTC))  # one business day later
+    slack.runtime.sweeper.sweep()
+    slack.drain()
+    reminder = slack.sim.thread(CHANNEL, card["ts"])[-1]
+    assert "still waits for your answer" in reminder["text"]
+    assert f"<@{CUSTOMER}>" in reminder["text"]
+    assert "Mon Mar 29" not in reminder["text"]  # Easter Monday is no business day in France
+    assert "Wed Mar 31, 2027" in reminder["text"]
+    clock.set(datetime(2027, 3, 31, 8, 1, tzinfo=UTC))  # the answer period is over
+    slack.runtime.sweeper.sweep()
+    slack.drain()
+    assert svc.find(ctx, sid, svc.Viewer(AGENT, is_agent=True)).status is S.IN_REVIEW
+    last = slack.sim.thread(CHANNEL, card["ts"])[-1]
+    assert "accepted by default" in last["text"]
+    clock.set(datetime(2027, 4, 1, 8, 2, tzinfo=UTC))  # a business day, still in review
+    slack.runtime.sweeper.sweep()
+    slack.drain()
+    alert = slack.sim.messages(AGENTS_CHANNEL)[-1]
+    assert "fee quote was accepted" in alert["text"] and "within one business day" in alert["text"]
