@@ -177,6 +177,7 @@ REQUEST_SUMMARY: tuple[Mapped[Any], ...] = tuple(
         PortRequest.submitted_at,
         PortRequest.completed_at,
         PortRequest.quote,
+        PortRequest.numbers_country,
         PortRequest.created_at,
         PortRequest.updated_at,
     )
@@ -317,6 +318,24 @@ def status_moments(
     for rid, since, foc in session.execute(stmt).all():
         out[rid] = (_aware(since, session), _aware(foc, session))
     return out
+
+
+def line_types(session: Session, *, request_ids: Collection[int]) -> dict[int, frozenset[str]]:
+    """``{request_id: line types}`` of each request's numbers still in play (one query)."""
+    if not request_ids:
+        return {}
+    stmt = (
+        sa.select(col(PortNumber.request_id), col(PortNumber.line_type))
+        .where(
+            col(PortNumber.request_id).in_(list(request_ids)),
+            col(PortNumber.status).not_in([NumberStatus.REJECTED, NumberStatus.CANCELLED]),
+        )
+        .distinct()
+    )
+    found: dict[int, set[str]] = {}
+    for request_id, line_type in session.execute(stmt).all():
+        found.setdefault(request_id, set()).add(str(getattr(line_type, "value", line_type)))
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 def ported_windows(

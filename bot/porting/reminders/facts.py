@@ -57,6 +57,9 @@ class RequestFacts:
     """The country whose calendar counts the quote's business days."""
     quote_accepted_at: datetime | None = None
     """When the current quote was accepted (by someone, or by default)."""
+    foc_due_business_days: int | None = None
+    """Business days after submission by which the firm date usually came, from the country
+    table for the request's country and kinds (None: the policy's own figure)."""
 
     def __post_init__(self) -> None:
         _check_aware(self)

@@ -314,6 +314,8 @@ def _stale(
     n = limits.get(facts.status)
     if n is None:
         return
+    if facts.status is S.SUBMITTED and facts.foc_due_business_days is not None:
+        n = facts.foc_due_business_days  # the country table's figure for this request
     since = facts.status_since
     yield make_due(
         K.STALE_REQUEST,

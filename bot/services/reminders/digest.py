@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.porting.reminders import DigestSummary, StaleItem, digest_due
 from bot.services.base import Context
-from bot.services.reminders.rows import moments_of, policy_of, row_values
+from bot.services.reminders.rows import moments_of, policy_of, request_facts, row_values
 from storage import repositories as repo
 from storage.models import Reminder
 from storage.values import RequestStatus
@@ -66,7 +66,8 @@ def digest_summary(ctx: Context, session: Session, day: date, now: datetime) -> 
     for r in rows:
         status = RequestStatus(r.status)
         since = moments[r.id].status_since or r.created_at
-        if calendar.business_days_after(since, limits[status]) <= now:
+        limit = request_facts(r, moments[r.id]).foc_due_business_days or limits[status]
+        if calendar.business_days_after(since, limit) <= now:
             days = calendar.business_days_between(
                 calendar.local_date(since), calendar.local_date(now)
             )

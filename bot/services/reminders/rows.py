@@ -43,10 +43,11 @@ from bot.porting.reminders import (
     reminders_for,
     window_reminders,
 )
+from bot.porting.stale import foc_due_business_days
 from bot.services.base import Context
 from storage import repositories as repo
 from storage.models import PortOut, PortOutWindow, PortRequest, Reminder
-from storage.values import ReminderStatus, RequestStatus
+from storage.values import LineType, ReminderStatus, RequestStatus
 
 FOC_ACTION = Move.SET_FOC.value
 OBSOLETE, SUPERSEDED, EXPIRED, FAILED = "obsolete", "superseded", "expired", "failed"
@@ -73,6 +74,7 @@ class Moments:
     status_since: datetime | None = None
     foc_set_at: datetime | None = None
     ported: tuple[date | None, datetime | None, datetime | None] | None = None
+    kinds: frozenset[str] = frozenset()  # line types of the numbers still in play
 
 
 def moments_of(session: Session, requests: Iterable[Any]) -> dict[int, Moments]:
@@ -81,7 +83,14 @@ def moments_of(session: Session, requests: Iterable[Any]) -> dict[int, Moments]:
     found = repo.status_moments(session, request_ids=[r.id for r in reqs], foc_action=FOC_ACTION)
     done = [r.id for r in reqs if RequestStatus(r.status) is RequestStatus.COMPLETED]
     ported = repo.ported_windows(session, request_ids=done) if done else {}
-    return {r.id: Moments(*found.get(r.id, (None, None)), ported.get(r.id)) for r in reqs}
+    submitted = [r.id for r in reqs if RequestStatus(r.status) is RequestStatus.SUBMITTED]
+    kinds = repo.line_types(session, request_ids=submitted) if submitted else {}
+    return {
+        r.id: Moments(
+            *found.get(r.id, (None, None)), ported.get(r.id), kinds.get(r.id, frozenset())
+        )
+        for r in reqs
+    }
 
 
 def request_facts(req: Any, moments: Moments | None) -> RequestFacts:
@@ -121,7 +130,17 @@ def request_facts(req: Any, moments: Moments | None) -> RequestFacts:
         quote_answer_by=quote.answer_by if quote else None,
         quote_country=quote.country if quote else None,
         quote_accepted_at=quote.answered_at if quote and quote.accepted else None,
+        foc_due_business_days=_foc_due(req, status, moments),
     )
+
+
+def _foc_due(req: Any, status: RequestStatus, moments: Moments) -> int | None:
+    """When a submitted request's firm date is usually in, by its country and kinds of number
+    (the stale alert's figure); None otherwise, or for a country outside the table."""
+    if status is not RequestStatus.SUBMITTED:
+        return None
+    kinds = [LineType(k) for k in moments.kinds]
+    return foc_due_business_days(kinds, getattr(req, "numbers_country", None) or "US")
 
 
 def window_facts(window: PortOutWindow) -> WindowFacts:
