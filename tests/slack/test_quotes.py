@@ -93,13 +93,10 @@ def test_the_customer_accepts_with_the_button(slack, ctx, clock):
     told = " ".join(e.get("text", "") for e in slack.sim.ephemerals(CHANNEL, CUSTOMER))
     assert "you accepted the quote (EUR 150.00)" in told
     slack.drain()
-    # A second press (the quote's message keeps its buttons) is refused with the reason.
-    again = slack.driver.block_action(
-        Action.QUOTE_ACCEPT, sid, CUSTOMER, CHANNEL, message_ts=message["ts"]
-    )
-    assert again.status == 200
-    told = " ".join(e.get("text", "") for e in slack.sim.ephemerals(CHANNEL, CUSTOMER))
-    assert "accept the fee quote" in told
+    answered = slack.sim.message(CHANNEL, message["ts"])
+    assert Action.QUOTE_ACCEPT.value not in str(answered["blocks"])
+    assert "Fee quote accepted by casey" in str(answered["blocks"])
+    assert answered["text"] == message["text"]
     card = next(m for m in slack.sim.messages(CHANNEL) if sid in str(m.get("blocks")))
     assert "accepted by casey" in str(card["blocks"])
 
@@ -162,3 +159,18 @@ def test_reminders_and_the_default_reach_the_thread_and_the_agents(slack, ctx, c
     slack.drain()
     alert = slack.sim.messages(AGENTS_CHANNEL)[-1]
     assert "fee quote was accepted" in alert["text"] and "within one business day" in alert["text"]
+
+
+def test_a_late_press_is_refused_with_the_reason(slack, ctx, clock):
+    sid = _in_review(slack, ctx, clock)
+    quotes.send_quote(ctx, sid, "150", "EUR", actor=Actor.agent(AGENT, "avery"))
+    slack.drain()
+    message = _quote_message(slack, sid)
+    quotes.decline_quote(ctx, sid, actor=Actor.agent(AGENT, "avery"), reason="On the phone")
+    clicked = slack.driver.block_action(
+        Action.QUOTE_ACCEPT, sid, CUSTOMER, CHANNEL, message_ts=message["ts"]
+    )
+    assert clicked.status == 200
+    told = " ".join(e.get("text", "") for e in slack.sim.ephemerals(CHANNEL, CUSTOMER))
+    assert "can't accept the fee quote" in told
+    assert svc.find(ctx, sid, svc.Viewer(AGENT, is_agent=True)).status is S.CANCELLED

@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 
 from bot.services.base import Snapshot
-from bot.slack.blocks.text import escape, mrkdwn, section
+from bot.slack.blocks.text import context, escape, mrkdwn, section
 from bot.slack.ids import Action
 from bot.wording import quotes as words
 from storage.models import PortRequest, TimelineEvent
@@ -63,6 +63,14 @@ def thread_message(
         if blocks:
             return {"text": text, "blocks": [section(text), *blocks]}
     return {"text": text}
+
+
+def answered_message(req: PortRequest, said: str, tz: tzinfo | str | None) -> dict[str, Any]:
+    """The quote's thread message once answered: what it said, and the answer, no buttons."""
+    quote = words.quote_of(req)
+    state = words.status_text(quote, _zone(tz)) if quote else "answered"
+    blocks = [section(said), context(escape(f"Fee quote {state}."))]
+    return {"text": said, "blocks": blocks}
 
 
 def quote_fields(snap: Snapshot, tz: tzinfo | str | None = None) -> list[str]:

@@ -15,6 +15,7 @@ from bot import services as svc
 from bot.porting.errors import InvalidInput
 from bot.porting.quotes import money
 from bot.services import quotes
+from bot.slack.blocks import quotes as quote_blocks
 from bot.slack.blocks.text import escape
 from bot.slack.deps import SlackDeps
 from bot.slack.errors import bind
@@ -96,6 +97,13 @@ def _answer(
         if accept
         else f"You declined the quote; {done.sid} is cancelled and nothing went to the carrier."
     )
+    message = body.get("message") or {}
+    if message.get("text"):  # the quote's own message: the answer replaces its buttons
+        tz = deps.ctx.calendar.timezone
+        respond(
+            replace_original=True,
+            **quote_blocks.answered_message(done.request, message["text"], tz),
+        )
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
