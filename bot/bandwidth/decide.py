@@ -24,6 +24,7 @@ from storage.values import PortOutStatus, Role
 BANDWIDTH = Actor(Role.SYSTEM, "bandwidth", "Bandwidth port-out validation")
 SETTLED = frozenset({PortOutStatus.AUTHORIZED, PortOutStatus.PORTED})
 BATCH = 32  # at most this many deliveries in one transaction
+PG_WRITERS = 2  # PostgreSQL takes several writing transactions at once; SQLite one
 
 _Item = tuple[ValidationRequest, str, "Future[ValidationAnswer]"]
 
@@ -31,25 +32,29 @@ _Item = tuple[ValidationRequest, str, "Future[ValidationAnswer]"]
 class Decider:
     """``decide(request, dedupe_key)`` for ``validation_routes``: records the port-out (once per
     delivery: a retried one gets the same answer) and answers for it. ``submit`` hands the
-    delivery to the writing thread and returns at once; calling the decider waits."""
+    delivery to the writing threads (one on SQLite, :data:`PG_WRITERS` on PostgreSQL, each
+    taking a group of what waits) and returns at once; calling the decider waits."""
 
     def __init__(self, ctx: Context, *, wake: Callable[[], None] = lambda: None) -> None:
         self._ctx = ctx
         self._wake = wake
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._start = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._writers = 1 if ctx.db.is_sqlite else PG_WRITERS
+        self._threads: list[threading.Thread] = []
 
     def submit(self, request: ValidationRequest, key: str) -> Future[ValidationAnswer]:
         done: Future[ValidationAnswer] = Future()
         self._queue.put((request, key, done))
-        if self._thread is None or not self._thread.is_alive():
+        if len(self._threads) < self._writers or not all(t.is_alive() for t in self._threads):
             with self._start:
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(
+                self._threads = [t for t in self._threads if t.is_alive()]
+                while len(self._threads) < self._writers:
+                    thread = threading.Thread(
                         target=self._write, name="portout-validation", daemon=True
                     )
-                    self._thread.start()
+                    thread.start()
+                    self._threads.append(thread)
         return done
 
     def __call__(self, request: ValidationRequest, key: str) -> ValidationAnswer:
