@@ -14,6 +14,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from bot.wording import quotes as quote_words
+from bot.wording import timelines
 from bot.wording.formats import clip, day, number, numbers_list, one_line, plural, short_sid, zone
 from bot.wording.requests import foc_day, next_step
 from bot.wording.rich import Rich, join, rich
@@ -195,6 +196,7 @@ def description(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | st
         "DOCUMENTS",
         f"Letter of Authorization: {loa_state(req, tz)}",
         f"Billing statement: {bill_state(req)}",
+        *timelines.document_lines(req, numbers),  # what the numbers' country also asks for
         "",
         f"Opened in Slack by {opened_by}{opened_on}",
         "The customer talks in Slack: public replies here are posted in the request's Slack "

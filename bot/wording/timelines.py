@@ -29,6 +29,7 @@ from storage.values import LineType, RequestStatus
 
 __all__ = [
     "DOCUMENT_NAMES",
+    "document_lines",
     "documents_to_send",
     "expected_next",
     "timeline_lines",
@@ -115,6 +116,20 @@ def documents_to_send(req: PortRequest, numbers: Sequence[PortNumber]) -> tuple[
     if all(r.document is Document.CSR for r in wanted):
         return ()
     return wanted
+
+
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def document_lines(req: PortRequest, numbers: Sequence[PortNumber]) -> list[str]:
+    """The ticket's lines for the documents still to send: one each, with the reason."""
+    return [
+        f"{_first_up(DOCUMENT_NAMES[r.document])}: to send"
+        + ("" if r.need is Need.REQUIRED else f", {r.need.value}")
+        + f" ({country_name(req.numbers_country)}: {r.reason})"
+        for r in documents_to_send(req, numbers)
+    ]
 
 
 def timeline_lines(
