@@ -251,3 +251,31 @@ def test_a_german_request_shows_no_billing_number_nor_pin(slack, ctx):
     slack.driver.view_submission(_view(slack), {}, CUSTOMER)
     assert _view(slack)["callback_id"] == View.NEW_CONTACT
     assert _count(ctx) == 0
+
+
+def test_a_message_for_a_box_the_country_form_leaves_out_lands_on_the_country_box(slack):
+    view = _to_numbers(slack)
+    slack.driver.view_submission(
+        view,
+        {Block.LANDLINES: PARIS, Block.LOSING_CARRIER: "Orange"},
+        CUSTOMER,
+        client_validation=False,
+    )
+    slack.driver.view_submission(_view(slack), {Block.PIN: "02P123456ABC"}, CUSTOMER)
+    contact = _view(slack)
+    assert Block.REGION not in _inputs(contact)
+    answer = slack.driver.view_submission(
+        contact,
+        {
+            Block.REP_NAME: "Camille Martin",
+            Block.REP_EMAIL: "camille@acme.example",
+            Block.COMPANY_NAME: "Acme SARL",
+            Block.STREET: "1 Main St",
+            Block.CITY: "Boston",
+            Block.POSTAL_CODE: "02139",
+            Block.COUNTRY: "US",  # a US address has a state line, which this form leaves out
+        },
+        CUSTOMER,
+    )
+    assert answer.view_error is None  # Slack accepts every error's block
+    assert "state or region" in answer.json["errors"][Block.COUNTRY]

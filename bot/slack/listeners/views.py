@@ -191,10 +191,23 @@ def _step(
         result = intake_flow.check_contact_step(draft)
     errors = {f: m for f, m in result.errors.items() if f in STEP_FIELDS[number]}
     if errors:
-        ack(response_action="errors", errors=slack_errors(errors))
+        ack(response_action="errors", errors=_on_shown_blocks(view, slack_errors(errors), number))
         return
     form = intake_flow.save(deps.ctx, session_id, user_id, step=number, values=typed)
     ack(response_action="update", view=intake_form.step_view(form, today=deps.ctx.today()))
+
+
+def _on_shown_blocks(view: dict[str, Any], errors: dict[str, str], step: int) -> dict[str, str]:
+    """Errors on the blocks the view shows (Slack refuses others): a message for a block the
+    country's form leaves out (a region after the country was changed to one that has them)
+    goes under the step's anchor, the country box on step 3, the numbers on step 2."""
+    shown = {b.get("block_id") for b in view.get("blocks") or []}
+    anchor = (Block.COUNTRY if step == 3 else Block.LANDLINES).value
+    out: dict[str, str] = {}
+    for block, message in errors.items():
+        where = block if block in shown else anchor
+        out[where] = f"{out[where]} {message}"[:MAX_ERROR] if where in out else message
+    return out
 
 
 def _for_country(
