@@ -43,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--health-host", default="127.0.0.1", help="address for --health-port (127.0.0.1)"
     )
-    commands.add_parser("demo", help="play a whole port offline against simulated Slack")
+    demo_parser = commands.add_parser(
+        "demo", help="play a whole port offline against simulated Slack"
+    )
+    demo_parser.add_argument(
+        "--international",
+        action="store_true",
+        help="a port from France with its fee quote, then a transfer between sub-accounts",
+    )
 
     zendesk_app = commands.add_parser("zendesk-app", help="the Zendesk ticket sidebar app")
     zendesk_app_commands = zendesk_app.add_subparsers(dest="zendesk_app_command", metavar="ACTION")
@@ -304,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.sandbox.demo import main as demo
 
-        return demo()
+        return demo(international=args.international)
 
     from sqlalchemy.exc import OperationalError
 

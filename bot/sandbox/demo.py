@@ -27,7 +27,7 @@ from bot.context import build_context
 from bot.loa.delivery import loa_store
 from bot.loa.web import loa_routes
 from bot.porting.intake import Agreement
-from bot.sandbox import demo_port_outs, demo_sidebar, demo_tally, render
+from bot.sandbox import demo_international, demo_port_outs, demo_sidebar, demo_tally, render
 from bot.sandbox.demo_time import DemoClock, FastForward, Landed, first_morning
 from bot.sandbox.mail_sim import MailCatcher
 from bot.sandbox.serving import ServedApp
@@ -72,7 +72,7 @@ def _view_lines(view: dict[str, Any]) -> list[str]:
     return [f"« {title} »", *render.blocks(view.get("blocks"), _name, limit=14)]
 
 
-def run(out: TextIO) -> int:
+def run(out: TextIO, *, international: bool = False) -> int:
     t = Transcript(out)
     with (
         tempfile.TemporaryDirectory(prefix="portbot-demo-") as tmp,
@@ -125,7 +125,12 @@ def run(out: TextIO) -> int:
         driver = SlackDriver(f"{served.url}/slack/events", SECRET, sim, team_id=sim.team_id)
         ff = FastForward(ctx, clock, sim, runtime.outbox.drain)
         desk = demo_sidebar.Desk(served.url, zendesk, Path.cwd())  # the page file goes here
-        journey(t, sim, driver, ff, ctx, zendesk, mail, desk)
+        if international:  # a port from France with its fee quote, then a transfer
+            demo_international.play(
+                t, sim, driver, ff, ctx, zendesk, mail, agent=AGENT, agents=AGENTS, names=NAMES
+            )
+        else:
+            journey(t, sim, driver, ff, ctx, zendesk, mail, desk)
         runtime.close()
     print(f"\nDone in {time.monotonic() - t.started:.1f} s.", file=out)
     return 0
@@ -433,10 +438,10 @@ def _said(answer: Any) -> list[str]:
     return [render.mrkdwn(data.get("text", "") if data else answer.text, _name)]
 
 
-def main() -> int:
+def main(*, international: bool = False) -> int:
     import sys
 
-    return run(sys.stdout)
+    return run(sys.stdout, international=international)
 
 
 if __name__ == "__main__":
