@@ -33,12 +33,12 @@ from bot.porting.intake_country import (
     MixedText,
     check_country,
     country_account,
-    country_row,
-    numbers_country,
     plain_mix,
-    standard_fields,
-    validate_service_address,
 )
+from bot.porting.intake_country import country_row as country_row  # re-exported: the steps'
+from bot.porting.intake_country import numbers_country as numbers_country
+from bot.porting.intake_country import standard_fields as standard_fields
+from bot.porting.intake_country import validate_service_address as validate_service_address
 from bot.porting.numbers import ParsedNumber, format_display, parse_number, parse_numbers
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
 from storage.values import AccountType, LineType, account_secret, pin_secret
