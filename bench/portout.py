@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         report["seeded"] = {"rows": inventory.rows, "seconds": inventory.seconds}
         url = db.url.render_as_string(hide_password=False)
         folder = Path(db.url.database).parent if db.is_sqlite and db.url.database else None
-        log_path = str((folder or Path("/tmp")) / f"portout-bench-{SEED}.log")
+        log_path = str((folder or Path("/tmp")) / f"portout-bench-{SEED}-{os.getpid()}.log")
+        Path(log_path).unlink(missing_ok=True)  # the lines of this run only
         server = start_server(url, log_path)
         clients = Clients(server.url, cpus)
         work = Workload(inventory, rng, run=f"{int(time.time())}")

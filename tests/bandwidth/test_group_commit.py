@@ -37,17 +37,17 @@ def test_one_group_records_a_repeated_delivery_once_and_a_failing_one_alone(ctx,
     first = request_xml(("2223330000",), PON="PON-1")
     other = request_xml(("2223330001",), PON="PON-2")
     decide = decider(ctx)
-    from bot.services.port_outs import batch
+    from bot.services.port_outs import incoming
 
-    real = batch.decide_and_record
+    real = incoming.record_new
     boom = RuntimeError("this one only")
 
-    def fails_for_pon_2(ctx, session, found, *args, **kw):
-        if found.pon == "PON-2":
+    def fails_for_pon_2(ctx, conn, entries):  # after its port-out row is written
+        if any(row["pon"] == "PON-2" for row, *_ in entries):
             raise boom
-        return real(ctx, session, found, *args, **kw)
+        return real(ctx, conn, entries)
 
-    monkeypatch.setattr(batch, "decide_and_record", fails_for_pon_2)
+    monkeypatch.setattr(incoming, "record_new", fails_for_pon_2)
     answers = decide.decide_all([_delivery(first), _delivery(other), _delivery(first)])
 
     assert answers[1] is boom

@@ -373,3 +373,31 @@ def test_a_requested_port_out_opens_a_window_with_a_one_time_pin(ctx, clock):
     assert again.status is PortOutStatus.PENDING
     wrong_zip = _receive(ctx, nums, pin=asked.pin, postal_code="90210")
     assert {d.reason.value for d in wrong_zip.decisions} == {"zip-mismatch"}
+
+
+def test_a_one_time_window_authorizes_one_port_out_of_a_group(ctx, clock):
+    """Deliveries written together are decided in turn: the customer's one-time window, spent
+    by the first, decides nothing for the second of the same group."""
+    nums = numbers(2)
+    sid = svc.open_request(ctx, draft(nums), actor=CUSTOMER, team_id=TEAM, channel_id=CHANNEL).sid
+    mark_loa_signed(ctx, sid, actor=CUSTOMER)
+    svc.submit_to_carrier(ctx, sid, actor=AGENT)
+    svc.set_foc(ctx, sid, ctx.today() + timedelta(days=7), actor=AGENT)
+    svc.mark_ported(ctx, sid, actor=AGENT)
+    asked = po.request_port_out(
+        ctx,
+        team_id=TEAM,
+        account=CHANNEL,
+        channel_id=CHANNEL,
+        actor=CUSTOMER,
+        numbers=nums,
+        carrier="Greenfield Wireless",
+        wished_date=ctx.today() + timedelta(days=10),
+    )
+    group = [
+        po.Delivery(_incoming(nums, pin=asked.pin), "PON-A", "bandwidth:a"),
+        po.Delivery(_incoming(nums, pin=asked.pin), "PON-B", "bandwidth:b"),
+    ]
+    first, second = po.receive_batch(ctx, group, actor=AGENT, source="bandwidth")
+    assert first.status is PortOutStatus.AUTHORIZED
+    assert second.status is PortOutStatus.PENDING

@@ -3,16 +3,14 @@ of consent, incoming port-outs decided by rule or by the account holder, and por
 customer asks for."""
 
 from bot.services.port_outs.batch import Delivery, receive_batch
-from bot.services.port_outs.incoming import (
+from bot.services.port_outs.decisions import (
     REJECT_REASONS,
-    Incoming,
-    Received,
     answer,
     apply_default,
     cancel,
     mark_ported,
-    receive,
 )
+from bot.services.port_outs.incoming import Incoming, Received, receive
 from bot.services.port_outs.inventory import (
     InventoryChange,
     account_of,

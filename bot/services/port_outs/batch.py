@@ -1,10 +1,14 @@
 """Several incoming port-outs in one transaction: a group commit for Bandwidth's deliveries.
 
-The deliveries recorded before are found first, with one query on the unique dedupe keys;
-the others are decided and written one after another, and committed once. Should one of them
-fail (another replica recorded the same delivery a moment ago, or anything else), the whole
-transaction is rolled back and the group is written again with a savepoint for each delivery,
-so that one failure is that delivery's alone.
+The deliveries recorded before are found first, with one query on the unique dedupe keys.
+The others are decided together: one query for every number they name (who holds it, and how
+it is protected), one for the open windows of the accounts that would be asked, then each
+delivery decided in turn in Python (a one-time window spent by one is spent for the next), and
+all written at once: the port-outs, their events, the outbox rows and the reminders, one
+statement each, and one ``COMMIT``. A delivery sent twice in the group is answered from what
+the first wrote. Should the write fail (another replica recorded one of them a moment ago, or
+anything else), the whole transaction is rolled back and the group is written again with a
+savepoint for each delivery, so that one failure is that delivery's alone.
 """
 
 from __future__ import annotations
@@ -17,8 +21,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.services.base import Actor, Context
-from bot.services.port_outs.incoming import Incoming, Received, decide_and_record, recorded
-from bot.services.port_outs.inventory import parsed_numbers
+from bot.services.port_outs.incoming import (
+    Arrival,
+    Incoming,
+    Planned,
+    Received,
+    decide_and_record,
+    plan,
+    recorded,
+    spend_requested_window,
+    store,
+)
+from bot.services.port_outs.inventory import held_with_accounts, parsed_numbers
+from bot.services.port_outs.windows import open_window_rows
 from storage.models import PortOut
 
 _PORT_OUTS = PortOut.__table__  # type: ignore[attr-defined]
@@ -67,21 +82,69 @@ def _write(
     *,
     isolated: bool,
 ) -> list[Received | Exception]:
-    results: list[Received | Exception] = []
+    results: list[Received | Exception | None] = [None] * len(deliveries)
     with ctx.db.write() as session:
-        seen = _recorded_before(session, [d.dedupe_key for d in deliveries])
-        for d, found in zip(deliveries, numbers, strict=True):
+        before = _recorded_before(session, [d.dedupe_key for d in deliveries])
+        firsts: dict[str, int] = {}  # each new delivery's first place in the group
+        for i, (d, found) in enumerate(zip(deliveries, numbers, strict=True)):
             if isinstance(found, Exception):
-                results.append(found)
-                continue
-            if d.dedupe_key in seen:
+                results[i] = found
+            elif d.dedupe_key not in before:
+                firsts.setdefault(d.dedupe_key, i)
+        new = sorted(firsts.values())
+        if isolated:
+            for i in new:
+                found = numbers[i]
+                assert not isinstance(found, Exception)
+                results[i] = _one(ctx, session, deliveries[i], found, actor, source)
+        else:
+            try:
+                fresh = _together(
+                    ctx, session, [(deliveries[i], numbers[i]) for i in new], actor, source
+                )
+            except Exception as exc:
+                raise _Isolate() from exc
+            for i, received in zip(new, fresh, strict=True):
+                results[i] = received
+        for i, d in enumerate(deliveries):  # recorded before, or earlier in this group
+            if results[i] is None:
                 again = recorded(session, d.dedupe_key)
-                if again is not None:
-                    results.append(again)
-                    continue
-            results.append(_one(ctx, session, d, found, actor, source, isolated=isolated))
-            seen.add(d.dedupe_key)
-    return results
+                results[i] = again if again is not None else LookupError(d.dedupe_key)
+    return [r for r in results if r is not None]
+
+
+def _together(
+    ctx: Context,
+    session: Session,
+    arrivals: Sequence[tuple[Delivery, list[str] | Exception]],
+    actor: Actor,
+    source: str,
+) -> list[Received]:
+    """Decide and write new deliveries at once (see the module's docstring)."""
+    if not arrivals:
+        return []
+    now = ctx.now()
+    conn = session.connection()
+    planned: list[tuple[Arrival, Planned]] = []
+    wanted = [n for _, found in arrivals if not isinstance(found, Exception) for n in found]
+    held = held_with_accounts(conn, wanted)
+    for d, found in arrivals:
+        assert not isinstance(found, Exception)
+        arrival = Arrival(d.incoming, found, d.source_ref, d.dedupe_key)
+        planned.append((arrival, plan(ctx, arrival, held, None, now)))
+    asked = sorted({a for _, p in planned for a in p.asked})
+    if asked:
+        windows = open_window_rows(conn, accounts=asked, now=now)
+        spent: set[int] = set()
+        for n, (arrival, first) in enumerate(planned):
+            if first.asked:
+                again = plan(ctx, arrival, held, windows, now, spent=spent)
+                spent.update(again.spent)
+                planned[n] = (arrival, again)
+    store(ctx, session, [row for _, p in planned for row in p.rows], actor, source)
+    for wid in sorted({w for _, p in planned for w in p.spent}):
+        spend_requested_window(session, wid, now)
+    return [Received(None, p.decisions, values=p.rows) for _, p in planned]
 
 
 def _one(
@@ -91,15 +154,9 @@ def _one(
     numbers: list[str],
     actor: Actor,
     source: str,
-    *,
-    isolated: bool,
 ) -> Received | Exception:
+    """One delivery in a savepoint of its own: its failure is its own."""
     args = (ctx, session, d.incoming, numbers, actor, source, d.source_ref, d.dedupe_key)
-    if not isolated:
-        try:
-            return decide_and_record(*args)
-        except Exception as exc:
-            raise _Isolate() from exc
     try:
         with session.begin_nested():
             return decide_and_record(*args)

@@ -10,14 +10,14 @@ default (:func:`apply_default`), or closed by the agents (:func:`mark_ported`, :
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete
+from sqlmodel import Session
 
 from bot.porting import port_outs as rule
 from bot.porting.errors import InvalidInput
@@ -28,15 +28,13 @@ from bot.services.port_outs.inventory import held_with_accounts, parsed_numbers
 from bot.services.port_outs.records import (
     NewEvent,
     insert_port_outs,
-    load_port_out,
     new_public_id,
-    record,
     record_new,
 )
 from bot.services.port_outs.windows import close, open_window_rows
 from bot.services.reminders.rows import policy_of
-from storage.models import HeldNumber, PortOut, PortOutWindow
-from storage.values import PortOutStatus, Role, Secret
+from storage.models import PortOut, PortOutWindow
+from storage.values import PortOutStatus, Secret
 
 # Which rule decided, by the first reason that rejected.
 _RULES = {
@@ -52,11 +50,6 @@ _PORT_OUTS = PortOut.__table__  # type: ignore[attr-defined]
 _RECORDED = sa.select(_PORT_OUTS).where(
     _PORT_OUTS.c.dedupe_key.in_(sa.bindparam("keys", expanding=True))
 )
-REJECT_REASONS = {
-    "not-requested": "We did not ask for this port-out.",
-    "wrong-account": "These numbers are on a different account.",
-    "other": "Another reason.",
-}
 
 
 @dataclass(frozen=True)
@@ -154,23 +147,69 @@ def decide_and_record(
     ``dedupe_key`` first: a delivery recorded before fails on its unique index)."""
     now = ctx.now()
     conn = session.connection()
-    holdings, teams = _holdings(conn, numbers, now)
+    held = held_with_accounts(conn, numbers)
+    planned = plan(ctx, Arrival(incoming, numbers, source_ref, dedupe_key), held, None, now)
+    if planned.asked:  # windows only for numbers every other rule lets through
+        found = open_window_rows(conn, accounts=planned.asked, now=now)
+        planned = plan(ctx, Arrival(incoming, numbers, source_ref, dedupe_key), held, found, now)
+    store(ctx, session, planned.rows, actor, source)
+    for wid in planned.spent:
+        spend_requested_window(session, wid, now)
+    return Received(None, planned.decisions, values=planned.rows)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One incoming port-out as :func:`plan` takes it: what was sent, its numbers parsed."""
+
+    incoming: Incoming
+    numbers: list[str]
+    source_ref: str | None
+    dedupe_key: str | None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What :func:`plan` decided: each number's decision, the port-outs' columns, the accounts
+    whose windows were needed but not given (``asked``), and the one-time windows spent."""
+
+    decisions: list[Decision]
+    rows: list[dict[str, Any]]
+    asked: list[str]
+    spent: list[int]
+
+
+def plan(
+    ctx: Context,
+    arrival: Arrival,
+    held: Mapping[str, Any],
+    windows: Sequence[Any] | None,
+    now: datetime,
+    *,
+    spent: Collection[int] = (),
+) -> Planned:
+    """Decide an arrival from what is held (rows of ``held_with_accounts``) and the open windows
+    (rows of ``open_window_rows``; None: not looked up yet — then ``asked`` names the accounts
+    whose windows would decide, and nothing else is planned). ``spent``: one-time windows
+    already used, which decide nothing more. Reads and writes nothing."""
+    incoming = arrival.incoming
+    holdings, teams = _holdings(held, arrival.numbers, now)
     offer = Offer(
-        tuple(numbers),
+        tuple(arrival.numbers),
         carrier=incoming.carrier or "",
         pin=incoming.pin,
         account_number=incoming.account_number,
         postal_code=incoming.postal_code,
     )
-    # Windows only decide numbers that every other rule lets through (those that would be
-    # asked about): look up the open windows of their accounts alone, and only when there are.
     decisions = rule.decide(offer, holdings, (), now)
     asked = sorted({d.account for d in decisions if d.reason is Reason.ASK})
     requested: set[int] = set()  # windows the customer asked for (one-time PINs)
     if asked:
-        found = open_window_rows(conn, accounts=asked, now=now)
-        requested = {w.id for w in found if w.requested}
-        decisions = rule.decide(offer, holdings, [_window(w) for w in found], now)
+        if windows is None:
+            return Planned(decisions, [], asked, [])
+        usable = [w for w in windows if w.account in asked and w.id not in spent]
+        requested = {w.id for w in usable if w.requested}
+        decisions = rule.decide(offer, holdings, [_window(w) for w in usable], now)
     groups: dict[str, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.account, []).append(d)
@@ -195,9 +234,9 @@ def decide_and_record(
                 else None,
                 "pin_offered": Secret(incoming.pin) if incoming.pin else None,
                 "foc_date": incoming.foc_date,
-                "source": source,
-                "source_ref": _clip(source_ref, 64),
-                "dedupe_key": f"{dedupe_key}#{i}" if dedupe_key else None,
+                "source": "",  # set by store()
+                "source_ref": _clip(arrival.source_ref, 64),
+                "dedupe_key": f"{arrival.dedupe_key}#{i}" if arrival.dedupe_key else None,
                 "status": status,
                 "decisions": [_decision_row(d) for d in group],
                 "rule": None if pending else _rule(status, group),
@@ -205,12 +244,26 @@ def decide_and_record(
                 if pending
                 else next((d.window_id for d in group if d.window_id), None),
                 "deadline_at": port_out_deadline(now, policy, ctx.calendar) if pending else None,
-                "logged_by": actor.id or actor.name,
+                "logged_by": "",  # set by store()
                 "decided_by": None if pending else "portbot",
                 "decided_at": None if pending else now,
                 "created_at": now,
             }
         )
+    used = sorted({d.window_id for d in decisions if d.window_id in requested})
+    return Planned(decisions, rows, [], [w for w in used if w is not None])
+
+
+def store(
+    ctx: Context, session: Session, rows: list[dict[str, Any]], actor: Actor, source: str
+) -> None:
+    """Write planned port-outs (of any number of arrivals), their first events, the outbox rows
+    and reminders those queue: four statements at most, whatever their number."""
+    if not rows:
+        return
+    for row in rows:
+        row["source"], row["logged_by"] = source, actor.id or actor.name
+    conn = session.connection()
     insert_port_outs(conn, rows)
     entries: list[NewEvent] = []
     for row in rows:
@@ -218,9 +271,6 @@ def decide_and_record(
         if row["status"] is not PortOutStatus.PENDING:
             entries.append((row, row["status"].value, SYSTEM, "", {"rule": row["rule"]}))
     record_new(ctx, conn, entries)
-    for wid in sorted({d.window_id for d in decisions if d.window_id in requested}):
-        _spend_requested_window(session, wid, now)
-    return Received(None, decisions, values=rows)
 
 
 def recorded(session: Session, dedupe_key: str) -> Received | None:
@@ -248,10 +298,10 @@ def recorded(session: Session, dedupe_key: str) -> Received | None:
 
 
 def _holdings(
-    conn: sa.Connection, numbers: list[str], now: datetime
+    rows: Mapping[str, Any], numbers: list[str], now: datetime
 ) -> tuple[dict[str, Holding | None], dict[str, str]]:
-    """What is on file for each number (None: nobody holds it), and each account's team."""
-    rows = held_with_accounts(conn, numbers)
+    """What is on file for each number (None: nobody holds it), and each account's team, from
+    the rows of ``held_with_accounts``."""
     found: dict[str, Holding | None] = {}
     teams: dict[str, str] = {}
     for n in numbers:
@@ -288,7 +338,7 @@ def _window(w: Any) -> rule.Window:
     )
 
 
-def _spend_requested_window(session: Session, window_id: int | None, now: datetime) -> None:
+def spend_requested_window(session: Session, window_id: int | None, now: datetime) -> None:
     """A window the customer asked portbot for carries a one-time PIN: once a port-out used it,
     it closes."""
     window = session.get(PortOutWindow, window_id)
@@ -314,90 +364,3 @@ def _first_rule(group: list[Decision]) -> str:
 def _clip(value: str | None, limit: int) -> str | None:
     text = " ".join((value or "").split())
     return text[:limit] or None
-
-
-# ------------------------------------------------------------------------------- decisions
-def answer(
-    ctx: Context,
-    public_id: str,
-    *,
-    approve: bool,
-    actor: Actor,
-    accounts: Sequence[str] | None,
-    reason: str = "",
-    comment: str = "",
-) -> PortOut:
-    """The account holder approves or rejects a pending port-out. ``accounts``: those the person
-    acts for (None: an agent). Exactly one decision wins a race with the deadline."""
-    with ctx.db.write() as session:
-        po = load_port_out(session, public_id)
-        if accounts is not None and po.account not in accounts:
-            raise InvalidInput("That port-out is not for your numbers.")
-        if po.status is not PortOutStatus.PENDING:
-            raise InvalidInput(f"That port-out was already decided: {po.status.value}.")
-        now = ctx.now()
-        po.status = PortOutStatus.AUTHORIZED if approve else PortOutStatus.REJECTED
-        po.decided_by, po.decided_at = actor.who, now
-        po.rule = "agent" if actor.role is Role.AGENT else "customer"
-        if not approve:
-            words = REJECT_REASONS.get(reason, REJECT_REASONS["other"])
-            po.reason = " ".join(f"{words} {comment}".split())[:500]
-        session.add(po)
-        record(ctx, session, po, po.status.value, actor, detail=po.reason or "")
-        return po
-
-
-def apply_default(ctx: Context, port_out_id: int) -> bool:
-    """At the deadline, a port-out still pending gets the configured default; False when it was
-    decided meanwhile (then nothing changes)."""
-    default = policy_of(ctx).port_out_default
-    with ctx.db.write() as session:
-        po = session.get(PortOut, port_out_id, with_for_update=True)
-        if po is None or po.status is not PortOutStatus.PENDING:
-            return False
-        now = ctx.now()
-        po.status = PortOutStatus.AUTHORIZED if default == "authorize" else PortOutStatus.REJECTED
-        po.decided_by, po.decided_at, po.rule = "portbot", now, "deadline"
-        if po.status is PortOutStatus.REJECTED:
-            po.reason = "Nobody approved it before the deadline."
-        session.add(po)
-        record(ctx, session, po, po.status.value, SYSTEM, data={"rule": "deadline"})
-        return True
-
-
-def mark_ported(ctx: Context, public_id: str, *, actor: Actor) -> PortOut:
-    """The numbers left: they leave the account's inventory."""
-    _agent_only(actor)
-    with ctx.db.write() as session:
-        po = load_port_out(session, public_id)
-        if po.status is not PortOutStatus.AUTHORIZED:
-            raise InvalidInput(
-                f"Only an authorized port-out can be marked ported (this one is {po.status.value})."
-            )
-        po.status, po.decided_at = PortOutStatus.PORTED, ctx.now()
-        session.add(po)
-        session.exec(
-            delete(HeldNumber).where(
-                col(HeldNumber.e164).in_(po.numbers), col(HeldNumber.account) == po.account
-            )
-        )
-        record(ctx, session, po, "ported", actor)
-        return po
-
-
-def cancel(ctx: Context, public_id: str, *, actor: Actor, reason: str = "") -> PortOut:
-    """The receiving carrier withdrew it, or it will not happen: the numbers stay."""
-    _agent_only(actor)
-    with ctx.db.write() as session:
-        po = load_port_out(session, public_id)
-        if po.status not in (PortOutStatus.PENDING, PortOutStatus.AUTHORIZED):
-            raise InvalidInput(f"That port-out is already {po.status.value}.")
-        po.status, po.reason = PortOutStatus.CANCELLED, (reason.strip()[:500] or po.reason)
-        session.add(po)
-        record(ctx, session, po, "cancelled", actor, detail=reason.strip()[:500])
-        return po
-
-
-def _agent_only(actor: Actor) -> None:
-    if actor.role is not Role.AGENT:
-        raise InvalidInput("Only the porting team can do that.")
