@@ -29,6 +29,7 @@ from bot.slack.listeners import (
     find,
     intake_nav,
     port_out_actions,
+    quotes,
     transfers,
     views,
 )
@@ -112,6 +113,7 @@ def test_every_action_and_view_has_a_module_level_handler():
         intake_nav.ACTIONS,
         port_out_actions.ACTIONS,
         transfers.ACTIONS,
+        quotes.ACTIONS,
     ]
     view_tables = [views.HANDLERS, port_out_actions.VIEWS, transfers.VIEWS]
     action_ids = [a for table in action_tables for a in table]
@@ -120,7 +122,8 @@ def test_every_action_and_view_has_a_module_level_handler():
     assert sorted(view_ids) == sorted(
         set(View) - {View.NEW_DONE, View.LOADING, View.NEW_RESUME}  # no submit: buttons only
     )
-    modules = {m.__name__ for m in (actions, find, intake_nav, port_out_actions, transfers, views)}
+    listeners = (actions, find, intake_nav, port_out_actions, transfers, views, quotes)
+    modules = {m.__name__ for m in listeners}
     for table in [*action_tables, *view_tables]:
         for handler in table.values():
             assert handler.__module__ in modules

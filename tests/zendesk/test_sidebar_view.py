@@ -522,7 +522,8 @@ def test_a_refused_action_answers_422_with_the_domains_message(ctx, db, site):
     assert form is None
     assert message == (
         "This request is at “In review”, so you can't set the port date (FOC) now. "
-        "Possible now: submit to the carrier, record a rejection, change LOA details, cancel."
+        "Possible now: submit to the carrier, record a rejection, change LOA details, cancel, "
+        "send a fee quote."
     )
     assert _events(db, sid, "set_foc") == [] and site.wakes == []
 

@@ -6,6 +6,7 @@ service checks that the request still waits for an answer (a second press is tol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -121,6 +122,12 @@ def decline(
     _answer(deps, body, client, respond, accept=False)
 
 
+ACTIONS: dict[Action, Callable[..., None]] = {
+    Action.QUOTE_ACCEPT: accept,
+    Action.QUOTE_DECLINE: decline,
+}
+
+
 def register(app: App, deps: SlackDeps) -> None:
-    app.action(Action.QUOTE_ACCEPT)(bind(accept, deps))
-    app.action(Action.QUOTE_DECLINE)(bind(decline, deps))
+    for action, handler in ACTIONS.items():
+        app.action(action)(bind(handler, deps))
