@@ -227,12 +227,13 @@ class _Part(Stage):
             quote = _quote_json(s, sid)
         answer_by = datetime.fromisoformat(quote["answer_by"])
         sent_at = datetime.fromisoformat(quote["sent_at"])
-        days = _business_days(self.france, sent_at, answer_by)
+        days, holidays = _business_days(self.france, sent_at, answer_by)
+        off = "".join(f"; {h} is a holiday in France" for h in holidays)
         t.step("camille", "says nothing")
         t.step(
             "⏩ the clock",
             f"moves {ANSWER_BUSINESS_DAYS} French business days ({', '.join(days)}), "
-            f"to {when(answer_by, self.france)} in Paris, a weekend in between",
+            f"to {when(answer_by, self.france)} in Paris, a weekend in between{off}",
         )
         t.saw(self._landed(self.ff.until(answer_by + timedelta(minutes=1))))
         t.step(f"#{CHANNEL_NAME}", "sees in the card's thread")
@@ -434,15 +435,18 @@ def _both_open(ctx: Context, france: Any, start: date, days: int) -> date:
     return day
 
 
-def _business_days(calendar: Any, start: datetime, end: datetime) -> list[str]:
-    """The business days of ``calendar`` after ``start``'s date, up to ``end``'s, by name."""
+def _business_days(calendar: Any, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """The business days of ``calendar`` after ``start``'s date, up to ``end``'s, and the
+    holidays skipped on the way (weekdays, with their names)."""
     first, last = calendar.local_date(start), calendar.local_date(end)
-    days, day = [], first + timedelta(days=1)
+    days, holidays, day = [], [], first + timedelta(days=1)
     while day <= last:
         if calendar.is_business_day(day):
             days.append(f"{day:%a %-d}")
+        elif day.weekday() < 5 and (name := calendar.holiday_name(day)):
+            holidays.append(f"{day:%a %b %-d} ({name})")
         day += timedelta(days=1)
-    return days
+    return days, holidays
 
 
 def _at(day: date, hour: int, calendar: Any) -> datetime:

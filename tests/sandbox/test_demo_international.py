@@ -228,4 +228,19 @@ def test_the_quote_day_has_a_weekend_in_its_three_french_business_days(today):
     # the transcript names the days counted: exactly three, all French business days
     start = datetime(day.year, day.month, day.day, 15, 30, tzinfo=FRANCE.tz)
     end = datetime(due.year, due.month, due.day, 15, 30, tzinfo=FRANCE.tz)
-    assert len(demo_international._business_days(FRANCE, start, end)) == 3
+    days, holidays = demo_international._business_days(FRANCE, start, end)
+    assert len(days) == 3
+    skipped = [
+        day + timedelta(days=d)
+        for d in range(1, (due - day).days)
+        if (day + timedelta(days=d)).weekday() < 5 and FRANCE.is_holiday(day + timedelta(days=d))
+    ]
+    assert len(holidays) == len(skipped)
+
+
+def test_the_transcript_names_the_french_holidays_the_quote_skips():
+    start = datetime(2026, 12, 23, 15, 30, tzinfo=FRANCE.tz)  # a Wednesday; Friday is Christmas
+    end = datetime(2026, 12, 29, 15, 30, tzinfo=FRANCE.tz)
+    days, holidays = demo_international._business_days(FRANCE, start, end)
+    assert days == ["Thu 24", "Mon 28", "Tue 29"]
+    assert len(holidays) == 1 and holidays[0].startswith("Fri Dec 25 (")
