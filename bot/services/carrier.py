@@ -13,6 +13,7 @@ from bot.porting.errors import InvalidInput
 from bot.porting.lifecycle import Move, NumberMove
 from bot.porting.numbers import format_display
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
+from bot.services import quotes
 from bot.services.base import (
     Actor,
     Context,
@@ -23,7 +24,6 @@ from bot.services.base import (
     select_numbers,
     snapshot,
 )
-from bot.services import quotes
 from bot.services.phase import guard, refresh_summary, sync_phase
 from bot.services.port_outs.inventory import hold_ported
 from bot.wording.formats import plural
