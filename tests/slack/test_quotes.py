@@ -174,3 +174,13 @@ def test_a_late_press_is_refused_with_the_reason(slack, ctx, clock):
     told = " ".join(e.get("text", "") for e in slack.sim.ephemerals(CHANNEL, CUSTOMER))
     assert "can't accept the fee quote" in told
     assert svc.find(ctx, sid, svc.Viewer(AGENT, is_agent=True)).status is S.CANCELLED
+
+
+def test_status_shows_the_quote_and_lets_the_customer_answer(slack, ctx, clock):
+    sid = _in_review(slack, ctx, clock)
+    quotes.send_quote(ctx, sid, "12.50", "GBP", per_number=True, actor=Actor.agent(AGENT, "avery"))
+    answer = slack.driver.command("/port", f"status {sid}", user_id=CUSTOMER, channel_id=CHANNEL)
+    shown = str(answer.json["blocks"])
+    assert "Fee quote" in shown and "GBP 12.50 per number" in shown
+    assert Action.QUOTE_ACCEPT.value in shown and Action.QUOTE_DECLINE.value in shown
+    assert "A fee quote waits for your answer" in shown

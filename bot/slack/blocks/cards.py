@@ -22,7 +22,7 @@ from bot.porting.rules import (
 )
 from bot.services.base import Snapshot
 from bot.slack.blocks.card_buttons import agent_buttons, customer_buttons
-from bot.slack.blocks.quotes import quote_fields
+from bot.slack.blocks.quotes import quote_fields, status_quote
 from bot.slack.blocks.text import (
     MAX_BLOCKS_MESSAGE,
     context,
@@ -261,6 +261,7 @@ def status_blocks(
     foc = _port_date(snap, tz)
     if foc:
         blocks.append(section(f":calendar: *Port date:* {foc}"))
+    blocks += status_quote(snap, tz)
     table = _numbers_table(snap.numbers, max_numbers, today)
     if table:
         blocks.append(section(table))

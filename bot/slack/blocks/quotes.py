@@ -73,6 +73,16 @@ def answered_message(req: PortRequest, said: str, tz: tzinfo | str | None) -> di
     return {"text": said, "blocks": blocks}
 
 
+def status_quote(snap: Snapshot, tz: tzinfo | str | None = None) -> list[Block]:
+    """``/port status`` and Details: the quote's field, and while it waits, Accept and Decline
+    (the buttons re-check who may answer, as the thread's do)."""
+    found: list[Block] = [section(f) for f in quote_fields(snap, tz)]
+    quote = words.quote_of(snap.request)
+    if quote is not None and quote.open and snap.status is RequestStatus.QUOTE_PENDING:
+        found.append(answer_buttons(snap.sid))
+    return found
+
+
 def quote_fields(snap: Snapshot, tz: tzinfo | str | None = None) -> list[str]:
     """The card's field for the quote (price, state, charge), or nothing without a quote."""
     lines = words.lines(words.quote_of(snap.request), _zone(tz))
