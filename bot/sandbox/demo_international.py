@@ -32,10 +32,13 @@ from bot.sandbox.demo_port_outs import Printer
 from bot.sandbox.demo_stage import (
     Cast,
     Stage,
+    at_hour,
+    business_days,
     button_value,
     comment_lines,
     has_sid,
     label,
+    open_in_both,
     page_lines,
     reply,
     sid_of,
@@ -227,7 +230,7 @@ class _Part(Stage):
             quote = _quote_json(s, sid)
         answer_by = datetime.fromisoformat(quote["answer_by"])
         sent_at = datetime.fromisoformat(quote["sent_at"])
-        days, holidays = _business_days(self.france, sent_at, answer_by)
+        days, holidays = business_days(self.france, sent_at, answer_by)
         off = "".join(f"; {h} is a holiday in France" for h in holidays)
         t.step("camille", "says nothing")
         t.step(
@@ -255,9 +258,9 @@ class _Part(Stage):
         t.saw(render.mrkdwn(self.sim.responses[-1].body.get("text", ""), c.name))
         t.saw(self._landed(self.ff.tick(), quiet=True))
 
-        foc = _both_open(self.ctx, self.france, self.ctx.today(), 8)
+        foc = open_in_both(self.ctx, self.france, self.ctx.today(), 8)
         team = self.ctx.calendar
-        opens, closes = (_at(foc, hour, team) for hour in (9, 12))
+        opens, closes = (at_hour(foc, hour, team) for hour in (9, 12))
         t.step("avery", f"types `/port foc {short}` and enters the date Orange confirmed")
         self.expect("views.open", lambda: self.agent(f"foc {short}"))
         values: dict[str, Any] = {
@@ -425,32 +428,6 @@ def _quote_day(ctx: Context, france: Any) -> date:
         ):
             return day
         day += timedelta(days=1)
-
-
-def _both_open(ctx: Context, france: Any, start: date, days: int) -> date:
-    """``days`` French business days after ``start``, moved on to a day both calendars open."""
-    day = france.add_business_days(start, days)
-    while not (france.is_business_day(day) and ctx.calendar.is_business_day(day)):
-        day += timedelta(days=1)
-    return day
-
-
-def _business_days(calendar: Any, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
-    """The business days of ``calendar`` after ``start``'s date, up to ``end``'s, and the
-    holidays skipped on the way (weekdays, with their names)."""
-    first, last = calendar.local_date(start), calendar.local_date(end)
-    days, holidays, day = [], [], first + timedelta(days=1)
-    while day <= last:
-        if calendar.is_business_day(day):
-            days.append(f"{day:%a %-d}")
-        elif day.weekday() < 5 and (name := calendar.holiday_name(day)):
-            holidays.append(f"{day:%a %b %-d} ({name})")
-        day += timedelta(days=1)
-    return days, holidays
-
-
-def _at(day: date, hour: int, calendar: Any) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=calendar.tz)
 
 
 def _quote_json(session: Any, sid: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.sandbox import render
@@ -181,3 +181,31 @@ def page_lines(page: str) -> list[str]:
     """A web page's lines after its title."""
     lines = render.html_lines(page)
     return lines[1:] if len(lines) > 1 else lines
+
+
+def open_in_both(ctx: Context, country: Any, start: date, days: int) -> date:
+    """``days`` business days of ``country`` after ``start``, moved on to a day open in both
+    that calendar and the porting team's."""
+    day = country.add_business_days(start, days)
+    while not (country.is_business_day(day) and ctx.calendar.is_business_day(day)):
+        day += timedelta(days=1)
+    return day
+
+
+def business_days(calendar: Any, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """The business days of ``calendar`` after ``start``'s date, up to ``end``'s, and the
+    holidays skipped on the way (weekdays, with their names)."""
+    first, last = calendar.local_date(start), calendar.local_date(end)
+    days, holidays, day = [], [], first + timedelta(days=1)
+    while day <= last:
+        if calendar.is_business_day(day):
+            days.append(f"{day:%a %-d}")
+        elif day.weekday() < 5 and (name := calendar.holiday_name(day)):
+            holidays.append(f"{day:%a %b %-d} ({name})")
+        day += timedelta(days=1)
+    return days, holidays
+
+
+def at_hour(day: date, hour: int, calendar: Any) -> datetime:
+    """``hour`` o'clock on ``day`` in ``calendar``'s zone."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=calendar.tz)

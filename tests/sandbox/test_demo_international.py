@@ -16,7 +16,7 @@ from bot.cli import _parser
 from bot.porting.calendar import BusinessCalendar
 from bot.porting.countries import calendar_for
 from bot.porting.quotes import Quote
-from bot.sandbox import demo, demo_international
+from bot.sandbox import demo, demo_international, demo_stage
 from bot.sandbox.demo_international import BRANCH, CHANNEL, RIO, SHORT_RIO
 from bot.slack.ids import Action
 from storage.models import HeldNumber, PortNumber, PortRequest
@@ -228,7 +228,7 @@ def test_the_quote_day_has_a_weekend_in_its_three_french_business_days(today):
     # the transcript names the days counted: exactly three, all French business days
     start = datetime(day.year, day.month, day.day, 15, 30, tzinfo=FRANCE.tz)
     end = datetime(due.year, due.month, due.day, 15, 30, tzinfo=FRANCE.tz)
-    days, holidays = demo_international._business_days(FRANCE, start, end)
+    days, holidays = demo_stage.business_days(FRANCE, start, end)
     assert len(days) == 3
     skipped = [
         day + timedelta(days=d)
@@ -241,6 +241,6 @@ def test_the_quote_day_has_a_weekend_in_its_three_french_business_days(today):
 def test_the_transcript_names_the_french_holidays_the_quote_skips():
     start = datetime(2026, 12, 23, 15, 30, tzinfo=FRANCE.tz)  # a Wednesday; Friday is Christmas
     end = datetime(2026, 12, 29, 15, 30, tzinfo=FRANCE.tz)
-    days, holidays = demo_international._business_days(FRANCE, start, end)
+    days, holidays = demo_stage.business_days(FRANCE, start, end)
     assert days == ["Thu 24", "Mon 28", "Tue 29"]
     assert len(holidays) == 1 and holidays[0].startswith("Fri Dec 25 (")
