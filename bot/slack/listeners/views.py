@@ -20,9 +20,8 @@ from slack_sdk.models.views import View as SlackView
 
 from bot import services as svc
 from bot.documents.checks import MAX_BILL_BYTES
-from bot.porting import intake
 from bot.porting.errors import DomainError, InvalidInput
-from bot.porting.fields import Bill, F, Result
+from bot.porting.fields import Bill, F
 from bot.porting.numbers import split_pasted
 from bot.services import intake_flow
 from bot.services.carrier import FOC_DATE, FOC_WINDOW
@@ -34,6 +33,7 @@ from bot.slack.errors import bind, log, new_ref, unexpected_text
 from bot.slack.files import FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
 from bot.slack.listeners import intake_nav
+from bot.slack.listeners.intake_country import for_country, on_shown_blocks
 from bot.slack.state import State
 
 MAX_ERROR = 1000
@@ -183,7 +183,7 @@ def _step(
     draft = intake_flow.draft_of(intake_flow.load(deps.ctx, session_id, user_id), **given)
     if number == 2:
         result = intake_flow.check_numbers_step(deps.ctx, draft)
-        again = _for_country(deps, session_id, user_id, typed, result)
+        again = for_country(deps, session_id, user_id, typed, result)
         if again is not None:  # the numbers' country asks for other fields: show them first
             ack(response_action="update", view=again)
             return
@@ -191,52 +191,10 @@ def _step(
         result = intake_flow.check_contact_step(draft)
     errors = {f: m for f, m in result.errors.items() if f in STEP_FIELDS[number]}
     if errors:
-        ack(response_action="errors", errors=_on_shown_blocks(view, slack_errors(errors), number))
+        ack(response_action="errors", errors=on_shown_blocks(view, slack_errors(errors), number))
         return
     form = intake_flow.save(deps.ctx, session_id, user_id, step=number, values=typed)
     ack(response_action="update", view=intake_form.step_view(form, today=deps.ctx.today()))
-
-
-def _on_shown_blocks(view: dict[str, Any], errors: dict[str, str], step: int) -> dict[str, str]:
-    """Errors on the blocks the view shows (Slack refuses others): a message for a block the
-    country's form leaves out (a region after the country was changed to one that has them)
-    goes under the step's anchor, the country box on step 3, the numbers on step 2."""
-    shown = {b.get("block_id") for b in view.get("blocks") or []}
-    anchor = (Block.COUNTRY if step == 3 else Block.LANDLINES).value
-    out: dict[str, str] = {}
-    for block, message in errors.items():
-        where = block if block in shown else anchor
-        out[where] = f"{out[where]} {message}"[:MAX_ERROR] if where in out else message
-    return out
-
-
-def _for_country(
-    deps: SlackDeps,
-    session_id: str,
-    user_id: str,
-    typed: dict[F, str],
-    result: Result,
-) -> dict[str, Any] | None:
-    """Step 2 shown again for the numbers' country, when its account fields differ from the
-    ones on screen (what was typed is kept); None when the step can go on as it is."""
-    country = intake_flow.numbers_country_of(result)
-    if country is None:
-        return None
-    session = intake_flow.load(deps.ctx, session_id, user_id)
-    shown = intake_flow.form_row(intake_flow.form_of(session))
-    wanted = intake.country_row(country)
-    if wanted is not None and intake.standard_fields(wanted):
-        wanted = None
-    if shown == wanted:
-        return None
-    form = intake_flow.show_country(
-        deps.ctx,
-        session_id,
-        user_id,
-        country=country,
-        typed={f.value: v for f, v in typed.items()},
-    )
-    return intake_form.step_view(form, today=deps.ctx.today())
 
 
 def step_numbers(deps: SlackDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
