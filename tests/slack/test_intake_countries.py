@@ -14,7 +14,7 @@ from bot.porting.countries import requirements_for
 from bot.porting.fields import F
 from bot.porting.intake import Agreement
 from bot.sandbox.slack_driver import datepicker, file_input
-from bot.slack.ids import Block, View
+from bot.slack.ids import Action, Block, View
 from storage.models import PortRequest
 from tests.slack.conftest import CHANNEL, CUSTOMER, served_slack
 
@@ -279,3 +279,26 @@ def test_a_message_for_a_box_the_country_form_leaves_out_lands_on_the_country_bo
     )
     assert answer.view_error is None  # Slack accepts every error's block
     assert "state or region" in answer.json["errors"][Block.COUNTRY]
+
+
+def test_back_from_a_french_step_3_shows_the_french_fields_again(slack):
+    view = _to_numbers(slack)
+    slack.driver.view_submission(
+        view,
+        {Block.LANDLINES: PARIS, Block.LOSING_CARRIER: "Orange"},
+        CUSTOMER,
+        client_validation=False,
+    )
+    slack.driver.view_submission(_view(slack), {Block.PIN: "02P123456ABC"}, CUSTOMER)
+    contact = _view(slack)
+    assert contact["callback_id"] == View.NEW_CONTACT
+    slack.driver.block_action(Action.NEW_BACK, "back", CUSTOMER, view=contact, state={})
+    numbers = _view(slack)
+    assert numbers["callback_id"] == View.NEW_NUMBERS
+    inputs = _inputs(numbers)
+    assert _label(inputs[Block.PIN]) == "RIO code" and Block.BTN in inputs
+    assert "kept" in _hint(inputs[Block.PIN])  # the code is kept, never shown
+    assert inputs[Block.LANDLINES]["element"]["initial_value"] == PARIS
+    # Next again with the box empty keeps the code and goes on.
+    slack.driver.view_submission(numbers, {}, CUSTOMER)
+    assert _view(slack)["callback_id"] == View.NEW_CONTACT

@@ -87,6 +87,7 @@ def _fill(block: dict[str, Any], form: Form) -> None:
         )
         return
     if block_id == ids.Block.PIN and form.has_pin:
+        block["optional"] = True  # a country may require it: the kept one counts
         block["hint"] = _plain(
             "We kept the PIN you typed, encrypted; we never show it. Leave this empty to keep "
             "it, or type it again to change it."
