@@ -326,9 +326,12 @@ def apply_changes(
     result = intake.validate_numbers(
         merged.landlines, merged.wireless, default_region=ctx.default_region
     )
-    intake.validate_account(merged, default_region=ctx.default_region, result=result)
+    country = intake.country_row(req.numbers_country)  # the fix follows the request's country
+    intake.validate_account(
+        merged, default_region=ctx.default_region, country=country, result=result
+    )
     intake.validate_contact(merged, result)
-    intake.validate_address(merged, result)
+    intake.validate_service_address(merged, result)
     intake.validate_desired_date(merged.desired_date, today=ctx.today(), result=result)
     relevant = {f: m for f, m in result.errors.items() if f in fields or f is F.PIN}
     if relevant:
