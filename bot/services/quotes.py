@@ -268,4 +268,3 @@ def record_charge(
         data=data,
         public=True,
     )
-

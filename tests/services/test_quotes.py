@@ -252,4 +252,3 @@ def test_review_alert_after_one_business_day_in_review_after_acceptance(ctx, db,
 
         rows = s.exec(select(OutboxMessage).where(OutboxMessage.topic == "slack.reminder")).all()
         assert any(r.payload.get("reminder_id") == review[0].id for r in rows)
-
