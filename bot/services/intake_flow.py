@@ -15,7 +15,7 @@ from sqlmodel import col, delete
 
 from bot.documents.checks import check_content
 from bot.porting import intake
-from bot.porting.countries import Country, Document, DocumentRule
+from bot.porting.countries import Country, Document, DocumentRule, Milestone, expected_span
 from bot.porting.errors import NotFound
 from bot.porting.fields import Bill, Draft, Errors, F, Result
 from bot.services.base import Actor, Context, Snapshot
@@ -24,7 +24,7 @@ from bot.wording.countries import mixed_countries_text
 from storage import repositories as repo
 from storage.documents import DocumentStore
 from storage.models import IntakeSession
-from storage.values import AccountType, account_secret, pin_secret
+from storage.values import AccountType, LineType, account_secret, pin_secret
 
 SESSION_TTL = timedelta(hours=24)
 _SECRET_FIELDS = frozenset({F.ACCOUNT_NUMBER, F.PIN})  # kept encrypted, not in `data`
@@ -207,23 +207,46 @@ def form_row(form: Form) -> Country | None:
 _SHOWN_ELSEWHERE = frozenset({Document.LOA, Document.BILL})  # signed, and the bill's own field
 
 
+def _typed_kinds(form: Form, region: str) -> frozenset[LineType]:
+    """The kinds of the numbers typed on the form (none while they do not check out)."""
+    landlines, wireless = (form.typed.get(f.value) for f in (F.LANDLINES, F.WIRELESS))
+    numbers = intake.validate_numbers(
+        landlines if isinstance(landlines, str) else "",
+        wireless if isinstance(wireless, str) else "",
+        default_region=region,
+    )
+    return frozenset(n.line_type for n in numbers.cleaned.numbers)
+
+
 def form_documents(form: Form) -> tuple[DocumentRule, ...]:
     """The documents the numbers' country asks for besides the LOA and the bill, for the
     kinds of numbers typed and the account type chosen (none on the standard form)."""
     row = form_row(form)
     if row is None:
         return ()
-    landlines, wireless = (form.typed.get(f.value) for f in (F.LANDLINES, F.WIRELESS))
-    numbers = intake.validate_numbers(
-        landlines if isinstance(landlines, str) else "",
-        wireless if isinstance(wireless, str) else "",
-        default_region=row.code,
-    )
-    kinds = frozenset(n.line_type for n in numbers.cleaned.numbers)
+    kinds = _typed_kinds(form, row.code)
     business = form.typed.get(F.ACCOUNT_TYPE.value) != AccountType.RESIDENTIAL.value
     return tuple(
         r for r in row.documents_for(kinds, business) if r.document not in _SHOWN_ELSEWHERE
     )
+
+
+def form_lead_time(form: Form) -> str | None:
+    """How long ports from the numbers' country usually take, for the kinds typed ("8 to 15
+    business days", "4 to 8 weeks"); None on the standard form."""
+    row = form_row(form)
+    if row is None:
+        return None
+    kinds = _typed_kinds(form, row.code) or frozenset(row.accepted_kinds)
+    spans = [expected_span(k, row.code, Milestone.PORTED) for k in kinds]
+    if not spans:
+        return None
+    low, high = max(s.low for s in spans), max(s.high for s in spans)
+    if low % 5 == 0 and high % 5 == 0:
+        low, high, unit = low // 5, high // 5, "weeks"
+    else:
+        unit = "business days"
+    return f"{low} {unit}" if low == high else f"{low} to {high} {unit}"
 
 
 def check_contact_step(draft: Draft) -> Result:

@@ -218,6 +218,8 @@ def test_a_french_request_asks_for_french_fields_address_and_documents(slack, ct
         assert name in shown
     proof = next(d for d in france.documents if d.document.value == "proof_of_address")
     assert proof.reason in shown
+    # the French landline lead time, not the US "two to four weeks"
+    assert "Ports from France usually take 8 to 15 business days." in shown
     pdf = slack.sim.add_file("facture.pdf", b"%PDF-1.7 facture", "application/pdf", "pdf")
     slack.driver.view_submission(
         bill,

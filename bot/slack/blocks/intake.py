@@ -258,9 +258,11 @@ def bill_step(
     today: date,
     country: str | None = None,
     documents: Sequence[DocumentRule] = (),
+    lead_time: str | None = None,
 ) -> View:
     """Step 4. ``documents``: what the numbers' country asks for besides the LOA and the bill
-    (``country`` its name), listed with their reasons."""
+    (``country`` its name), listed with their reasons; ``lead_time``: how long its ports
+    usually take ("8 to 15 business days")."""
     oldest = today - timedelta(days=DOCUMENT_MAX_AGE_DAYS)
     blocks: list[Block] = [
         field(
@@ -289,8 +291,12 @@ def bill_step(
             ids.Block.DESIRED_DATE,
             "Preferred port date",
             DatePickerElement(placeholder="Any date is fine"),
-            hint="A wish, not a booking: the carriers set the date. Ports usually take two to "
-            "four weeks.",
+            hint="A wish, not a booking: the carriers set the date. "
+            + (
+                f"Ports from {country} usually take {lead_time}."
+                if country and lead_time
+                else "Ports usually take two to four weeks."
+            ),
             optional=True,
         ),
     ]

@@ -23,7 +23,13 @@ from slack_sdk.models.views import View
 
 from bot.porting.fields import F
 from bot.services.intake_drafts import KeptDraft
-from bot.services.intake_flow import BILL_LATER_KEY, Form, form_documents, form_row
+from bot.services.intake_flow import (
+    BILL_LATER_KEY,
+    Form,
+    form_documents,
+    form_lead_time,
+    form_row,
+)
 from bot.slack import ids
 from bot.slack.blocks import intake as steps
 from bot.slack.blocks.text import context, day, escape, modal, plural, section, truncate
@@ -65,6 +71,7 @@ def step_view(form: Form, *, today: date) -> dict[str, Any]:
             today=today,
             country=row.name if row else None,
             documents=form_documents(form),
+            lead_time=form_lead_time(form),
         ).to_dict()
     for block in view["blocks"]:
         if block.get("type") == "input":
