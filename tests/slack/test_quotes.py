@@ -184,3 +184,18 @@ def test_status_shows_the_quote_and_lets_the_customer_answer(slack, ctx, clock):
     assert "Fee quote" in shown and "GBP 12.50 per number" in shown
     assert Action.QUOTE_ACCEPT.value in shown and Action.QUOTE_DECLINE.value in shown
     assert "A fee quote waits for your answer" in shown
+
+
+def test_an_agent_records_an_answer_given_elsewhere(slack, ctx, clock):
+    sid = _in_review(slack, ctx, clock)
+    quotes.send_quote(ctx, sid, "150", "EUR", actor=Actor.agent(AGENT, "avery"))
+    answer = slack.driver.command(
+        "/port", f"quote accept {sid}", user_id=AGENT, channel_id=AGENTS_CHANNEL
+    )
+    assert f"the customer accepted the quote for {sid}" in said(answer)
+    snap = svc.find(ctx, sid, svc.Viewer(AGENT, is_agent=True))
+    assert snap.status is S.IN_REVIEW and snap.events[-1].actor_id == AGENT
+    refused = slack.driver.command(
+        "/port", f"quote decline {sid}", user_id=CUSTOMER, channel_id=CHANNEL
+    )
+    assert "is for the porting team" in said(refused)

@@ -354,6 +354,7 @@ _AGENT_VERBS = (
         "/port quote ID AMOUNT CURRENCY [--per-number] [--note TEXT]",
         "send the customer a fee quote; silence for 3 business days counts as acceptance",
     ),
+    ("/port quote accept|decline ID [reason]", "record the customer's answer given elsewhere"),
     ("/port numbers add|remove NUMBERS [--channel #c]", "register numbers to an account, or not"),
     (
         "/port portout incoming NUMBERS --carrier NAME [--spid …] [--pin …] [--foc …]",

@@ -25,6 +25,7 @@ from bot.slack.text_typed import typed
 from bot.wording import quotes as words
 
 USAGE = f"`{COMMAND} quote SID AMOUNT CURRENCY [--per-number] [--note TEXT]`"
+ANSWERS = ("accept", "decline")
 
 
 def _parse(args: list[str]) -> tuple[str, str, str, bool, str]:
@@ -51,7 +52,12 @@ def _parse(args: list[str]) -> tuple[str, str, str, bool, str]:
 def quote_verb(
     deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
 ) -> None:
-    """``/port quote …`` (agents only: the command router checks the role first)."""
+    """``/port quote …`` (agents only: the command router checks the role first);
+    ``/port quote accept|decline SID [reason]`` records the customer's answer given elsewhere
+    (by e-mail, on the phone)."""
+    if args and args[0].lower() in ANSWERS:
+        _record_answer(deps, ack, cmd, client, args)
+        return
     query, amount, currency, per_number, note = _parse(args)
     viewer = deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
     snap = svc.find(deps.ctx, query, viewer)
@@ -75,6 +81,27 @@ def quote_verb(
         f"in the request's thread; no answer by {escape(words.deadline(quote, 'UTC'))} counts "
         "as acceptance."
     )
+
+
+def _record_answer(
+    deps: SlackDeps, ack: Ack, cmd: dict[str, Any], client: WebClient, args: list[str]
+) -> None:
+    if len(args) < 2:
+        raise InvalidInput(f"Which request? Usage: `{COMMAND} quote {args[0].lower()} SID`")
+    viewer = deps.viewer(cmd["user_id"], cmd.get("team_id", ""), cmd.get("channel_id"), client)
+    snap = svc.find(deps.ctx, args[1], viewer)
+    actor = deps.actor({"id": cmd["user_id"], "name": cmd.get("user_name", "")}, client)
+    trigger = cmd.get("trigger_id")
+    key = f"command:quote-{args[0].lower()}:{trigger}" if trigger else None
+    if args[0].lower() == "accept":
+        done = quotes.accept_quote(deps.ctx, snap.sid, actor=actor, key=key)
+        said = f"Recorded: the customer accepted the quote for {done.sid}; it is back in review."
+    else:
+        reason = typed(" ".join(args[2:]))
+        done = quotes.decline_quote(deps.ctx, snap.sid, actor=actor, reason=reason, key=key)
+        said = f"Recorded: the customer declined the quote; {done.sid} is cancelled."
+    deps.wake()
+    ack(text=said)
 
 
 def _answer(
