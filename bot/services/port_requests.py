@@ -63,19 +63,12 @@ def _invalid(result: Result) -> InvalidInput:
 
 def _validated(ctx: Context, session: Session, draft: Draft) -> Result:
     """The whole draft, with numbers already claimed by open requests refused."""
-    today = ctx.today()
-    result = intake.validate_draft(
-        draft, today=today, default_region=ctx.default_region, accepted_countries=ctx.countries
-    )
+    where: dict[str, Any] = {"today": ctx.today(), "default_region": ctx.default_region}
+    where["accepted_countries"] = ctx.countries
+    result = intake.validate_draft(draft, **where)
     claimed = repo.open_claims(session, e164s=[n.e164 for n in result.cleaned.numbers])
     if claimed:
-        result = intake.validate_draft(
-            draft,
-            today=today,
-            default_region=ctx.default_region,
-            in_open_requests=claimed,
-            accepted_countries=ctx.countries,
-        )
+        result = intake.validate_draft(draft, in_open_requests=claimed, **where)
     if result.errors:
         raise _invalid(result)
     return result
