@@ -19,7 +19,7 @@ from bot.porting.countries import (
 )
 from bot.porting.fields import Cleaned, CleanNumber, Draft, F, Result, blank, squash
 from bot.porting.numbers import ParsedNumber, format_display, parse_number
-from storage.values import account_secret, pin_secret
+from storage.values import LineType, account_secret, pin_secret
 
 ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]{0,39}$")
 PIN_RE = re.compile(r"^[A-Za-z0-9]{4,20}$")
@@ -38,6 +38,15 @@ MixedText = Callable[[Mapping[str, tuple[str, ...]]], str]
 def _country_name(code: str) -> str:
     row = table().countries.get(code)
     return row.name if row is not None else code
+
+
+_WITH_THE = ("United ", "Netherlands", "Philippines", "Czech Republic", "Dominican Republic")
+
+
+def country_phrase(code: str) -> str:
+    """The country's name as it reads after "from": "France", "the United Kingdom"."""
+    name = _country_name(code)
+    return f"the {name}" if name.startswith(_WITH_THE) else name
 
 
 def plain_mix(groups: Mapping[str, tuple[str, ...]]) -> str:
@@ -65,8 +74,32 @@ def check_country(
     if country not in allowed or country not in table().countries:
         names = ", ".join(sorted(_country_name(c) for c in allowed))
         result.errors[at] = (
-            f"These are numbers from {_country_name(country)}, and we do not port numbers "
+            f"These are numbers from {country_phrase(country)}, and we do not port numbers "
             f"from there. We port numbers from: {names}."
+        )
+        return
+    _check_kinds(result, country)
+
+
+_KIND_WORDS = {
+    LineType.LANDLINE: "landline",
+    LineType.WIRELESS: "mobile",
+    LineType.TOLL_FREE: "toll-free",
+}
+
+
+def _check_kinds(result: Result, country: str) -> None:
+    """Refuse numbers of a kind the country's row says is not ported from there."""
+    row = table().countries[country]
+    for kind in sorted({n.line_type for n in result.cleaned.numbers} - row.accepted_kinds):
+        found = [n.e164 for n in result.cleaned.numbers if n.line_type is kind]
+        shown = ", ".join(format_display(e) for e in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        at = F.WIRELESS if kind is LineType.WIRELESS else F.LANDLINES
+        result.errors[at] = (
+            f"We do not port {_KIND_WORDS[kind]} numbers from {country_phrase(country)}: "
+            f"{shown}{more}. "
+            "Take them off this request; they stay with your current provider."
         )
 
 

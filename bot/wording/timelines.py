@@ -23,6 +23,7 @@ from bot.porting.countries import (
     expected_by_any,
     table,
 )
+from bot.porting.intake_country import country_phrase
 from bot.wording.countries import country_name, usually_by
 from storage.models import PortNumber, PortRequest
 from storage.values import LineType, RequestStatus
@@ -145,7 +146,7 @@ def timeline_lines(
             for r in documents
         )
         lines.append(
-            f"To send for a port from {country_name(req.numbers_country)}: {listed}. "
+            f"To send for a port from {country_phrase(req.numbers_country)}: {listed}. "
             "The porting team asks for them in this request's thread."
         )
     ahead = expected_next(req, numbers, today=today)

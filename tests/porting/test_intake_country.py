@@ -133,3 +133,22 @@ def test_the_whole_draft_follows_the_numbers_country():
     assert {
         n.line_type for n in intake.validate_draft(draft, today=date(2026, 11, 16)).cleaned.numbers
     } == {LineType.LANDLINE}
+
+
+def test_a_kind_the_country_does_not_port_is_refused_by_name():
+    result = intake.validate_numbers("+49 30 901820", "+49 151 23456789")
+    assert result.errors == {
+        F.WIRELESS: "We do not port mobile numbers from Germany: +49 1512 3456789. "
+        "Take them off this request; they stay with your current provider."
+    }
+    assert intake.validate_numbers("+49 30 901820", "").ok
+
+
+def test_countries_read_with_their_article():
+    from bot.porting.intake_country import country_phrase
+
+    assert country_phrase("GB") == "the United Kingdom"
+    assert country_phrase("NL") == "the Netherlands"
+    assert country_phrase("FR") == "France"
+    refused = intake.validate_numbers("+44 20 7219 3000", "", accepted_countries={"FR"})
+    assert "numbers from the United Kingdom" in refused.errors[F.LANDLINES]

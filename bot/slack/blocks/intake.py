@@ -127,7 +127,9 @@ def _numbers_step(metadata: str, own: list[Block] | None) -> View:
             ids.Block.WIRELESS,
             "Mobile numbers",
             text_input(multiline=True),
-            hint="Mobile numbers need the port-out PIN from your carrier (below).",
+            hint="Mobile numbers need the port-out PIN from your carrier (below)."
+            if own is None
+            else "Mobile numbers go here, apart from the landlines.",
             optional=True,
         ),
         field(

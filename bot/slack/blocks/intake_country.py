@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.porting.countries import Country, Document, DocumentRule, Need, When
 from bot.porting.fields import F
+from bot.porting.intake_country import country_phrase
 from bot.slack import ids
 from bot.slack.blocks.text import context, escape, field, section, text_input, truncate
 
@@ -34,8 +35,9 @@ def country_fields(country: Country) -> list[Block]:
     """The account fields a country's row names, each hint its reason; nothing else."""
     blocks: list[Block] = [
         context(
-            f":earth_africa: These are numbers from *{escape(country.name)}*. "
-            f"Ports from {escape(country.name)} ask for the details below; each says why."
+            f":earth_africa: These are numbers from *{escape(country_phrase(country.code))}*. "
+            f"Ports from {escape(country_phrase(country.code))} ask for the details below; "
+            "each says why."
         )
     ]
     for rule in country.fields:

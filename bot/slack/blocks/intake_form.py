@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.porting.fields import F
+from bot.porting.intake_country import country_phrase
 from bot.services.intake_drafts import KeptDraft
 from bot.services.intake_flow import (
     BILL_LATER_KEY,
@@ -69,7 +70,7 @@ def step_view(form: Form, *, today: date) -> dict[str, Any]:
         view = steps.bill_step(
             form.session_id,
             today=today,
-            country=row.name if row else None,
+            country=country_phrase(row.code) if row else None,
             documents=form_documents(form),
             lead_time=form_lead_time(form),
         ).to_dict()
