@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)>")
@@ -39,12 +41,22 @@ _EMOJI = {
     "white_circle": "⚪",
 }
 _EMOJI_RE = re.compile(r":([a-z0-9_+-]+):")
-_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")  # a Slack date token: its fallback
+_DATE = re.compile(r"<!date\^(\d+)\^([^|>]*)\|([^>]*)>")  # a Slack date token
+READER_ZONE = ZoneInfo("America/New_York")  # the demo's people read Slack in New York's time
+
+
+def _date(m: re.Match[str]) -> str:
+    """A date token as the reader's Slack shows it: in the reader's own zone (the demo's
+    people are in New York), in the token's format."""
+    moment = datetime.fromtimestamp(int(m.group(1)), READER_ZONE)
+    time = f"{moment.strftime('%I:%M %p').lstrip('0')} {moment.tzname()}"
+    day = f"{moment:%a %b} {moment.day}, {moment.year}"
+    return m.group(2).replace("{date_short_pretty}", day).replace("{time}", time)
 
 
 def mrkdwn(text: str, names: Callable[[str], str] = lambda i: i) -> str:
     text = _EMOJI_RE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
-    text = _DATE.sub(r"\1", text)
+    text = _DATE.sub(_date, text)
     text = _LINK.sub(r"\2", text)
     text = _USER.sub(lambda m: "@" + names(m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or names(m.group(1))), text)

@@ -46,6 +46,7 @@ from bot.wording.requests import (
     number_status_label,
     numbers_line,
     port_date,
+    request_name,
     summary,
     toll_free_note,
 )
@@ -142,7 +143,10 @@ def request_card(
         section(f"{_title(req)}\n{request_status(req.status)}"),
         section("\n\n".join(fields)),
         section(f"*Next:* {mrkdwn(next_step(req))}"),
-        *(context(escape(line)) for line in timeline_lines(req, snap.numbers)),
+        *(
+            context(escape(line))
+            for line in timeline_lines(req, snap.numbers, received=snap.documents)
+        ),
         context(footer),
     ]
     buttons = agent_buttons(snap) if for_agents else customer_buttons(snap)
@@ -154,10 +158,17 @@ def request_card(
 def notice_text(snap: Snapshot) -> str:
     """The agents channel's notice as one line (its notification and screen-reader text)."""
     req = snap.request
+    name = request_name(req, 80, unnamed="")
     words = rich(
-        "Port request ", req.sid, " from ", mention_part(req.requester_id, req.requester_name)
+        "Port request ",
+        req.sid,
+        " from ",
+        mention_part(req.requester_id, req.requester_name),
+        ": ",
+        f"{name}, " if name else "",
+        f"{req.status.label} · {plural(len(snap.numbers), 'number')}",
     )
-    return mrkdwn(words) + ": " + card_text(snap)
+    return mrkdwn(words)
 
 
 def card_text(snap: Snapshot) -> str:
