@@ -238,6 +238,12 @@ class DocumentStore:
         return session.exec(stmt).first()
 
 
+def received_kinds(session: Session, *, request_id: int) -> frozenset[str]:
+    """The kinds of document stored for the request (``DocumentKind`` values)."""
+    stmt = select(Document.kind).where(Document.request_id == request_id).distinct()
+    return frozenset(str(kind) for kind in session.exec(stmt).all())
+
+
 def _file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

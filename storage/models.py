@@ -288,6 +288,12 @@ class DocumentKind(StrEnum):
     BILL = "bill"
     LOA = "loa"
     LOA_SIGNED = "loa_signed"
+    # What a country asks for besides the LOA and the bill (bot.porting.countries.Document).
+    CSR = "csr"
+    PROOF_OF_ADDRESS = "proof_of_address"
+    COMPANY_REGISTRATION = "company_registration"
+    SIGNER_ID = "signer_id"
+    POWER_OF_ATTORNEY = "power_of_attorney"
 
 
 class Document(Stored, SQLModel, table=True):

@@ -114,12 +114,16 @@ def check_bill(
     return problems
 
 
-def check_content(data: bytes, *, filename: str, max_bytes: int = MAX_BILL_BYTES) -> list[str]:
-    """What is wrong with the file itself (kind by content, size), one sentence each."""
+def check_content(
+    data: bytes, *, filename: str, max_bytes: int = MAX_BILL_BYTES, noun: str = "the bill"
+) -> list[str]:
+    """What is wrong with the file itself (kind by content, size), one sentence each;
+    ``noun`` names the file in the advice ("Upload the bill as a PDF…")."""
+    fix = _HOW_TO_FIX.replace("the bill", noun)
     if not data:
-        return [f"The file is empty. {_HOW_TO_FIX}"]
+        return [f"The file is empty. {fix}"]
     problems: list[str] = []
-    kind = _kind_problem(data, filename)
+    kind = _kind_problem(data, filename, fix)
     if kind:
         problems.append(kind)
     if len(data) > max_bytes:
@@ -127,7 +131,7 @@ def check_content(data: bytes, *, filename: str, max_bytes: int = MAX_BILL_BYTES
     return problems
 
 
-def _kind_problem(data: bytes, filename: str) -> str | None:
+def _kind_problem(data: bytes, filename: str, fix: str = _HOW_TO_FIX) -> str | None:
     if sniff(data) is not None:
         return None
     what = describe(data)
@@ -138,7 +142,7 @@ def _kind_problem(data: bytes, filename: str) -> str | None:
     claimed = _NAMED_EXTENSIONS.get(_extension(filename))
     if claimed:
         text += f" (its name ends in {_extension(filename)}, but we go by what is inside)"
-    return f"{text}. {_HOW_TO_FIX}"
+    return f"{text}. {fix}"
 
 
 def _size_problem(size: int, limit: int) -> str:

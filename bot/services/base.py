@@ -20,6 +20,7 @@ from bot.porting.reminders import ReminderPolicy
 from bot.services.effects import Topic, enqueue
 from storage import repositories as repo
 from storage.db import Database
+from storage.documents import received_kinds
 from storage.models import (
     IdempotencyRecord,
     PortNumber,
@@ -115,6 +116,7 @@ class Snapshot:
     events: list[TimelineEvent]
     replayed: bool = False
     warnings: tuple[str, ...] = ()
+    documents: frozenset[str] = frozenset()  # kinds of document stored for the request
 
     @property
     def sid(self) -> str:
@@ -140,6 +142,7 @@ def snapshot(
         events=repo.events_of(session, request_id=req.id, limit=events),
         replayed=replayed,
         warnings=tuple(warnings),
+        documents=received_kinds(session, request_id=req.id),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,9 +16,10 @@ from sqlmodel import col, delete
 from bot.documents.checks import check_content
 from bot.porting import intake
 from bot.porting.countries import Country, Document, DocumentRule, Milestone, expected_span
-from bot.porting.errors import NotFound
+from bot.porting.errors import DomainError, NotFound
 from bot.porting.fields import Bill, Draft, Errors, F, Result
 from bot.services.base import Actor, Context, Snapshot
+from bot.services.documents_extra import Upload, Uploads
 from bot.services.port_requests import BillCopy, complete_draft, open_request
 from bot.wording.countries import mixed_countries_text
 from storage import repositories as repo
@@ -30,6 +31,7 @@ SESSION_TTL = timedelta(hours=24)
 _SECRET_FIELDS = frozenset({F.ACCOUNT_NUMBER, F.PIN})  # kept encrypted, not in `data`
 FIRST_STEP, LAST_STEP = 1, 4
 BILL_LATER_KEY = "bill_later"  # the last step's "upload the bill later" box, as typed
+DOCUMENTS_LATER = "The documents attached were not kept; add them with the Add documents button. "
 NUMBERS_COUNTRY_KEY = "numbers_country"  # the country step 2's numbers belong to, once known
 
 
@@ -385,9 +387,11 @@ class Bills:
         later: bool,
         desired: date | None,
         content: bytes | None = None,
+        documents: Sequence[Upload] = (),
     ) -> Snapshot:
-        """:func:`finish`, with ``content`` (the attached bill's checked bytes) kept."""
-        return finish(
+        """:func:`finish`, with ``content`` (the attached bill's checked bytes) kept, then the
+        country's ``documents`` attached on the same form (checked), kept with the request."""
+        snap = finish(
             self.ctx,
             session_id,
             actor=actor,
@@ -396,6 +400,16 @@ class Bills:
             desired=desired,
             bill_copy=self._copy(content),
         )
+        if not documents:
+            return snap
+        uploads = Uploads(self.ctx, self.store)
+        try:
+            kept = uploads.receive(snap.sid, documents, actor=actor, key=f"docs:{session_id}")
+        except DomainError as exc:  # the request stands; the documents can follow
+            return dataclasses.replace(
+                snap, warnings=(*snap.warnings, DOCUMENTS_LATER + exc.message)
+            )
+        return dataclasses.replace(snap, documents=kept.documents)
 
     def complete_draft(
         self, sid: str, *, actor: Actor, bill: Bill, content: bytes | None = None

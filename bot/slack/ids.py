@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.porting.countries.model import Document
 from bot.porting.fields import F
 
 COMMAND = "/port"
@@ -34,6 +35,7 @@ class View(StrEnum):
     PORTOUT_REQUEST = "port-portout-request"
     PORTOUT_REJECT = "port-portout-reject"
     TRANSFER = "port-transfer"
+    ADD_DOCUMENTS = "port-add-documents"
 
 
 class Block(StrEnum):
@@ -61,6 +63,11 @@ class Block(StrEnum):
     BILL = "port-new-bill"
     BILL_ISSUED_ON = "port-new-bill-issued-on"
     BILL_LATER = "port-new-bill-later"
+    DOC_CSR = "port-doc-csr"
+    DOC_PROOF_OF_ADDRESS = "port-doc-proof-of-address"
+    DOC_COMPANY_REGISTRATION = "port-doc-company-registration"
+    DOC_SIGNER_ID = "port-doc-signer-id"
+    DOC_POWER_OF_ATTORNEY = "port-doc-power-of-attorney"
 
     FOC_DATE = "port-foc-date"
     FOC_WINDOW_START = "port-foc-window-start"
@@ -91,6 +98,16 @@ class Block(StrEnum):
 
 # Intake field -> the block where its message shows.
 INTAKE_BLOCKS: dict[F, Block] = {f: Block[f.name] for f in F}
+
+# A document the country table asks for -> the file input that collects it (step 4 of the
+# intake and the "Add documents" modal). The LOA is signed, the bill has its field (F.BILL).
+DOCUMENT_BLOCKS: dict[Document, Block] = {
+    Document.CSR: Block.DOC_CSR,
+    Document.PROOF_OF_ADDRESS: Block.DOC_PROOF_OF_ADDRESS,
+    Document.COMPANY_REGISTRATION: Block.DOC_COMPANY_REGISTRATION,
+    Document.SIGNER_ID: Block.DOC_SIGNER_ID,
+    Document.POWER_OF_ATTORNEY: Block.DOC_POWER_OF_ATTORNEY,
+}
 
 
 class Action(StrEnum):
@@ -124,6 +141,7 @@ class Action(StrEnum):
     TRANSFER_CANCEL = "port-transfer-cancel"
     QUOTE_ACCEPT = "port-quote-accept"
     QUOTE_DECLINE = "port-quote-decline"
+    ADD_DOCUMENTS = "port-add-documents"
 
 
 class Event(StrEnum):

@@ -9,7 +9,7 @@ or a whole account number: the PIN is only "on file" or "missing", the account n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -151,7 +151,12 @@ def subject(req: PortRequest, count: int) -> str:
     return text
 
 
-def description(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | str | None) -> Rich:
+def description(
+    req: PortRequest,
+    numbers: Sequence[PortNumber],
+    tz: tzinfo | str | None,
+    received: Collection[str] = (),
+) -> Rich:
     """The request as a record for the porting team: the ticket's first (private) comment."""
     lines: list[Rich | str] = [f"Port-in request {req.sid}"]
     if req.name:
@@ -196,7 +201,8 @@ def description(req: PortRequest, numbers: Sequence[PortNumber], tz: tzinfo | st
         "DOCUMENTS",
         f"Letter of Authorization: {loa_state(req, tz)}",
         f"Billing statement: {bill_state(req)}",
-        *timelines.document_lines(req, numbers),  # what the numbers' country also asks for
+        # what the numbers' country also asks for, received or still to send
+        *timelines.document_lines(req, numbers, received=received),
         "",
         f"Opened in Slack by {opened_by}{opened_on}",
         "The customer talks in Slack: public replies here are posted in the request's Slack "

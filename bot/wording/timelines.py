@@ -9,7 +9,7 @@ counted in business days of the numbers' country.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 
 from bot.porting.calendar import BusinessCalendar
@@ -31,6 +31,7 @@ from storage.values import LineType, RequestStatus
 __all__ = [
     "DOCUMENT_NAMES",
     "document_lines",
+    "documents_asked",
     "documents_to_send",
     "expected_next",
     "timeline_lines",
@@ -96,50 +97,72 @@ def expected_next(
     return [(Milestone.ACKNOWLEDGED, ack), (Milestone.FOC_CONFIRMED, foc)]
 
 
-def documents_to_send(req: PortRequest, numbers: Sequence[PortNumber]) -> tuple[DocumentRule, ...]:
-    """The documents the numbers' country asks for that portbot does not collect itself (not
-    the LOA, which is signed here, nor the bill, which has its own field), while the request
-    has not gone to the carrier. Only for a country with documents of its own beyond the CSR
-    every country recommends."""
+def documents_to_send(
+    req: PortRequest, numbers: Sequence[PortNumber], *, received: Collection[str] = ()
+) -> tuple[DocumentRule, ...]:
+    """The documents the numbers' country asks for that the request does not have yet, while
+    it has not gone to the carrier: not the LOA (signed here) nor the bill (its own field), nor
+    any kind in ``received`` (the kinds stored for the request, ``Snapshot.documents``). Only
+    for a country with documents of its own beyond the CSR every country recommends."""
     if req.status not in _BEFORE_CARRIER:
         return ()
+    wanted = documents_asked(req, numbers)
+    if all(r.document is Document.CSR for r in wanted):
+        return ()
+    return tuple(r for r in wanted if r.document.value not in received)
+
+
+def documents_asked(req: PortRequest, numbers: Sequence[PortNumber]) -> tuple[DocumentRule, ...]:
+    """Every document the numbers' country asks of this request besides the LOA and the bill
+    (received or not), in the table's order."""
     code = (req.numbers_country or "US").upper()
     row = table().countries.get(code)
     if row is None:
         return ()
     kinds = frozenset(_kinds(numbers))
     business = req.account_type.value == "business"
-    wanted = tuple(
+    return tuple(
         r
         for r in row.documents_for(kinds, business)
         if r.document not in (Document.LOA, Document.BILL)
     )
-    if all(r.document is Document.CSR for r in wanted):
-        return ()
-    return wanted
 
 
 def _first_up(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def document_lines(req: PortRequest, numbers: Sequence[PortNumber]) -> list[str]:
-    """The ticket's lines for the documents still to send: one each, with the reason."""
-    return [
+def document_lines(
+    req: PortRequest, numbers: Sequence[PortNumber], *, received: Collection[str] = ()
+) -> list[str]:
+    """The ticket's lines for the country's documents: the ones received, then the ones still
+    to send, one each, with the reason."""
+    wanted = documents_asked(req, numbers) if documents_to_send(req, numbers) else ()
+    got = [
+        f"{_first_up(DOCUMENT_NAMES[r.document])}: received"
+        for r in wanted
+        if r.document.value in received
+    ]
+    return got + [
         f"{_first_up(DOCUMENT_NAMES[r.document])}: to send"
         + ("" if r.need is Need.REQUIRED else f", {r.need.value}")
         + f" ({country_name(req.numbers_country)}: {r.reason})"
-        for r in documents_to_send(req, numbers)
+        for r in documents_to_send(req, numbers, received=received)
     ]
 
 
 def timeline_lines(
-    req: PortRequest, numbers: Sequence[PortNumber], *, today: date | None = None
+    req: PortRequest,
+    numbers: Sequence[PortNumber],
+    *,
+    today: date | None = None,
+    received: Collection[str] = (),
 ) -> list[str]:
     """The card's and ``/port status``'s lines: documents still to send for the numbers'
-    country, then when the next step usually happens (plain text)."""
+    country (``received``: the kinds the request has), then when the next step usually
+    happens (plain text)."""
     lines: list[str] = []
-    documents = documents_to_send(req, numbers)
+    documents = documents_to_send(req, numbers, received=received)
     if documents:
         listed = ", ".join(
             DOCUMENT_NAMES[r.document] + ("" if r.need is Need.REQUIRED else f" ({r.need.value})")
@@ -147,7 +170,7 @@ def timeline_lines(
         )
         lines.append(
             f"To send for a port from {country_phrase(req.numbers_country)}: {listed}. "
-            "The porting team asks for them in this request's thread."
+            "Add them with the Add documents button on this request."
         )
     ahead = expected_next(req, numbers, today=today)
     if ahead:

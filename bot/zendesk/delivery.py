@@ -118,8 +118,8 @@ class ZendeskDelivery:
         return self.people.user_id(team, event.actor_id, event.actor_name)
 
     def _files_of(self, snap: Snapshot, event: TimelineEvent) -> list[dict[str, Any]]:
-        """The files an event brings: a Slack reply's attachments, or the bill that completed
-        the request (it goes with that event's note, once)."""
+        """The files an event brings: a Slack reply's attachments, the bill that completed the
+        request, or the country's documents received (each goes with its event's note, once)."""
         data = event.data or {}
         if event.action == "comment" and data.get("source") == "slack":
             return list(data.get("files") or ())
@@ -127,6 +127,12 @@ class ZendeskDelivery:
         if event.action == "complete_draft" and req.bill_file_id:
             bill = {"id": req.bill_file_id, "name": req.bill_filename or "bill", "url": ""}
             return [{**bill, "bill_of": req.id}]
+        if event.action == "add_documents":  # the country's documents, kept when received
+            names = data.get("names") or {}
+            return [
+                {"document_id": i, "name": str(names.get(str(i)) or "document"), "url": ""}
+                for i in data.get("document_ids") or ()
+            ]
         if event.action == "sign_loa" and data.get("document_id"):
             return [{"document_id": data["document_id"], "name": "signed LOA", "url": ""}]
         return []

@@ -122,7 +122,9 @@ _MAX_COMMENT = 60_000  # Zendesk takes 64 KB per comment; leave room for the JSO
 # Moves that say something to the customer (when public updates are on).
 _CUSTOMER_FACING = CUSTOMER_NEWS
 # Events that are worth a note even when the status stays the same.
-_NOTEWORTHY = frozenset({"set_foc", "complete", "reject", "edit", "follow_up", "quote_charge"})
+_NOTEWORTHY = frozenset(
+    {"set_foc", "complete", "reject", "edit", "follow_up", "quote_charge", "add_documents"}
+)
 # Events the ticket does not need: the ticket is created from the request as it stands.
 _IGNORED = frozenset({"open"})
 
@@ -246,7 +248,7 @@ def subject(snap: Snapshot) -> str:
 
 def description(snap: Snapshot, options: TicketOptions) -> str:
     """The request in plain text, for the porting team: the ticket's first (private) comment."""
-    text = tickets.description(snap.request, snap.numbers, options.timezone)
+    text = tickets.description(snap.request, snap.numbers, options.timezone, snap.documents)
     return clip(plain(text), _MAX_COMMENT)
 
 

@@ -25,6 +25,7 @@ from bot.slack.ids import Action, Block, View
 from bot.slack.listeners import (
     actions,
     commands,
+    documents,
     events,
     find,
     intake_nav,
@@ -114,15 +115,16 @@ def test_every_action_and_view_has_a_module_level_handler():
         port_out_actions.ACTIONS,
         transfers.ACTIONS,
         quotes.ACTIONS,
+        documents.ACTIONS,
     ]
-    view_tables = [views.HANDLERS, port_out_actions.VIEWS, transfers.VIEWS]
+    view_tables = [views.HANDLERS, port_out_actions.VIEWS, transfers.VIEWS, documents.VIEWS]
     action_ids = [a for table in action_tables for a in table]
     view_ids = [v for table in view_tables for v in table]
     assert sorted(action_ids) == sorted(set(Action))  # each once
     assert sorted(view_ids) == sorted(
         set(View) - {View.NEW_DONE, View.LOADING, View.NEW_RESUME}  # no submit: buttons only
     )
-    listeners = (actions, find, intake_nav, port_out_actions, transfers, views, quotes)
+    listeners = (actions, find, intake_nav, port_out_actions, transfers, views, quotes, documents)
     modules = {m.__name__ for m in listeners}
     for table in [*action_tables, *view_tables]:
         for handler in table.values():

@@ -17,6 +17,7 @@ from bot.porting.lifecycle import Move
 from bot.services.base import Snapshot
 from bot.slack import ids
 from bot.slack.blocks.text import confirm, plural, truncate
+from bot.wording.timelines import documents_to_send
 from storage.values import RequestStatus
 
 __all__ = ["agent_buttons", "customer_buttons"]
@@ -46,8 +47,9 @@ def _cancel_button(snap: Snapshot) -> ButtonElement:
 
 
 def customer_buttons(snap: Snapshot) -> list[ButtonElement]:
-    """What anyone who can see the card may do: details, the bill of a draft, a new signing
-    link, cancel. The porting team's actions are never here (see :func:`agent_buttons`)."""
+    """What anyone who can see the card may do: details, the bill of a draft, the documents
+    its country still wants, a new signing link, cancel. The porting team's actions are never
+    here (see :func:`agent_buttons`)."""
     status, sid = snap.status, snap.sid
     if status.final:
         return []
@@ -55,6 +57,8 @@ def customer_buttons(snap: Snapshot) -> list[ButtonElement]:
     out = [_button("Details", ids.Action.STATUS, sid)]
     if Move.COMPLETE_DRAFT in moves:
         out.append(_button("Add the bill", ids.Action.RESUME, sid, "primary"))
+    if documents_to_send(snap.request, snap.numbers, received=snap.documents):
+        out.append(_button("Add documents", ids.Action.ADD_DOCUMENTS, sid))
     if status is S.AWAITING_SIGNATURE:
         out.append(_button("Resend LOA", ids.Action.RESEND_LOA, sid))
     if Move.REQUEST_CANCEL in moves:

@@ -26,7 +26,12 @@ from bot.porting.intake import AGREEMENT_TEXT, Agreement
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS, EXPIRY_DAYS
 from bot.services.base import Snapshot
 from bot.slack import ids
-from bot.slack.blocks.intake_country import address_blocks, country_fields, documents_block
+from bot.slack.blocks.intake_country import (
+    address_blocks,
+    country_fields,
+    document_inputs,
+    documents_block,
+)
 from bot.slack.blocks.text import (
     context,
     day,
@@ -263,7 +268,7 @@ def bill_step(
     lead_time: str | None = None,
 ) -> View:
     """Step 4. ``documents``: what the numbers' country asks for besides the LOA and the bill
-    (``country`` its name), listed with their reasons; ``lead_time``: how long its ports
+    (``country`` its name), a file input each with its reason; ``lead_time``: how long its ports
     usually take ("8 to 15 business days")."""
     oldest = today - timedelta(days=DOCUMENT_MAX_AGE_DAYS)
     blocks: list[Block] = [
@@ -302,8 +307,8 @@ def bill_step(
             optional=True,
         ),
     ]
-    if documents and country:
-        blocks.insert(0, documents_block(country, documents))
+    if documents and country:  # after the bill's boxes, before the date
+        blocks[3:3] = [documents_block(country, documents), *document_inputs(documents)]
     return modal(ids.View.NEW_BILL, _title(4), blocks, metadata, submit="Create request")
 
 

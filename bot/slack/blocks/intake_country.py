@@ -1,20 +1,40 @@
 """The intake steps' parts that follow the numbers' country: its account fields (each hint
 the row's reason), its address lines, and the documents it asks for besides the LOA and the
-bill. The rows come from :mod:`bot.porting.countries`."""
+bill (a file input each, and the "Add documents" modal for what is still missing). The rows
+come from :mod:`bot.porting.countries`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks.block_elements import FileInputElement
+from slack_sdk.models.views import View
 
 from bot.porting.countries import Country, Document, DocumentRule, Need, When
 from bot.porting.fields import F
 from bot.porting.intake_country import country_phrase
 from bot.slack import ids
-from bot.slack.blocks.text import context, escape, field, section, text_input, truncate
+from bot.slack.blocks.text import (
+    context,
+    escape,
+    field,
+    modal,
+    section,
+    text_input,
+    truncate,
+)
 
-__all__ = ["address_blocks", "country_fields", "documents_block"]
+__all__ = [
+    "DOCUMENT_LABELS",
+    "added_view",
+    "address_blocks",
+    "country_fields",
+    "document_inputs",
+    "document_label",
+    "documents_block",
+    "documents_modal",
+]
 
 
 _WHEN = {
@@ -89,24 +109,68 @@ def address_blocks(country: Country) -> list[Block]:
     return blocks
 
 
-_DOCUMENT_NAMES = {
+DOCUMENT_LABELS = {
     Document.CSR: "Customer Service Record (CSR)",
     Document.PROOF_OF_ADDRESS: "Proof of address",
     Document.COMPANY_REGISTRATION: "Company registration",
     Document.SIGNER_ID: "ID of the person who signs",
     Document.POWER_OF_ATTORNEY: "Power of attorney",
 }
+DOCUMENT_FILETYPES = ["pdf", "png", "jpg", "jpeg"]
+LATER = "add it later with the *Add documents* button on the request"
+
+
+def document_label(document: Document) -> str:
+    return DOCUMENT_LABELS.get(document, document.value.replace("_", " ").capitalize())
+
+
+def document_inputs(documents: Sequence[DocumentRule]) -> list[Block]:
+    """One file input a document (the block :data:`ids.DOCUMENT_BLOCKS` names), its hint the
+    country's reason; optional here, whatever the country's need: a document may follow."""
+    blocks: list[Block] = []
+    for rule in documents:
+        block = ids.DOCUMENT_BLOCKS.get(rule.document)
+        if block is None:
+            continue
+        need = "" if rule.need is Need.REQUIRED else f" ({rule.need.value})"
+        when = _WHEN.get(rule.when, "")
+        blocks.append(
+            field(
+                block,
+                truncate(document_label(rule.document) + need, 150),
+                FileInputElement(filetypes=DOCUMENT_FILETYPES, max_files=1),
+                hint=truncate(f"{when}{rule.reason} A PDF or an image of up to 10 MB.", 2000),
+                optional=True,
+            )
+        )
+    return blocks
 
 
 def documents_block(country: str, documents: Sequence[DocumentRule]) -> Block:
-    """The documents a country asks for beyond the LOA and the bill, each with its reason."""
-    lines = []
-    for rule in documents:
-        name = _DOCUMENT_NAMES.get(rule.document, rule.document.value.replace("_", " "))
-        need = "" if rule.need is Need.REQUIRED else f" ({rule.need.value})"
-        lines.append(f"• *{escape(name)}*{need}: {escape(rule.reason)}")
+    """The heading above the country's document inputs."""
     return section(
         f"*Documents to send for a port from {escape(country)}*\n"
-        + "\n".join(lines)
-        + "\nKeep them at hand: the porting team asks for them in the request's thread."
+        "Attach the ones you have now; each box says why it is asked for. Anything you "
+        f"don't have at hand, {LATER}."
     )
+
+
+def documents_modal(country: str, documents: Sequence[DocumentRule], metadata: str) -> View:
+    """ "Add documents" on a request: one file input a document it still lacks."""
+    blocks: list[Block] = [
+        section(
+            f"A port from {escape(country)} asks for these documents. Attach one or more; "
+            "the rest can follow the same way."
+        ),
+        *document_inputs(documents),
+    ]
+    return modal(ids.View.ADD_DOCUMENTS, "Add documents", blocks, metadata, submit="Send")
+
+
+def added_view(names: Sequence[str], missing: Sequence[str]) -> View:
+    """What the "Add documents" modal shows once the documents are kept."""
+    got = ", ".join(escape(n) for n in names)
+    text = f":white_check_mark: *Received:* {got}. They go to the porting team with the request."
+    if missing:
+        text += f"\nStill to send: {', '.join(escape(m) for m in missing)}."
+    return modal(None, "Documents added", [section(text)], "", close="Done")

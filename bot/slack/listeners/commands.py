@@ -124,7 +124,9 @@ def status(
         tz=deps.ctx.calendar.timezone,
     )
     # When the next step usually happens, and documents the numbers' country still wants.
-    lines = timeline_lines(snap.request, snap.numbers, today=deps.ctx.today())
+    lines = timeline_lines(
+        snap.request, snap.numbers, today=deps.ctx.today(), received=snap.documents
+    )
     blocks[2:2] = [context(f":hourglass_flowing_sand: {escape(line)}") for line in lines]
     ack(text=cards.card_text(snap), blocks=blocks[:MAX_BLOCKS_MESSAGE])
 

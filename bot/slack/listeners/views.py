@@ -9,6 +9,7 @@ modals checking the role first, as their commands and buttons do."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,9 @@ from bot.slack.deps import SlackDeps, load_meta
 from bot.slack.errors import bind, log, new_ref, unexpected_text
 from bot.slack.files import FileUnavailable, SlackFiles
 from bot.slack.ids import INTAKE_BLOCKS, Block, View
+from bot.slack.listeners import documents as documents_listeners
 from bot.slack.listeners import intake_nav
+from bot.slack.listeners.documents import read_uploads
 from bot.slack.listeners.intake_country import for_country, on_shown_blocks
 from bot.slack.state import State
 
@@ -233,11 +236,15 @@ def step_bill(
             return
         draft = _visible_sid(deps, body, meta, client)
     content: bytes | None = None
-    if attached is not None:
-        refused, content = _read_bill(attached, client)
-        if refused:
-            ack(response_action="errors", errors=refused)
-            return
+    refused: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the country's documents, meanwhile
+        extra = pool.submit(read_uploads, state, client)
+        if attached is not None:
+            refused, content = _read_bill(attached, client)
+        refused_documents, documents = extra.result()
+    if refused or refused_documents:
+        ack(response_action="errors", errors={**refused, **refused_documents})
+        return
     ack(response_action="update", view=intake_views.loading_view(OPENING))
     bills = deps.bills
 
@@ -253,6 +260,7 @@ def step_bill(
                 later=later,
                 desired=desired,
                 content=content,
+                documents=documents,
             )
         return intake_views.done_view(snap, channel_note=None)
 
@@ -411,3 +419,4 @@ def register(app: App, deps: SlackDeps) -> None:
     for callback_id, handler in HANDLERS.items():
         app.view(callback_id)(bind(handler, deps))
     intake_nav.register(app, deps)
+    documents_listeners.register(app, deps)
