@@ -3,7 +3,7 @@
 * by default a SQLite file in the test's temporary directory, copied from one file migrated
   once per run;
 * with ``PORTBOT_TEST_DATABASE_URL`` set, a private schema in that PostgreSQL database, so runs
-  never see each other's rows. A schema is migrated once and emptied (``TRUNCATE``) after each
+  never see each other's rows. A schema is migrated once and emptied (``DELETE``) after each
   test for the next one; a test that leaves it at another revision gets it dropped instead.
 
 ``empty_db_url`` is a database with no schema at all, for the tests of migrations themselves.
