@@ -60,14 +60,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import RetryLater
 from bot.services.base import Context
 from bot.services.port_outs import events_of
 from bot.services.reminders.rows import policy_of
 from bot.wording import port_out_tickets as words
 from bot.wording.formats import clip, one_line
-from bot.zendesk.gateway import Gateway, RateLimited
-from bot.zendesk.mapping import TAG_APP, TAG_PORT_OUT, TicketOptions
+from bot.zendesk.handler import TicketHandler
+from bot.zendesk.mapping import TAG_APP, TAG_PORT_OUT
 from storage.models import (
     OutboxMessage,
     PortOut,
@@ -149,42 +148,7 @@ def _link_of(session: Session, port_out_id: int) -> ZendeskLink | None:
     return session.exec(select(ZendeskLink).where(ZendeskLink.port_out_id == port_out_id)).first()
 
 
-class _Handler:
-    def __init__(
-        self,
-        ctx: Context,
-        gateway: Gateway,
-        options: TicketOptions,
-        *,
-        group_id: int | None = None,
-        assignee_id: int | None = None,
-    ) -> None:
-        self.ctx = ctx
-        self.gateway = gateway
-        self.options = options
-        self.group_id = group_id
-        self.assignee_id = assignee_id
-
-    def __call__(self, message: OutboxMessage) -> None:
-        try:
-            self._deliver(message)
-        except RateLimited as exc:
-            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
-
-    def _deliver(self, message: OutboxMessage) -> None:
-        raise NotImplementedError
-
-    def _create(self, ticket: dict[str, Any], external_id: str) -> int:
-        """Create a ticket (assigned as configured) with an idempotency key."""
-        ticket = {"external_id": external_id, **ticket}
-        if self.group_id is not None:
-            ticket["group_id"] = self.group_id
-        if self.assignee_id is not None:
-            ticket["assignee_id"] = self.assignee_id
-        return self.gateway.create_ticket(ticket, idempotency_key=f"portbot-{external_id}")
-
-
-class PortOutTicketDelivery(_Handler):
+class PortOutTicketDelivery(TicketHandler):
     """Outbox topic ``zendesk.port_out_event`` (payload ``port_out_id``, ``event_id``,
     ``action``): a port-out's one ticket, then one note per decision. ``group_id`` and
     ``assignee_id`` place the tickets portbot creates; ``options.timezone`` shows times."""
@@ -236,7 +200,7 @@ class PortOutTicketDelivery(_Handler):
         return linked
 
 
-class PortOutRequestTicketDelivery(_Handler):
+class PortOutRequestTicketDelivery(TicketHandler):
     """Outbox topic ``zendesk.port_out_request`` (payload ``window_id``): a ticket for the
     agents when a customer asks to move numbers away; once, found again by ``external_id``."""
 

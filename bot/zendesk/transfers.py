@@ -17,12 +17,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.delivery.outbox import RetryLater
-from bot.services.base import Context
 from bot.wording import transfers as words
 from bot.wording.formats import clip
-from bot.zendesk.gateway import Gateway, RateLimited
-from bot.zendesk.mapping import TAG_APP, TicketOptions
+from bot.zendesk.handler import TicketHandler
+from bot.zendesk.mapping import TAG_APP
 from storage.models import OutboxMessage
 from storage.transfer_models import Transfer, TransferEvent
 from storage.values import TransferStatus
@@ -50,30 +48,10 @@ def _note(body: str) -> dict[str, Any]:
     return {"body": clip(body, _MAX_COMMENT), "public": False}
 
 
-class TransferTicketDelivery:
-    """``group_id`` and ``assignee_id`` place the tickets portbot creates;
-    ``options.timezone`` shows times."""
-
-    def __init__(
-        self,
-        ctx: Context,
-        gateway: Gateway,
-        options: TicketOptions,
-        *,
-        group_id: int | None = None,
-        assignee_id: int | None = None,
-    ) -> None:
-        self.ctx = ctx
-        self.gateway = gateway
-        self.options = options
-        self.group_id = group_id
-        self.assignee_id = assignee_id
-
-    def __call__(self, message: OutboxMessage) -> None:
-        try:
-            self._deliver(message)
-        except RateLimited as exc:
-            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
+class TransferTicketDelivery(TicketHandler):
+    """Outbox topic ``zendesk.transfer_event``: a transfer's one ticket, then one note per
+    change. ``group_id`` and ``assignee_id`` place the ticket; ``options.timezone`` shows
+    times."""
 
     def _deliver(self, message: OutboxMessage) -> None:
         payload = message.payload
@@ -102,18 +80,11 @@ class TransferTicketDelivery:
         made = found is None
         if found is None:
             ticket: dict[str, Any] = {
-                "external_id": transfer.public_id,
                 "subject": clip(words.subject(transfer), 150),
                 "comment": _note(words.ticket_body(transfer, self.options.timezone)),
                 "tags": [TAG_APP, TAG_TRANSFER, status_tag(transfer.status)],
             }
-            if self.group_id is not None:
-                ticket["group_id"] = self.group_id
-            if self.assignee_id is not None:
-                ticket["assignee_id"] = self.assignee_id
-            found = self.gateway.create_ticket(
-                ticket, idempotency_key=f"portbot-{transfer.public_id}"
-            )
+            found = self._create(ticket, transfer.public_id)
             log.info("transfer %s: Zendesk ticket %s", transfer.public_id[:10], found)
         with self.ctx.db.write() as s:
             row = s.get(Transfer, transfer.id)
