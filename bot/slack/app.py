@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware.request_verification import RequestVerification
@@ -66,7 +67,7 @@ def build_app(
         signing_secret=secret,
         process_before_response=process_before_response,
         request_verification_enabled=False,
-        before_authorize=_CheckedOnce(secret, base_logger=logger) if verify_requests else None,
+        before_authorize=_CheckedOnce(secret, base_logger=logger, verify=verify_requests),
         logger=logger,
     )
     commands.register(app, deps)
@@ -93,11 +94,40 @@ def signing_secret(app: App) -> str:
 
 
 class _CheckedOnce(RequestVerification):
-    """Bolt's signature check, skipped for requests the web tier has already checked."""
+    """Bolt's signature check, skipped for requests the web tier has already checked (or, with
+    ``verify=False``, where the web tier checks every request); then the body's shape
+    (:func:`well_formed`), before Bolt's own middleware reads it."""
+
+    def __init__(self, signing_secret: str, *, base_logger: logging.Logger, verify: bool) -> None:
+        super().__init__(signing_secret, base_logger=base_logger)
+        self._verify = verify
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
-        if req.context.get(VERIFIED) is True:
-            return next()
-        return super().process(req=req, resp=resp, next=next)
+        def shaped() -> BoltResponse:
+            if well_formed(req.body):
+                return next()
+            slack_log.info("a signed Slack body of a shape Slack never sends; answered 400")
+            return BoltResponse(status=400, body="")
+
+        if not self._verify or req.context.get(VERIFIED) is True:
+            return shaped()
+        return super().process(req=req, resp=resp, next=shaped)
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether a (signed) body has the shapes Bolt reads on its own before any listener runs:
+    a ``view`` that is an object, a block action's ``actions`` as a list of objects, an
+    event's ``event`` as an object. Bolt fails on anything else with a 500, which Slack would
+    retry; such a body never comes from Slack."""
+    kind = body.get("type")
+    actions = body.get("actions")
+    bad_view = "view" in body and not isinstance(body["view"], dict)
+    bad_actions = (
+        kind == "block_actions"
+        and actions is not None
+        and not (isinstance(actions, list) and all(isinstance(a, dict) for a in actions))
+    )
+    bad_event = kind == "event_callback" and "event" in body and not isinstance(body["event"], dict)
+    return not (bad_view or bad_actions or bad_event)
