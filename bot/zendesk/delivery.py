@@ -26,7 +26,8 @@ from bot.services import reminders
 from bot.services.base import Context, Snapshot, snapshot
 from bot.wording.reminders import note_text
 from bot.zendesk import mapping
-from bot.zendesk.gateway import Gateway, RateLimited, Rejected
+from bot.zendesk.gateway import Gateway, Rejected
+from bot.zendesk.handler import RateLimitedHandler
 from bot.zendesk.people import Directory, People
 from storage import repositories as repo
 from storage.documents import DocumentStore
@@ -51,7 +52,7 @@ class FileSource(Protocol):
         ...
 
 
-class ZendeskDelivery:
+class ZendeskDelivery(RateLimitedHandler):
     """``files`` fetches Slack files (a reply's attachments, the bill) so they travel to the
     ticket as attachments: one upload per file, then the one update that carries them.
     ``directory`` is Slack's members (``bot.slack.people.SlackPeople``): their e-mail addresses
@@ -73,12 +74,6 @@ class ZendeskDelivery:
         self.files = files
         self.documents = documents
         self.people = People(ctx, gateway, directory)
-
-    def __call__(self, message: OutboxMessage) -> None:
-        try:
-            self._deliver(message)
-        except RateLimited as exc:
-            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
 
     def _deliver(self, message: OutboxMessage) -> None:
         with self.ctx.db.read() as s:
@@ -200,7 +195,7 @@ class ZendeskDelivery:
         return found, created
 
 
-class NoteDelivery:
+class NoteDelivery(RateLimitedHandler):
     """Outbox topic ``zendesk.note``: an internal note for the agents on a ticket.
 
     Either the payload names the ticket and carries the note (``ticket_id``, ``body``: a change
@@ -216,12 +211,6 @@ class NoteDelivery:
         self.ctx = ctx
         self.gateway = gateway
         self.wait = wait
-
-    def __call__(self, message: OutboxMessage) -> None:
-        try:
-            self._deliver(message)
-        except RateLimited as exc:
-            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
 
     def _deliver(self, message: OutboxMessage) -> None:
         p = message.payload

@@ -14,8 +14,23 @@ from bot.zendesk.mapping import TicketOptions
 from storage.models import OutboxMessage
 
 
-class TicketHandler:
-    """Subclasses write :meth:`_deliver`; the outbox calls the handler with each row."""
+class RateLimitedHandler:
+    """An outbox handler that talks to Zendesk: subclasses write :meth:`_deliver`; Zendesk's
+    rate limit becomes :class:`~bot.delivery.outbox.RetryLater` at its ``Retry-After``."""
+
+    def __call__(self, message: OutboxMessage) -> None:
+        try:
+            self._deliver(message)
+        except RateLimited as exc:
+            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        raise NotImplementedError
+
+
+class TicketHandler(RateLimitedHandler):
+    """A handler of portbot's own tickets (port-outs, transfers): where new ones go, and
+    :meth:`_create`."""
 
     def __init__(
         self,
@@ -31,15 +46,6 @@ class TicketHandler:
         self.options = options
         self.group_id = group_id
         self.assignee_id = assignee_id
-
-    def __call__(self, message: OutboxMessage) -> None:
-        try:
-            self._deliver(message)
-        except RateLimited as exc:
-            raise RetryLater(exc.retry_after, "Zendesk rate limit") from None
-
-    def _deliver(self, message: OutboxMessage) -> None:
-        raise NotImplementedError
 
     def _create(self, ticket: dict[str, Any], external_id: str) -> int:
         """Create a ticket (placed as configured) with an idempotency key: a retried create
