@@ -39,6 +39,7 @@ from bot.loa.templates.model import Clause, Labels, LoaTemplate, NumberStyle
 from bot.porting.countries import COUNTRY_FIELDS, When, table
 from bot.porting.fields import F
 from bot.porting.rules import DOCUMENT_MAX_AGE_DAYS
+from bot.porting.strict import StrictTable
 
 __all__ = ["LANGUAGES", "LetterDataError", "load_templates", "package_files", "templates"]
 
@@ -68,28 +69,13 @@ class LetterDataError(ValueError):
     """A letter's file is incomplete, or says something the PDF could not show."""
 
 
-class _File:
-    def __init__(self, name: str, data: Mapping[str, Any]) -> None:
-        self.name, self.data = name, data
+class _File(StrictTable):
+    """A letter's file, read strictly; every text it gives must be drawable."""
 
-    def fail(self, message: str) -> LetterDataError:
-        return LetterDataError(f"{self.name}: {message}")
-
-    def get(self, key: str, kind: type, default: object = ...) -> Any:
-        if key not in self.data:
-            if default is ...:
-                raise self.fail(f"missing {key!r}")
-            return default
-        value = self.data[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(f"{key!r} has the wrong type ({type(value).__name__})")
-        return value
+    error = LetterDataError
 
     def text(self, key: str, default: object = ...) -> str:
-        value = self.get(key, str, default)
-        if default is ... and not value.strip():
-            raise self.fail(f"{key!r} is empty")
-        return self.drawable(str(value), key)
+        return self.drawable(super().text(key, default), key)
 
     def drawable(self, value: str, where: str) -> str:
         try:
@@ -217,7 +203,7 @@ def _line_types(f: _File, english: bool) -> Mapping[str, str]:
 
 def parse_template(name: str, data: Mapping[str, Any]) -> LoaTemplate:
     """One letter from its (merged) TOML data."""
-    f = _File(name, data)
+    f = _File(data, name)
     unknown = set(data) - _KEYS
     if unknown:
         raise f.fail(f"unknown keys {sorted(unknown)}")

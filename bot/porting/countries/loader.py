@@ -41,6 +41,7 @@ from bot.porting.countries.model import (
     When,
 )
 from bot.porting.fields import F
+from bot.porting.strict import StrictTable
 from storage.values import LineType
 
 __all__ = ["CountryDataError", "Defaults", "Table", "load_table", "table"]
@@ -72,35 +73,11 @@ class Table:
     defaults: Defaults
 
 
-class _Entry:
-    """One TOML table, read strictly: wrong types, missing and unknown keys are errors."""
+class _Entry(StrictTable):
+    """One TOML table of the country data, read strictly: wrong types, missing and unknown keys
+    are errors."""
 
-    def __init__(self, data: object, where: str) -> None:
-        if not isinstance(data, dict):
-            raise CountryDataError(f"{where}: expected a table")
-        self.data: dict[str, Any] = data
-        self.where = where
-        self.used: set[str] = set()
-
-    def fail(self, message: str) -> CountryDataError:
-        return CountryDataError(f"{self.where}: {message}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: object = ...) -> Any:
-        self.used.add(key)
-        if key not in self.data:
-            if default is ...:
-                raise self.fail(f"missing {key!r}")
-            return default
-        value = self.data[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(f"{key!r} has the wrong type ({type(value).__name__})")
-        return value
-
-    def text(self, key: str, default: object = ...) -> str:
-        value = self.get(key, str, default)
-        if isinstance(value, str) and not value.strip() and default is ...:
-            raise self.fail(f"{key!r} is empty")
-        return str(value)
+    error = CountryDataError
 
     def enum(self, key: str, cls: type[_E]) -> _E:
         value = self.get(key, str)
