@@ -348,7 +348,9 @@ def test_a_delivery_that_comes_again_records_nothing_new(ctx):
         assert len(s.exec(select(PortOut)).all()) == 2
 
 
-def test_a_requested_port_out_opens_a_window_with_a_one_time_pin(ctx, clock):
+def _ported_then_asked_away(ctx) -> tuple[list[str], po.Requested]:
+    """Two numbers ported in to the channel's account, then asked away by the customer (a
+    window with a one-time PIN)."""
     nums = numbers(2)
     sid = svc.open_request(ctx, draft(nums), actor=CUSTOMER, team_id=TEAM, channel_id=CHANNEL).sid
     mark_loa_signed(ctx, sid, actor=CUSTOMER)
@@ -365,6 +367,11 @@ def test_a_requested_port_out_opens_a_window_with_a_one_time_pin(ctx, clock):
         carrier="Greenfield Wireless",
         wished_date=ctx.today() + timedelta(days=10),
     )
+    return nums, asked
+
+
+def test_a_requested_port_out_opens_a_window_with_a_one_time_pin(ctx, clock):
+    nums, asked = _ported_then_asked_away(ctx)
     assert len(asked.pin) == 8 and asked.pin.isdigit() and asked.account_code.isdigit()
     assert asked.address[0] == "77 Massachusetts Ave" and "02139" in asked.address[-1]
     ok = _receive(ctx, nums, pin=asked.pin, account_number=asked.account_code, postal_code="02139")
@@ -378,22 +385,7 @@ def test_a_requested_port_out_opens_a_window_with_a_one_time_pin(ctx, clock):
 def test_a_one_time_window_authorizes_one_port_out_of_a_group(ctx, clock):
     """Deliveries written together are decided in turn: the customer's one-time window, spent
     by the first, decides nothing for the second of the same group."""
-    nums = numbers(2)
-    sid = svc.open_request(ctx, draft(nums), actor=CUSTOMER, team_id=TEAM, channel_id=CHANNEL).sid
-    mark_loa_signed(ctx, sid, actor=CUSTOMER)
-    svc.submit_to_carrier(ctx, sid, actor=AGENT)
-    svc.set_foc(ctx, sid, ctx.today() + timedelta(days=7), actor=AGENT)
-    svc.mark_ported(ctx, sid, actor=AGENT)
-    asked = po.request_port_out(
-        ctx,
-        team_id=TEAM,
-        account=CHANNEL,
-        channel_id=CHANNEL,
-        actor=CUSTOMER,
-        numbers=nums,
-        carrier="Greenfield Wireless",
-        wished_date=ctx.today() + timedelta(days=10),
-    )
+    nums, asked = _ported_then_asked_away(ctx)
     group = [
         po.Delivery(_incoming(nums, pin=asked.pin), "PON-A", "bandwidth:a"),
         po.Delivery(_incoming(nums, pin=asked.pin), "PON-B", "bandwidth:b"),
